@@ -1,0 +1,244 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the live inventory of a schema and compare it with a manifest.
+
+Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
+
+The inventory (tables with their columns, indexes, constraints, triggers,
+row-level security flags and policies; views; functions) is read in a single
+catalog query that the server assembles as JSON, so the number of round trips
+does not grow with the size of the schema.
+
+The manifest has the same shape as the inventory; ``files/manifest.yml`` is
+generated from a database built by the migrations (``make manifest``), and a
+test keeps the two in step.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
+
+MANIFEST_FORMAT = 1
+
+INVENTORY_QUERY = r"""
+WITH rels AS (
+  SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
+)
+SELECT json_build_object(
+  'tables', COALESCE((SELECT json_object_agg(r.relname, json_build_object(
+    'row_security', r.relrowsecurity,
+    'force_row_security', r.relforcerowsecurity,
+    'columns', COALESCE((
+      SELECT json_object_agg(a.attname, json_build_object(
+        'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+        'nullable', NOT a.attnotnull,
+        'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid),
+        'identity', NULLIF(a.attidentity, ''),
+        'generated', NULLIF(a.attgenerated, '')) ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
+    'indexes', COALESCE((
+      SELECT json_object_agg(ic.relname, json_build_object(
+        'definition', pg_catalog.pg_get_indexdef(i.indexrelid),
+        'columns', (SELECT json_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true) ORDER BY k)
+                    FROM generate_series(1, i.indnkeyatts) AS k),
+        'unique', i.indisunique,
+        'primary', i.indisprimary,
+        'valid', i.indisvalid) ORDER BY ic.relname)
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+      WHERE i.indrelid = r.oid), '{}'),
+    'constraints', COALESCE((
+      SELECT json_object_agg(con.conname, json_build_object(
+        'type', CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'f' THEN 'foreign key'
+                WHEN 'u' THEN 'unique' WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion'
+                ELSE con.contype::text END,
+        'definition', pg_catalog.pg_get_constraintdef(con.oid, true)) ORDER BY con.conname)
+      FROM pg_catalog.pg_constraint con
+      WHERE con.conrelid = r.oid), '{}'),
+    'triggers', COALESCE((
+      SELECT json_object_agg(t.tgname, json_build_object(
+        'timing', CASE WHEN t.tgtype & 2 = 2 THEN 'BEFORE' WHEN t.tgtype & 64 = 64 THEN 'INSTEAD OF'
+                  ELSE 'AFTER' END,
+        'events', (SELECT json_agg(e.name ORDER BY e.bit) FROM (VALUES (4, 'INSERT'), (8, 'DELETE'),
+                   (16, 'UPDATE'), (32, 'TRUNCATE')) AS e(bit, name) WHERE t.tgtype & e.bit = e.bit),
+        'level', CASE WHEN t.tgtype & 1 = 1 THEN 'ROW' ELSE 'STATEMENT' END,
+        'function', t.tgfoid::regproc::text,
+        'enabled', t.tgenabled <> 'D',
+        'definition', pg_catalog.pg_get_triggerdef(t.oid, true)) ORDER BY t.tgname)
+      FROM pg_catalog.pg_trigger t
+      WHERE t.tgrelid = r.oid AND NOT t.tgisinternal), '{}'),
+    'policies', COALESCE((
+      SELECT json_object_agg(p.polname, json_build_object(
+        'command', CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                   WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+        'permissive', p.polpermissive,
+        'roles', (SELECT json_agg(CASE WHEN ro = 0 THEN 'public' ELSE ro::regrole::text END ORDER BY 1)
+                  FROM unnest(p.polroles) AS ro),
+        'using', pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+        'with_check', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)) ORDER BY p.polname)
+      FROM pg_catalog.pg_policy p
+      WHERE p.polrelid = r.oid), '{}')
+  ) ORDER BY r.relname) FROM rels r), '{}'),
+  'views', COALESCE((
+    SELECT json_object_agg(c.relname, json_build_object(
+      'definition', pg_catalog.pg_get_viewdef(c.oid, true),
+      'security_barrier', COALESCE('security_barrier=true' = ANY (c.reloptions), false),
+      'security_invoker', COALESCE('security_invoker=true' = ANY (c.reloptions), false)) ORDER BY c.relname)
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %(schema)s AND c.relkind = 'v'), '{}'),
+  'functions', COALESCE((
+    SELECT json_object_agg(p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+      json_build_object(
+        'returns', pg_catalog.pg_get_function_result(p.oid),
+        'language', l.lanname,
+        'security_definer', p.prosecdef,
+        'body_sha256', encode(sha256(convert_to(p.prosrc, 'UTF8')), 'hex'))
+      ORDER BY p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+    WHERE n.nspname = %(schema)s AND p.prokind = 'f'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                      WHERE dep.classid = 'pg_catalog.pg_proc'::regclass AND dep.objid = p.oid
+                        AND dep.deptype = 'e')), '{}')
+)::text
+"""
+
+# What each part of a table is called in a report, and its key in the inventory.
+TABLE_PARTS = (
+    ('column', 'columns'),
+    ('index', 'indexes'),
+    ('constraint', 'constraints'),
+    ('trigger', 'triggers'),
+    ('policy', 'policies'),
+)
+TABLE_FLAGS = ('row_security', 'force_row_security')
+
+
+def read_inventory(conn, schema='public'):
+    """Return the inventory of ``schema`` as plain dicts; one catalog query, one round trip."""
+    cursor = pgcompat.tuple_cursor(conn)
+    cursor.execute(INVENTORY_QUERY, dict(schema=schema))
+    data = json.loads(cursor.fetchone()[0])
+    cursor.close()
+    if not conn.autocommit:
+        conn.rollback()  # end the read-only transaction the driver opened
+    for table in data['tables'].values():
+        for column in table['columns'].values():
+            for optional in ('default', 'identity', 'generated'):
+                if column.get(optional) is None:
+                    column.pop(optional, None)
+    data['schema'] = schema
+    return data
+
+
+def summarize(inventory):
+    """Counts a reviewer asks for, computed from an inventory or a manifest."""
+    tables = inventory.get('tables', {})
+    counts = dict(tables=len(tables), columns=0, indexes=0, constraints=0, triggers=0, policies=0,
+                  foreign_keys=0, tenant_id_indexes=0, tenant_tables=0, updated_at_triggers=0,
+                  row_security_tables=0, views=len(inventory.get('views', {})),
+                  functions=len(inventory.get('functions', {})))
+    for table in tables.values():
+        counts['columns'] += len(table.get('columns', {}))
+        counts['indexes'] += len(table.get('indexes', {}))
+        counts['constraints'] += len(table.get('constraints', {}))
+        counts['triggers'] += len(table.get('triggers', {}))
+        counts['policies'] += len(table.get('policies', {}))
+        counts['foreign_keys'] += sum(1 for c in table.get('constraints', {}).values() if c['type'] == 'foreign key')
+        counts['tenant_id_indexes'] += sum(1 for i in table.get('indexes', {}).values()
+                                           if i.get('columns') and i['columns'][0] == 'tenant_id')
+        counts['tenant_tables'] += 1 if 'tenant_id' in table.get('columns', {}) else 0
+        counts['updated_at_triggers'] += sum(1 for t in table.get('triggers', {}).values()
+                                             if t.get('function') == 'update_updated_at_column')
+        counts['row_security_tables'] += 1 if table.get('row_security') else 0
+    return counts
+
+
+def _difference(kind, name, problem, expected=None, actual=None):
+    return dict(kind=kind, name=name, problem=problem, expected=expected, actual=actual)
+
+
+def _compare_named(kind, prefix, expected, actual, out):
+    for name in sorted(expected):
+        if name not in actual:
+            out.append(_difference(kind, prefix + name, 'missing', expected=expected[name]))
+        elif expected[name] != actual[name]:
+            out.append(_difference(kind, prefix + name, 'different', expected=expected[name], actual=actual[name]))
+    for name in sorted(actual):
+        if name not in expected:
+            out.append(_difference(kind, prefix + name, 'unexpected', actual=actual[name]))
+
+
+def compare(manifest, inventory):
+    """Return every difference between a manifest and a live inventory, sorted by name.
+
+    A missing or unexpected table is one difference (its parts are not listed
+    again); inside tables present on both sides, each column, index, constraint,
+    trigger, policy and row-security flag is compared on its own.
+    """
+    differences = []
+    expected_tables = manifest.get('tables') or {}
+    actual_tables = inventory.get('tables') or {}
+    for name in sorted(expected_tables):
+        if name not in actual_tables:
+            differences.append(_difference('table', name, 'missing'))
+            continue
+        want, have = expected_tables[name], actual_tables[name]
+        for flag in TABLE_FLAGS:
+            if bool(want.get(flag, False)) != bool(have.get(flag, False)):
+                differences.append(_difference('table setting', '%s.%s' % (name, flag), 'different',
+                                               expected=bool(want.get(flag, False)),
+                                               actual=bool(have.get(flag, False))))
+        for kind, key in TABLE_PARTS:
+            _compare_named(kind, name + '.', want.get(key) or {}, have.get(key) or {}, differences)
+    for name in sorted(actual_tables):
+        if name not in expected_tables:
+            differences.append(_difference('table', name, 'unexpected'))
+    _compare_named('view', '', manifest.get('views') or {}, inventory.get('views') or {}, differences)
+    _compare_named('function', '', manifest.get('functions') or {}, inventory.get('functions') or {}, differences)
+    return differences
+
+
+def describe(differences, limit=None):
+    """One readable line for a list of differences."""
+    shown = differences if limit is None else differences[:limit]
+    parts = ['%s %s %s' % (d['problem'], d['kind'], d['name']) for d in shown]
+    if limit is not None and len(differences) > limit:
+        parts.append('and %d more' % (len(differences) - limit))
+    return '; '.join(parts)
+
+
+def manifest_from_inventory(inventory, migrations=None):
+    """The manifest document for an inventory (what ``make manifest`` writes)."""
+    manifest = dict(format=MANIFEST_FORMAT, schema=inventory.get('schema', 'public'))
+    if migrations is not None:
+        manifest['migrations'] = migrations
+    for key in ('tables', 'views', 'functions'):
+        manifest[key] = inventory.get(key) or {}
+    return manifest
+
+
+def validate_manifest(manifest):
+    """Raise ValueError naming what is wrong with a manifest's shape."""
+    if not isinstance(manifest, dict):
+        raise ValueError('the manifest must be a mapping, not %s' % type(manifest).__name__)
+    if manifest.get('format') != MANIFEST_FORMAT:
+        raise ValueError('unsupported manifest format %r (this collection reads format %d)'
+                         % (manifest.get('format'), MANIFEST_FORMAT))
+    tables = manifest.get('tables')
+    if not isinstance(tables, dict) or not tables:
+        raise ValueError('the manifest lists no tables')
+    for name, table in tables.items():
+        if not isinstance(table, dict) or not isinstance(table.get('columns'), dict):
+            raise ValueError('manifest table %s has no columns mapping' % name)

@@ -1,0 +1,364 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Versioned SQL migrations: discovery, planning against a ledger, and applying.
+
+Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
+
+- A migration is a file ``<version>_<description>.sql`` (for example
+  ``0003_orders_and_fulfillment.sql``); versions are positive integers, unique.
+- The ledger table records version, description, sha256 checksum, applied_at,
+  applied_by and duration of each applied migration.
+- Every migration runs in a transaction of its own, statement by statement, so
+  a failure is reported with file and line and rolls the whole migration back.
+  A file whose leading comments hold ``-- shoppulse:no-transaction`` runs in
+  autocommit instead, for statements such as CREATE INDEX CONCURRENTLY.
+- Runs serialize on a PostgreSQL advisory lock; the plan is read again once the
+  lock is held, so concurrent runs apply each migration exactly once.
+- A migration edited after it was applied stops the run before anything is
+  applied, naming the file and both checksums.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import os
+import re
+import time
+import zlib
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import (
+    ScriptError,
+    parse_directives,
+    split_statements,
+)
+
+FILE_PATTERN = re.compile(r'^(?P<version>[0-9]+)[_-](?P<description>[A-Za-z0-9][A-Za-z0-9_.\- ]*)\.sql$')
+LOCK_CLASS = 0x53505341  # 'SPSA': the first key of the two-key advisory lock
+UNDEFINED_TABLE = '42P01'
+
+
+class MigrationError(Exception):
+    """An error with a message meant for the user, and the facts behind it."""
+
+    def __init__(self, message, **facts):
+        super(MigrationError, self).__init__(message)
+        self.message = message
+        self.facts = facts
+
+
+def quote_ident(name):
+    """Quote an SQL identifier (always, so that any name is safe)."""
+    return '"%s"' % name.replace('"', '""')
+
+
+class Migration(object):
+    """One migration file, read and split."""
+
+    def __init__(self, path, version, description, raw):
+        self.path = path
+        self.filename = os.path.basename(path)
+        self.version = version
+        self.description = description
+        self.checksum = hashlib.sha256(raw).hexdigest()
+        try:
+            self.sql = raw.decode('utf-8')
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b'\n') + 1
+            raise MigrationError('%s line %d: the file is not valid UTF-8 (byte 0x%02x)'
+                                 % (self.filename, line, raw[exc.start]), file=path, line=line)
+        try:
+            directives = parse_directives(self.sql)
+            self.statements = split_statements(self.sql)
+        except ScriptError as exc:
+            raise MigrationError('%s line %d: %s' % (self.filename, exc.line, exc), file=path, line=exc.line)
+        self.transactional = 'no-transaction' not in directives
+        if not self.statements:
+            raise MigrationError('%s: the migration holds no SQL statement' % self.filename, file=path)
+        for statement in self.statements:
+            if statement.is_transaction_control():
+                raise MigrationError(
+                    '%s line %d: transaction control (%s) is not allowed in a migration; each migration '
+                    'already runs in a transaction of its own (use "-- shoppulse:no-transaction" for '
+                    'statements that cannot run in one)' % (self.filename, statement.line, statement.text.split()[0]),
+                    file=path, line=statement.line)
+
+    def summary(self):
+        return dict(version=self.version, description=self.description, file=self.filename,
+                    checksum=self.checksum, transactional=self.transactional)
+
+
+def discover(directory):
+    """Read every migration of ``directory``, sorted by version.
+
+    Raises MigrationError for a missing or empty directory, a ``.sql`` file whose
+    name is not a migration name, two files with one version, or a file that
+    cannot be read or split.
+    """
+    if not os.path.isdir(directory):
+        raise MigrationError('migrations directory %s does not exist or is not a directory' % directory,
+                             file=directory)
+    by_version = {}
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if not name.endswith('.sql') or not os.path.isfile(path):
+            continue
+        match = FILE_PATTERN.match(name)
+        if not match:
+            raise MigrationError('%s: not a migration file name; expected <version>_<description>.sql, '
+                                 'for example 0001_create_tenants.sql' % path, file=path)
+        version = int(match.group('version'))
+        if version < 1:
+            raise MigrationError('%s: migration versions start at 1' % path, file=path)
+        if version in by_version:
+            raise MigrationError('duplicate migration version %d: %s and %s'
+                                 % (version, by_version[version].filename, name), file=path)
+        with open(path, 'rb') as handle:
+            raw = handle.read()
+        description = match.group('description').replace('_', ' ').strip()
+        by_version[version] = Migration(path, version, description, raw)
+    if not by_version:
+        raise MigrationError('migrations directory %s holds no migration (*.sql) file' % directory,
+                             file=directory)
+    return [by_version[v] for v in sorted(by_version)]
+
+
+class Plan(object):
+    """What a run would do: applied versions, pending migrations, current version."""
+
+    def __init__(self, applied, pending, missing, current_version):
+        self.applied = applied          # {version: (checksum, description)} from the ledger
+        self.pending = pending          # [Migration]
+        self.missing = missing          # versions in the ledger with no file
+        self.current_version = current_version
+
+
+class Migrator(object):
+    """Apply migrations through one connection.
+
+    The connection is used in autocommit mode between migrations; each
+    transactional migration gets an explicit transaction.
+    """
+
+    def __init__(self, conn, migrations, ledger_schema='public', ledger_table='schema_migrations',
+                 lock_timeout=None, statement_timeout=None, migration_lock_timeout='300s',
+                 target_version=None, out_of_order=False, log=None):
+        self.conn = conn
+        self.migrations = migrations
+        self.ledger_schema = ledger_schema
+        self.ledger_table = ledger_table
+        self.ledger = '%s.%s' % (quote_ident(ledger_schema), quote_ident(ledger_table))
+        self.lock_timeout = lock_timeout
+        self.statement_timeout = statement_timeout
+        self.migration_lock_timeout = migration_lock_timeout
+        self.target_version = target_version
+        self.out_of_order = out_of_order
+        self.log = log or (lambda message: None)
+        self.lock_key = zlib.crc32(('%s.%s' % (ledger_schema, ledger_table)).encode('utf-8'))
+        if self.lock_key >= 1 << 31:
+            self.lock_key -= 1 << 32
+        pgcompat.set_autocommit(conn, True)
+        self.cursor = pgcompat.tuple_cursor(conn)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def read_ledger(self):
+        """Return {version: (checksum, description)}; empty when there is no ledger yet.
+
+        One round trip: the table is simply read, and "undefined table" means empty.
+        """
+        try:
+            self.cursor.execute('SELECT version, checksum, description FROM %s' % self.ledger)
+        except Exception as exc:  # pylint: disable=broad-except
+            if pgcompat.is_database_error(exc) and pgcompat.error_fields(exc)['sqlstate'] == UNDEFINED_TABLE:
+                return {}
+            raise
+        return dict((int(row[0]), (row[1].strip(), row[2])) for row in self.cursor.fetchall())
+
+    def plan(self, applied=None):
+        if applied is None:
+            applied = self.read_ledger()
+        edited = []
+        for migration in self.migrations:
+            if migration.version in applied and applied[migration.version][0] != migration.checksum:
+                edited.append(migration)
+        if edited:
+            lines = ['%s (version %d) was changed after it was applied: ledger checksum %s, file checksum %s'
+                     % (m.filename, m.version, applied[m.version][0], m.checksum) for m in edited]
+            raise MigrationError('applied migrations must not be edited; nothing was applied. '
+                                 + '; '.join(lines) + '. Restore the files, or add a new migration for the change.',
+                                 edited=[dict(file=m.path, version=m.version, ledger_checksum=applied[m.version][0],
+                                              file_checksum=m.checksum) for m in edited])
+        known = set(m.version for m in self.migrations)
+        missing = sorted(v for v in applied if v not in known)
+        current = max(applied) if applied else None
+        target = self.target_version
+        if target is not None and current is not None and current > target:
+            raise MigrationError('the database is at version %d, beyond target_version %d; '
+                                 'down migrations are not supported' % (current, target))
+        pending = [m for m in self.migrations
+                   if m.version not in applied and (target is None or m.version <= target)]
+        if target is not None and target not in known and target not in applied:
+            raise MigrationError('target_version %d matches no migration file (known versions: %s)'
+                                 % (target, ', '.join(str(v) for v in sorted(known))))
+        if not self.out_of_order and current is not None:
+            late = [m for m in pending if m.version < current]
+            if late:
+                raise MigrationError(
+                    'migration %s (version %d) is older than the current version %d of the database; '
+                    'it would be applied out of order. Renumber it, or set out_of_order to apply it anyway. '
+                    'Nothing was applied.' % (late[0].filename, late[0].version, current))
+        return Plan(applied, pending, missing, current)
+
+    # -- applying ------------------------------------------------------------------------
+
+    def _set(self, name, value, local):
+        self.cursor.execute('SELECT set_config(%s, %s, %s)', (name, str(value), local))
+
+    def _acquire_lock(self):
+        if pgcompat.server_version(self.conn) >= 140000:
+            # Lets the server notice a client that died mid-migration within a second,
+            # roll back and release the lock, instead of finishing a long statement first.
+            self._set('client_connection_check_interval', '1s', False)
+        self._set('lock_timeout', self.migration_lock_timeout or '0', False)
+        try:
+            self.cursor.execute('SELECT pg_advisory_lock(%s, %s)', (LOCK_CLASS, self.lock_key))
+        except Exception as exc:  # pylint: disable=broad-except
+            if pgcompat.is_database_error(exc):
+                raise MigrationError('could not take the migration lock of %s within %s: another run is applying '
+                                     'migrations (%s)' % (self.ledger, self.migration_lock_timeout,
+                                                         pgcompat.describe_error(exc)))
+            raise
+        self.cursor.execute('RESET lock_timeout')
+
+    def _release_lock(self):
+        try:
+            self.cursor.execute('SELECT pg_advisory_unlock(%s, %s)', (LOCK_CLASS, self.lock_key))
+        except Exception:  # pylint: disable=broad-except
+            pass  # the connection is gone: so is the lock
+
+    def _ensure_ledger(self):
+        self.cursor.execute(
+            'CREATE TABLE IF NOT EXISTS %s ('
+            ' version bigint PRIMARY KEY CHECK (version > 0),'
+            ' description text NOT NULL,'
+            ' checksum char(64) NOT NULL,'
+            ' applied_at timestamptz NOT NULL DEFAULT now(),'
+            ' applied_by text NOT NULL DEFAULT current_user,'
+            ' duration_ms integer NOT NULL CHECK (duration_ms >= 0),'
+            ' transactional boolean NOT NULL DEFAULT true)' % self.ledger)
+
+    def _timeouts(self, local):
+        if self.lock_timeout is not None:
+            self._set('lock_timeout', self.lock_timeout, local)
+        if self.statement_timeout is not None:
+            self._set('statement_timeout', self.statement_timeout, local)
+
+    def apply(self, plan=None):
+        """Apply what is pending; return (plan as read under the lock, [applied summaries])."""
+        plan = plan or self.plan()
+        if not plan.pending:
+            return plan, []
+        self._acquire_lock()
+        applied = []
+        try:
+            self._ensure_ledger()
+            plan = self.plan()  # another run may have applied some while we waited
+            for migration in plan.pending:
+                self.log('applying %s' % migration.filename)
+                applied.append(self._apply_one(migration, applied))
+        finally:
+            self._release_lock()
+        return plan, applied
+
+    def _apply_one(self, migration, done):
+        started = time.monotonic()
+        statement = None
+        transactional = migration.transactional
+        try:
+            if transactional:
+                self.cursor.execute('BEGIN')
+                self._timeouts(local=True)
+            else:
+                self._timeouts(local=False)
+            for statement in migration.statements:
+                self.cursor.execute(statement.text)
+            statement = None
+            duration_ms = int((time.monotonic() - started) * 1000)
+            self.cursor.execute(
+                'INSERT INTO %s (version, description, checksum, duration_ms, transactional) '
+                'VALUES (%%s, %%s, %%s, %%s, %%s)' % self.ledger,
+                (migration.version, migration.description, migration.checksum, duration_ms, transactional))
+            if transactional:
+                self.cursor.execute('COMMIT')
+            else:
+                self.cursor.execute('RESET lock_timeout')
+                self.cursor.execute('RESET statement_timeout')
+        except Exception as exc:  # pylint: disable=broad-except
+            if not pgcompat.is_database_error(exc):
+                raise
+            self._rollback_quietly(transactional)
+            raise self._failure(migration, statement, exc, done)
+        summary = migration.summary()
+        summary['duration_ms'] = duration_ms
+        return summary
+
+    def _rollback_quietly(self, transactional):
+        try:
+            if transactional:
+                self.cursor.execute('ROLLBACK')
+            else:
+                self.cursor.execute('RESET lock_timeout')
+                self.cursor.execute('RESET statement_timeout')
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+    def _failure(self, migration, statement, exc, done):
+        fields = pgcompat.error_fields(exc)
+        if statement is not None:
+            line = statement.line_of_position(fields['position'])
+            where = '%s line %d' % (migration.filename, line)
+        else:
+            line = None
+            where = '%s (recording it in the ledger)' % migration.filename
+        if migration.transactional:
+            outcome = 'the migration was rolled back: nothing of it was applied'
+        else:
+            outcome = ('this migration runs outside a transaction (no-transaction): the statements before '
+                       'that line stay applied, it is not recorded in the ledger and will be run again, '
+                       'so its statements must be re-runnable (IF NOT EXISTS)')
+        earlier = ', '.join(m['file'] for m in done)
+        message = '%s: %s; %s' % (where, pgcompat.describe_error(exc), outcome)
+        if earlier:
+            message += '; applied before it in this run: %s' % earlier
+        return MigrationError(message, file=migration.path, line=line, version=migration.version,
+                              sqlstate=fields['sqlstate'], applied=done)
+
+
+def run(conn, directory, check_mode=False, **options):
+    """Discover, plan and (unless check_mode) apply. Return a result dict for the module.
+
+    In check mode the result is the one a real run would give: ``applied`` lists
+    what would be applied, ``current_version`` the version it would reach.
+    """
+    migrations = discover(directory)
+    migrator = Migrator(conn, migrations, **options)
+    plan = migrator.plan()
+    before = plan.current_version
+    if check_mode:
+        applied = [m.summary() for m in plan.pending]
+    else:
+        plan, applied = migrator.apply(plan)
+    done = set(plan.applied) | set(m['version'] for m in applied)
+    return dict(
+        changed=bool(applied),
+        applied=applied,
+        pending=[m.summary() for m in migrations if m.version not in done],
+        previous_version=before,
+        current_version=max(done) if done else None,
+        missing_files=plan.missing,
+        sql=[(m.filename, m.sql) for m in plan.pending],
+    )

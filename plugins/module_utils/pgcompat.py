@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The few places where psycopg2 and psycopg 3 differ, behind one small API.
+
+Connections are made by community.postgresql's connection layer (see
+``connection.py``); the engine only needs a DB-API connection and these helpers,
+so that tests can hand it a connection of either driver.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+def driver_of(conn):
+    """Return 'psycopg' (3) or 'psycopg2' for a connection object."""
+    module = type(conn).__module__
+    return 'psycopg2' if module.startswith('psycopg2') else 'psycopg'
+
+
+def tuple_cursor(conn):
+    """A cursor whose rows are tuples, whatever row factory the connection has.
+
+    community.postgresql gives psycopg 3 connections a dict row factory and
+    psycopg2 connections a plain one; the engine always reads tuples.
+    """
+    if driver_of(conn) == 'psycopg':
+        from psycopg.rows import tuple_row  # pylint: disable=import-error
+        return conn.cursor(row_factory=tuple_row)
+    return conn.cursor()
+
+
+def set_autocommit(conn, value):
+    conn.autocommit = value
+
+
+def server_version(conn):
+    if driver_of(conn) == 'psycopg':
+        return conn.info.server_version
+    return conn.server_version
+
+
+def backend_pid(conn):
+    if driver_of(conn) == 'psycopg':
+        return conn.info.backend_pid
+    return conn.get_backend_pid()
+
+
+class _ChunkReader(object):
+    """File-like wrapper of an iterator of bytes chunks, for psycopg2's copy_expert."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._buffer = b''
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            return self._buffer + b''.join(self._chunks)
+        while len(self._buffer) < size:
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                break
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def readline(self, size=-1):  # pragma: no cover - copy_expert uses read()
+        return self.read(size)
+
+
+def copy_from_chunks(cursor, sql, chunks):
+    """Run ``COPY ... FROM STDIN`` feeding it an iterator of bytes chunks."""
+    if driver_of(cursor.connection) == 'psycopg':
+        with cursor.copy(sql) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+    else:
+        cursor.copy_expert(sql, _ChunkReader(chunks), size=1 << 20)
+
+
+def is_database_error(exc):
+    """True for an error raised by either driver (as opposed to our own bugs)."""
+    names = [klass.__module__.split('.')[0] for klass in type(exc).__mro__]
+    return 'psycopg' in names or 'psycopg2' in names
+
+
+def error_fields(exc):
+    """Return a dict of what PostgreSQL said about an error, for either driver."""
+    diag = getattr(exc, 'diag', None)
+
+    def field(name):
+        value = getattr(diag, name, None) if diag is not None else None
+        return value if value not in ('', None) else None
+
+    sqlstate = getattr(exc, 'sqlstate', None) or getattr(exc, 'pgcode', None) or field('sqlstate')
+    position = field('statement_position')
+    message = field('message_primary')
+    if not message:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return dict(
+        sqlstate=sqlstate,
+        message=message,
+        detail=field('message_detail'),
+        hint=field('message_hint'),
+        context=field('context'),
+        position=int(position) if position else None,
+        constraint=field('constraint_name'),
+        table=field('table_name'),
+        column=field('column_name'),
+    )
+
+
+def describe_error(exc):
+    """One line: message, then detail and hint when PostgreSQL gave them."""
+    fields = error_fields(exc)
+    text = fields['message']
+    if fields['sqlstate']:
+        text = '%s (SQLSTATE %s)' % (text, fields['sqlstate'])
+    for extra in ('detail', 'hint'):
+        if fields[extra]:
+            text += '; %s: %s' % (extra, fields[extra].rstrip('.'))
+    return text

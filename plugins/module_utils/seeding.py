@@ -1,0 +1,326 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Idempotent seed loads: CSV (or inline rows) merged into a table by a key.
+
+Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
+
+How a load goes, in one transaction:
+1. The CSV header is read here; every column must exist in the table and the
+   key columns must be among them.
+2. The file is streamed, unchanged, in 1 MiB chunks through client-side
+   ``COPY ... FROM STDIN (FORMAT csv, HEADER true)`` into a temporary table
+   with the target's column types (so PostgreSQL parses it exactly as psql's
+   ``\\copy`` would: an unquoted empty field is NULL, a quoted one ''), and
+   each record gets its record number. Memory stays flat for any file size,
+   and no superuser or server-side file access is needed.
+3. Duplicate and empty keys in the file are refused, naming both lines.
+4. Rows whose key exists and whose values differ are updated; rows whose key
+   is new are inserted; nothing else is written.
+5. Any error rolls the whole transaction back, so the table is as it was. The
+   offending record is found (PostgreSQL names it for parse errors; for a
+   constraint hit by the merge it is found by bisection with savepoints) and
+   reported with file and line.
+In check mode the same work is done and then rolled back, so the counts are exact.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import csv
+import io
+import json
+import os
+import re
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import quote_ident
+
+TEMP_TABLE = '_shoppulse_seed'
+RECORD_COLUMN = '_shoppulse_record'
+CHUNK = 1 << 20
+_COPY_LINE = re.compile(r'\bline (\d+)')
+
+
+class SeedError(Exception):
+    def __init__(self, message, **facts):
+        super(SeedError, self).__init__(message)
+        self.message = message
+        self.facts = facts
+
+
+class _Source(object):
+    """Where the rows come from: a CSV file, or inline rows turned into CSV."""
+
+    def __init__(self, path=None, rows=None, columns=None, delimiter=',', encoding='utf-8'):
+        self.path = path
+        self.rows = rows
+        self.delimiter = delimiter
+        self.encoding = encoding
+        self.label = path if path else 'rows'
+        if path is not None:
+            if not os.path.isfile(path):
+                raise SeedError('seed file %s does not exist' % path, file=path)
+            self.columns = self._read_header()
+        else:
+            self.columns, self.data = self._inline(rows, columns)
+
+    def _read_header(self):
+        with io.open(self.path, 'r', encoding=self.encoding, newline='') as handle:
+            try:
+                header = next(csv.reader(handle, delimiter=self.delimiter), None)
+            except UnicodeDecodeError as exc:
+                raise SeedError('%s line 1: the header is not valid %s (%s)' % (self.path, self.encoding, exc),
+                                file=self.path, line=1)
+        if not header or not any(h.strip() for h in header):
+            raise SeedError('%s line 1: the file has no header line naming its columns' % self.path,
+                            file=self.path, line=1)
+        columns = [h.strip() for h in header]
+        for number, name in enumerate(columns, 1):
+            if not name:
+                raise SeedError('%s line 1: column %d of the header has no name' % (self.path, number),
+                                file=self.path, line=1)
+        seen = set()
+        for name in columns:
+            if name in seen:
+                raise SeedError('%s line 1: column %s appears twice in the header' % (self.path, name),
+                                file=self.path, line=1)
+            seen.add(name)
+        return columns
+
+    @staticmethod
+    def _inline(rows, columns):
+        if not rows:
+            raise SeedError('rows is empty: nothing to load')
+        for index, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                raise SeedError('rows item %d is not a mapping of column names to values' % index)
+        columns = list(columns or rows[0].keys())
+        buffer = io.StringIO()
+        buffer.write(','.join(_csv_field(c) for c in columns) + '\n')
+        for index, row in enumerate(rows, 1):
+            if set(row) != set(columns):
+                raise SeedError('rows item %d has columns %s; expected %s'
+                                % (index, ', '.join(sorted(row)), ', '.join(sorted(columns))))
+            buffer.write(','.join(_csv_field(row[c]) for c in columns) + '\n')
+        return columns, buffer.getvalue().encode('utf-8')
+
+    def chunks(self):
+        if self.path is None:
+            yield self.data
+            return
+        with open(self.path, 'rb') as handle:
+            while True:
+                chunk = handle.read(CHUNK)
+                if not chunk:
+                    return
+                yield chunk
+
+    def line_of_record(self, record):
+        """Physical line on which record ``record`` (1-based, header excluded) starts."""
+        if self.path is None:
+            return record + 1
+        with io.open(self.path, 'r', encoding=self.encoding, errors='replace', newline='') as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter)
+            previous_end = 0
+            for index, _row in enumerate(reader):
+                if index == record:
+                    return previous_end + 1
+                previous_end = reader.line_num
+        return previous_end + 1
+
+    def where(self, record):
+        if self.path is None:
+            return 'rows item %d' % record
+        return '%s line %d' % (self.path, self.line_of_record(record))
+
+
+def _csv_field(value):
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        value = 'true' if value else 'false'
+    elif isinstance(value, (dict, list)):
+        value = json.dumps(value, sort_keys=True)
+    else:
+        value = '%s' % (value,)
+    return '"%s"' % value.replace('"', '""')
+
+
+class SeedLoader(object):
+    def __init__(self, conn, table, key, path=None, rows=None, columns=None, schema='public',
+                 delimiter=',', encoding='utf-8'):
+        if not key:
+            raise SeedError('key must name at least one column')
+        self.conn = conn
+        self.schema = schema
+        self.table = table
+        self.qualified = '%s.%s' % (quote_ident(schema), quote_ident(table))
+        self.key = list(key)
+        self.encoding = encoding
+        self.source = _Source(path=path, rows=rows, columns=columns, delimiter=delimiter, encoding=encoding)
+        self.delimiter = delimiter
+        pgcompat.set_autocommit(conn, True)
+        self.cursor = pgcompat.tuple_cursor(conn)
+
+    def _table_columns(self):
+        self.cursor.execute(
+            'SELECT a.attname, a.attgenerated, a.attidentity FROM pg_catalog.pg_attribute a '
+            'WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
+            (self.qualified,))
+        rows = self.cursor.fetchall()
+        if not rows:
+            raise SeedError('table %s.%s does not exist (or is not visible to this user)' % (self.schema, self.table))
+        return dict((r[0], (r[1], r[2])) for r in rows)
+
+    def _check_columns(self, table_columns):
+        where = self.source.label
+        unknown = [c for c in self.source.columns if c not in table_columns]
+        if unknown:
+            raise SeedError('%s: column(s) %s do not exist in table %s.%s (its columns: %s)'
+                            % (where, ', '.join(unknown), self.schema, self.table, ', '.join(table_columns)))
+        absent = [k for k in self.key if k not in self.source.columns]
+        if absent:
+            raise SeedError('%s: key column(s) %s are missing from the data (columns: %s)'
+                            % (where, ', '.join(absent), ', '.join(self.source.columns)))
+        generated = [c for c in self.source.columns if table_columns[c][0] not in ('', None, b'')]
+        if generated:
+            raise SeedError('%s: column(s) %s of %s.%s are generated and cannot be loaded'
+                            % (where, ', '.join(generated), self.schema, self.table))
+        return any(table_columns[c][1] == 'a' for c in self.source.columns)
+
+    def load(self, check_mode=False):
+        columns = self.source.columns
+        self.cursor.execute('BEGIN')
+        try:
+            overriding = self._check_columns(self._table_columns())
+            total = self._copy(columns)
+            self._check_keys()
+            self.cursor.execute('SAVEPOINT shoppulse_seed_merge')
+            updated = self._merge('update', columns, total)
+            inserted = self._merge('insert', columns, total, overriding)
+            self.cursor.execute('ROLLBACK' if check_mode else 'COMMIT')
+        except Exception:
+            self._rollback()
+            raise
+        return dict(changed=bool(inserted or updated), inserted=inserted, updated=updated,
+                    unchanged=total - inserted - updated, total=total)
+
+    def _rollback(self):
+        try:
+            self.cursor.execute('ROLLBACK')
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+    def _copy(self, columns):
+        cols = ', '.join(quote_ident(c) for c in columns)
+        self.cursor.execute('CREATE TEMPORARY TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA'
+                            % (TEMP_TABLE, cols, self.qualified))
+        self.cursor.execute('ALTER TABLE %s ADD COLUMN %s bigint GENERATED ALWAYS AS IDENTITY'
+                            % (TEMP_TABLE, RECORD_COLUMN))
+        options = ["FORMAT csv", "HEADER true", "DELIMITER '%s'" % self.delimiter.replace("'", "''")]
+        if self.source.path is not None and self.encoding.lower().replace('-', '') != 'utf8':
+            options.append("ENCODING '%s'" % self.encoding.replace("'", "''"))
+        sql = 'COPY %s (%s) FROM STDIN (%s)' % (TEMP_TABLE, cols, ', '.join(options))
+        try:
+            pgcompat.copy_from_chunks(self.cursor, sql, self.source.chunks())
+        except Exception as exc:  # pylint: disable=broad-except
+            if not pgcompat.is_database_error(exc):
+                raise
+            fields = pgcompat.error_fields(exc)
+            match = _COPY_LINE.search(fields['context'] or '')
+            where = self.source.label
+            line = None
+            if match:
+                record = int(match.group(1)) - 1  # COPY counts the header as line 1
+                where = self.source.where(record)
+                line = self.source.line_of_record(record) if self.source.path else None
+            raise SeedError('%s: %s; nothing was loaded into %s.%s'
+                            % (where, pgcompat.describe_error(exc), self.schema, self.table),
+                            file=self.source.path, line=line, sqlstate=fields['sqlstate'])
+        self.cursor.execute('SELECT count(*) FROM %s' % TEMP_TABLE)
+        total = int(self.cursor.fetchone()[0])
+        if total > 10000:
+            self.cursor.execute('ANALYZE %s' % TEMP_TABLE)
+        return total
+
+    def _check_keys(self):
+        keys = ', '.join(quote_ident(k) for k in self.key)
+        nulls = ' OR '.join('%s IS NULL' % quote_ident(k) for k in self.key)
+        self.cursor.execute('SELECT min(%s) FROM %s WHERE %s' % (RECORD_COLUMN, TEMP_TABLE, nulls))
+        record = self.cursor.fetchone()[0]
+        if record is not None:
+            raise SeedError('%s: a key column (%s) is empty; nothing was loaded'
+                            % (self.source.where(record), ', '.join(self.key)))
+        self.cursor.execute('SELECT min(%s), max(%s) FROM (SELECT %s, %s, count(*) OVER (PARTITION BY %s) AS n '
+                            'FROM %s) d WHERE n > 1 GROUP BY %s ORDER BY 1 LIMIT 1'
+                            % (RECORD_COLUMN, RECORD_COLUMN, RECORD_COLUMN, keys, keys, TEMP_TABLE, keys))
+        row = self.cursor.fetchone()
+        if row:
+            raise SeedError('%s and %s hold the same key (%s); nothing was loaded'
+                            % (self.source.where(row[0]), self.source.where(row[1]), ', '.join(self.key)))
+
+    def _merge_sql(self, kind, columns, overriding=False, bounded=False):
+        target = self.qualified
+        match = ' AND '.join('t.%s = s.%s' % (quote_ident(k), quote_ident(k)) for k in self.key)
+        bound = (' AND s.%s BETWEEN %%s AND %%s' % RECORD_COLUMN) if bounded else ''
+        if kind == 'update':
+            values = [c for c in columns if c not in self.key]
+            if not values:
+                return None
+            sets = ', '.join('%s = s.%s' % (quote_ident(c), quote_ident(c)) for c in values)
+            left = ', '.join('t.%s' % quote_ident(c) for c in values)
+            right = ', '.join('s.%s' % quote_ident(c) for c in values)
+            return ('UPDATE %s AS t SET %s FROM %s AS s WHERE %s AND (%s) IS DISTINCT FROM (%s)%s'
+                    % (target, sets, TEMP_TABLE, match, left, right, bound))
+        cols = ', '.join(quote_ident(c) for c in columns)
+        source_cols = ', '.join('s.%s' % quote_ident(c) for c in columns)
+        return ('INSERT INTO %s (%s)%s SELECT %s FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)%s '
+                'ORDER BY s.%s' % (target, cols, ' OVERRIDING SYSTEM VALUE' if overriding else '', source_cols,
+                                   TEMP_TABLE, target, match, bound, RECORD_COLUMN))
+
+    def _merge(self, kind, columns, total, overriding=False):
+        sql = self._merge_sql(kind, columns, overriding)
+        if sql is None:
+            return 0
+        try:
+            self.cursor.execute(sql)
+            return max(self.cursor.rowcount, 0)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not pgcompat.is_database_error(exc):
+                raise
+            self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_seed_merge')
+            record = self._bisect(self._merge_sql(kind, columns, overriding, bounded=True), total)
+            where = self.source.where(record) if record else self.source.label
+            line = self.source.line_of_record(record) if record and self.source.path else None
+            raise SeedError('%s: %s; nothing was loaded into %s.%s'
+                            % (where, pgcompat.describe_error(exc), self.schema, self.table),
+                            file=self.source.path, line=line, sqlstate=pgcompat.error_fields(exc)['sqlstate'])
+
+    def _fails(self, sql, low, high):
+        self.cursor.execute('SAVEPOINT shoppulse_seed_probe')
+        try:
+            self.cursor.execute(sql, (low, high))
+            failed = False
+        except Exception as exc:  # pylint: disable=broad-except
+            if not pgcompat.is_database_error(exc):
+                raise
+            failed = True
+        self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_seed_probe')
+        return failed
+
+    def _bisect(self, sql, total):
+        """Return the first record whose merge fails on its own, or None."""
+        low, high = 1, total
+        while low < high:
+            middle = (low + high) // 2
+            if self._fails(sql, low, middle):
+                high = middle
+            else:
+                low = middle + 1
+        return low if self._fails(sql, low, low) else None
+
+
+def load(conn, check_mode=False, **options):
+    return SeedLoader(conn, **options).load(check_mode=check_mode)

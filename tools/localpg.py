@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A local PostgreSQL server set up the way RDS Proxy is used: TLS required.
+
+Used by ``make site`` (inventories/local) and by the integration tests. It
+creates, under one directory:
+
+  data/             the cluster (initdb), owned by the server's OS user
+  tls/ca.crt        a CA generated for this server (clients pass it as ca_cert)
+  tls/server.*      the server certificate (SAN localhost, 127.0.0.1, ::1) and key
+  password          the superuser's password (generated, mode 0600)
+  run/              the Unix socket directory
+  postgres.log      the server log
+
+and starts the server listening on 127.0.0.1 only, with password (SCRAM)
+authentication over ``hostssl`` only: a connection without TLS is rejected.
+A server that is already running from the directory is reused.
+
+PostgreSQL refuses to run as root; when this runs as root, the server runs as
+the ``postgres`` OS user (``runuser``), which must be able to reach the directory.
+
+  python3 tools/localpg.py start --dir .local/postgres --port 55432
+  python3 tools/localpg.py stop --dir .local/postgres
+  python3 tools/localpg.py status --dir .local/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import ipaddress
+import json
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+SUPERUSER = 'shoppulse_admin'
+SERVER_OS_USER = 'postgres'
+
+
+class LocalPgError(RuntimeError):
+    pass
+
+
+def bindir() -> str:
+    """Directory of the PostgreSQL 15 server binaries."""
+    candidates = [os.environ.get('PG_BINDIR', ''), '/usr/lib/postgresql/15/bin']
+    found = shutil.which('pg_ctl')
+    if found:
+        candidates.append(os.path.dirname(os.path.realpath(found)))
+    for candidate in candidates:
+        if candidate and os.path.exists(os.path.join(candidate, 'pg_ctl')):
+            return candidate
+    raise LocalPgError('PostgreSQL server binaries (pg_ctl, initdb) not found: install postgresql-15 '
+                       'or set PG_BINDIR')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class LocalPostgres:
+    def __init__(self, directory: str, port: int | None = None, superuser: str = SUPERUSER,
+                 settings: dict | None = None, names: tuple = ()):
+        self.dir = os.path.abspath(directory)
+        self.data = os.path.join(self.dir, 'data')
+        self.tls = os.path.join(self.dir, 'tls')
+        self.run_dir = os.path.join(self.dir, 'run')
+        self.log = os.path.join(self.dir, 'postgres.log')
+        self.password_file = os.path.join(self.dir, 'password')
+        self.ca_cert = os.path.join(self.tls, 'ca.crt')
+        self.port_file = os.path.join(self.dir, 'port')
+        self.superuser = superuser
+        self.settings = settings or {}
+        self.names = tuple(names)
+        self.port = port or self._saved_port() or free_port()
+        self.as_root = os.geteuid() == 0
+        self.bindir = bindir()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _saved_port(self):
+        try:
+            with open(os.path.join(self.dir, 'port')) as handle:
+                return int(handle.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _server_cmd(self, args: list) -> list:
+        if self.as_root:
+            return ['runuser', '-u', SERVER_OS_USER, '--'] + args
+        return args
+
+    def _chown(self, path: str) -> None:
+        if self.as_root:
+            entry = pwd.getpwnam(SERVER_OS_USER)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _run(self, args: list, what: str) -> str:
+        proc = subprocess.run(self._server_cmd(args), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LocalPgError('%s failed (exit %d): %s%s' % (what, proc.returncode, proc.stdout, proc.stderr))
+        return proc.stdout
+
+    @property
+    def password(self) -> str:
+        with open(self.password_file) as handle:
+            return handle.read().strip()
+
+    def is_running(self) -> bool:
+        if not os.path.exists(os.path.join(self.data, 'postmaster.pid')):
+            return False
+        proc = subprocess.run(self._server_cmd([os.path.join(self.bindir, 'pg_ctl'), 'status', '-D', self.data]),
+                              capture_output=True, text=True)
+        return proc.returncode == 0
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def _make_certificates(self) -> None:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        os.makedirs(self.tls, exist_ok=True)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'ShopPulse local test CA')])
+        ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+                   .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=825))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                   .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                                content_commitment=False, key_encipherment=False,
+                                                data_encipherment=False, key_agreement=False,
+                                                encipher_only=False, decipher_only=False), critical=True)
+                   .sign(ca_key, hashes.SHA256()))
+        server_key = ec.generate_private_key(ec.SECP256R1())
+        alt_names = [x509.DNSName('localhost'), x509.IPAddress(ipaddress.ip_address('127.0.0.1')),
+                     x509.IPAddress(ipaddress.ip_address('::1'))]
+        alt_names += [x509.DNSName(name) for name in self.names]
+        server_cert = (x509.CertificateBuilder()
+                       .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'localhost')]))
+                       .issuer_name(ca_name).public_key(server_key.public_key())
+                       .serial_number(x509.random_serial_number())
+                       .not_valid_before(now - datetime.timedelta(minutes=5))
+                       .not_valid_after(now + datetime.timedelta(days=825))
+                       .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+                       .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                       .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                                      critical=False)
+                       .sign(ca_key, hashes.SHA256()))
+
+        def write(path, data, mode):
+            with open(path, 'wb') as handle:
+                handle.write(data)
+            os.chmod(path, mode)
+
+        pem = serialization.Encoding.PEM
+        write(self.ca_cert, ca_cert.public_bytes(pem), 0o644)
+        write(os.path.join(self.tls, 'server.crt'), server_cert.public_bytes(pem), 0o644)
+        write(os.path.join(self.tls, 'server.key'), server_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), 0o600)
+        self._chown(os.path.join(self.tls, 'server.key'))
+        # The CA key is not kept: nothing else is ever signed with it.
+
+    def _initdb(self) -> None:
+        os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        if not os.path.exists(self.password_file):
+            with open(os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
+                handle.write(secrets.token_urlsafe(24))
+        pwfile = os.path.join(self.dir, '.initdb-password')
+        shutil.copyfile(self.password_file, pwfile)
+        self._chown(pwfile)
+        os.makedirs(self.data, mode=0o700, exist_ok=True)
+        os.makedirs(self.run_dir, exist_ok=True)
+        for path in (self.data, self.run_dir):
+            self._chown(path)
+        try:
+            self._run([os.path.join(self.bindir, 'initdb'), '-D', self.data, '-U', self.superuser,
+                       '--pwfile', pwfile, '--auth-local', 'scram-sha-256', '--auth-host', 'reject',
+                       '-E', 'UTF8', '--locale', 'C.UTF-8', '--no-instructions'], 'initdb')
+        except LocalPgError as exc:
+            if self.as_root and 'Permission denied' in str(exc):
+                raise LocalPgError('%s\nThe %s OS user must be able to reach %s: make its parent directories '
+                                   'traversable (chmod o+x) or choose another --dir' % (exc, SERVER_OS_USER, self.dir))
+            raise
+        finally:
+            os.unlink(pwfile)
+        self._make_certificates()
+        with open(os.path.join(self.data, 'pg_hba.conf'), 'w') as handle:
+            handle.write(
+                '# Written by tools/localpg.py: TLS and a password, or nothing.\n'
+                'local     all all               scram-sha-256\n'
+                'hostssl   all all 127.0.0.1/32  scram-sha-256\n'
+                'hostssl   all all ::1/128       scram-sha-256\n'
+                'hostnossl all all 0.0.0.0/0     reject\n'
+                'hostnossl all all ::/0          reject\n')
+        settings = {
+            'listen_addresses': "'127.0.0.1'",
+            'unix_socket_directories': "'%s'" % self.run_dir,
+            'ssl': 'on',
+            'ssl_cert_file': "'%s'" % os.path.join(self.tls, 'server.crt'),
+            'ssl_key_file': "'%s'" % os.path.join(self.tls, 'server.key'),
+            'ssl_min_protocol_version': "'TLSv1.2'",
+            'password_encryption': "'scram-sha-256'",
+            'logging_collector': 'off',
+            'log_line_prefix': "'%m [%p] %q%u@%d '",
+        }
+        settings.update(self.settings)
+        with open(os.path.join(self.data, 'postgresql.auto.conf'), 'a') as handle:
+            for key, value in settings.items():
+                handle.write('%s = %s\n' % (key, value))
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def start(self, timeout: float = 60) -> 'LocalPostgres':
+        if self.is_running():
+            return self
+        if not os.path.exists(os.path.join(self.data, 'PG_VERSION')):
+            self._initdb()
+        with open(self.port_file, 'w') as handle:
+            handle.write(str(self.port))
+        if not os.path.exists(self.log):
+            open(self.log, 'a').close()
+        self._chown(self.log)
+        self._run([os.path.join(self.bindir, 'pg_ctl'), 'start', '-D', self.data, '-l', self.log, '-w',
+                   '-t', str(int(timeout)), '-o', '-p %d' % self.port], 'pg_ctl start')
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise LocalPgError('the server did not accept connections on 127.0.0.1:%d; see %s' % (self.port, self.log))
+
+    def stop(self) -> None:
+        if self.is_running():
+            self._run([os.path.join(self.bindir, 'pg_ctl'), 'stop', '-D', self.data, '-m', 'fast', '-w'],
+                      'pg_ctl stop')
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def info(self) -> dict:
+        return dict(host='localhost', port=self.port, user=self.superuser, password_file=self.password_file,
+                    ca_cert=self.ca_cert, ssl_mode='verify-full', data=self.data, log=self.log,
+                    running=self.is_running())
+
+    def dsn(self, dbname: str = 'postgres', user: str | None = None, password: str | None = None) -> dict:
+        return dict(host='localhost', port=self.port, dbname=dbname, user=user or self.superuser,
+                    password=self.password if password is None else password, sslmode='verify-full',
+                    sslrootcert=self.ca_cert)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('command', choices=['start', 'stop', 'status', 'destroy'])
+    parser.add_argument('--dir', required=True, help='directory of the server (created)')
+    parser.add_argument('--port', type=int, help='TCP port on 127.0.0.1 (default: the saved one, or a free one)')
+    parser.add_argument('--name', action='append', default=[], help='extra DNS name in the server certificate')
+    parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='extra server setting')
+    args = parser.parse_args(argv)
+    settings = dict(item.split('=', 1) for item in args.set)
+    try:
+        server = LocalPostgres(args.dir, port=args.port, settings=settings, names=tuple(args.name))
+        if args.command == 'start':
+            server.start()
+        elif args.command == 'stop':
+            server.stop()
+        elif args.command == 'destroy':
+            server.destroy()
+            return 0
+        json.dump(server.info(), sys.stdout, indent=2)
+        sys.stdout.write('\n')
+    except LocalPgError as exc:
+        sys.stderr.write('localpg: %s\n' % exc)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
