@@ -210,10 +210,14 @@ def compare(manifest, inventory):
     return differences
 
 
+def report_lines(differences):
+    """One readable line per difference: "missing index orders.orders_tenant_ordered_at_idx"."""
+    return ['%s %s %s' % (d['problem'], d['kind'], d['name']) for d in differences]
+
+
 def describe(differences, limit=None):
-    """One readable line for a list of differences."""
-    shown = differences if limit is None else differences[:limit]
-    parts = ['%s %s %s' % (d['problem'], d['kind'], d['name']) for d in shown]
+    """One readable sentence for a list of differences."""
+    parts = report_lines(differences if limit is None else differences[:limit])
     if limit is not None and len(differences) > limit:
         parts.append('and %d more' % (len(differences) - limit))
     return '; '.join(parts)

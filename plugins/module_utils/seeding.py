@@ -43,6 +43,17 @@ CHUNK = 1 << 20
 _COPY_LINE = re.compile(r'\bline (\d+)')
 
 
+# PostgreSQL's names of client encodings that Python spells differently.
+_PYTHON_CODECS = {'UTF8': 'utf-8', 'LATIN1': 'latin-1', 'LATIN9': 'iso8859-15', 'WIN1252': 'cp1252',
+                  'WIN1250': 'cp1250', 'WIN1251': 'cp1251', 'SQL_ASCII': 'ascii', 'EUC_JP': 'euc_jp',
+                  'SJIS': 'shift_jis', 'GBK': 'gbk', 'UHC': 'cp949', 'BIG5': 'big5'}
+
+
+def python_codec(pg_encoding):
+    """The Python codec for a PostgreSQL encoding name (UTF8, LATIN1, WIN1252, ...)."""
+    return _PYTHON_CODECS.get(pg_encoding.upper().replace('-', ''), pg_encoding)
+
+
 class SeedError(Exception):
     def __init__(self, message, **facts):
         super(SeedError, self).__init__(message)
@@ -53,11 +64,11 @@ class SeedError(Exception):
 class _Source(object):
     """Where the rows come from: a CSV file, or inline rows turned into CSV."""
 
-    def __init__(self, path=None, rows=None, columns=None, delimiter=',', encoding='utf-8'):
+    def __init__(self, path=None, rows=None, columns=None, delimiter=',', encoding='UTF8'):
         self.path = path
         self.rows = rows
         self.delimiter = delimiter
-        self.encoding = encoding
+        self.encoding = python_codec(encoding)
         self.label = path if path else 'rows'
         if path is not None:
             if not os.path.isfile(path):
@@ -150,7 +161,7 @@ def _csv_field(value):
 
 class SeedLoader(object):
     def __init__(self, conn, table, key, path=None, rows=None, columns=None, schema='public',
-                 delimiter=',', encoding='utf-8'):
+                 delimiter=',', encoding='UTF8'):
         if not key:
             raise SeedError('key must name at least one column')
         self.conn = conn
@@ -220,7 +231,7 @@ class SeedLoader(object):
         self.cursor.execute('ALTER TABLE %s ADD COLUMN %s bigint GENERATED ALWAYS AS IDENTITY'
                             % (TEMP_TABLE, RECORD_COLUMN))
         options = ["FORMAT csv", "HEADER true", "DELIMITER '%s'" % self.delimiter.replace("'", "''")]
-        if self.source.path is not None and self.encoding.lower().replace('-', '') != 'utf8':
+        if self.source.path is not None and python_codec(self.encoding) != 'utf-8':
             options.append("ENCODING '%s'" % self.encoding.replace("'", "''"))
         sql = 'COPY %s (%s) FROM STDIN (%s)' % (TEMP_TABLE, cols, ', '.join(options))
         try:

@@ -1,0 +1,252 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: schema_apply
+short_description: Apply versioned SQL migrations to a PostgreSQL database, idempotently
+version_added: 0.1.0
+description:
+  - Applies the migrations of a directory, in version order, to a PostgreSQL database.
+  - A migration is a file named C(<version>_<description>.sql), for example C(0003_orders.sql).
+    Versions are positive integers and must be unique.
+  - A ledger table records each applied migration (version, description, sha256 checksum,
+    applied_at, applied_by, duration); a migration in the ledger is never applied again, so a
+    second run reports C(changed=false).
+  - Each migration runs in a transaction of its own, statement by statement. A failing statement
+    fails the task with the file and line, and nothing of that migration is left behind.
+  - A file whose leading comment lines hold C(-- shoppulse:no-transaction) runs outside a
+    transaction, for statements such as C(CREATE INDEX CONCURRENTLY); its statements should be
+    re-runnable (C(IF NOT EXISTS)) since a failure part way cannot be rolled back.
+  - Concurrent runs serialize on a PostgreSQL advisory lock instead of colliding; each migration
+    is applied exactly once.
+  - A migration that was edited after it was applied fails the task before anything is applied,
+    naming the file and both checksums.
+author:
+  - ShopPulse platform team (@shoppulse)
+extends_documentation_fragment:
+  - community.postgresql.postgres
+  - shoppulse.analytics.connection
+attributes:
+  check_mode:
+    support: full
+    details: Reads the ledger and reports what would be applied; writes nothing, not even the ledger table.
+  diff_mode:
+    support: full
+    details: Shows the current and resulting version and the SQL of the migrations to apply.
+options:
+  path:
+    description:
+      - Directory of the migration files, on the managed node.
+    type: path
+    required: true
+  ledger_schema:
+    description:
+      - Schema of the ledger table.
+    type: str
+    default: public
+  ledger_table:
+    description:
+      - Name of the ledger table. It is created on the first run that applies something.
+    type: str
+    default: schema_migrations
+  target_version:
+    description:
+      - Apply migrations up to and including this version only.
+      - Fails when the database is already beyond it; down migrations are not supported.
+    type: int
+  out_of_order:
+    description:
+      - Apply a pending migration whose version is lower than the current version of the database.
+      - By default such a migration (typically from a merged branch) fails the task, naming the file.
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - PostgreSQL C(lock_timeout) for the statements of each migration, for example C(10s).
+      - A DDL statement that waits longer than this for a table lock fails (and its migration is rolled back)
+        rather than queueing behind a long transaction and blocking the application.
+    type: str
+  statement_timeout:
+    description:
+      - PostgreSQL C(statement_timeout) for the statements of each migration, for example C(15min).
+    type: str
+  migration_lock_timeout:
+    description:
+      - How long to wait for the advisory lock held by another run applying migrations to the same ledger.
+    type: str
+    default: 5min
+seealso:
+  - module: shoppulse.analytics.seed_load
+  - module: shoppulse.analytics.schema_verify
+  - name: PostgreSQL advisory locks
+    description: How concurrent runs are serialized.
+    link: https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS
+'''
+
+EXAMPLES = r'''
+- name: Apply the ShopPulse migrations through RDS Proxy
+  shoppulse.analytics.schema_apply:
+    path: "{{ role_path }}/../../files/sql"
+    login_host: "{{ proxy_endpoint }}"
+    login_user: "{{ db_credentials.username }}"
+    login_password: "{{ db_credentials.password }}"
+    login_db: shoppulse
+    ssl_mode: verify-full
+    ca_cert: /etc/ssl/rds/global-bundle.pem
+    lock_timeout: 10s
+  register: migrations
+
+- name: Show what a run would apply, changing nothing
+  shoppulse.analytics.schema_apply:
+    path: files/sql
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+  check_mode: true
+  diff: true
+
+- name: Stop at version 4
+  shoppulse.analytics.schema_apply:
+    path: files/sql
+    target_version: 4
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+'''
+
+RETURN = r'''
+applied:
+  description:
+    - The migrations this run applied, in order (in check mode, those it would apply).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    version:
+      description: Version of the migration.
+      type: int
+      sample: 3
+    description:
+      description: Description taken from the file name.
+      type: str
+      sample: orders and fulfillment
+    file:
+      description: File name of the migration.
+      type: str
+      sample: 0003_orders_and_fulfillment.sql
+    checksum:
+      description: sha256 of the file, as recorded in the ledger.
+      type: str
+      sample: 5f2b9c0d4e1a7b3c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
+    transactional:
+      description: Whether the migration ran in a transaction (false for C(no-transaction) files).
+      type: bool
+      sample: true
+    duration_ms:
+      description: How long the migration took. Not returned in check mode.
+      type: int
+      sample: 42
+  sample:
+    - version: 1
+      description: tenants and updated at
+      file: 0001_tenants_and_updated_at.sql
+      checksum: 5f2b9c0d4e1a7b3c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
+      transactional: true
+      duration_ms: 12
+pending:
+  description: Migrations of the directory that are not applied after this run (beyond O(target_version)).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+current_version:
+  description: Highest applied version after this run (in check mode, the one it would reach); null when none.
+  returned: always
+  type: int
+  sample: 7
+previous_version:
+  description: Highest applied version before this run; null on an empty database.
+  returned: always
+  type: int
+  sample: 5
+missing_files:
+  description: Versions recorded in the ledger whose file is no longer in O(path).
+  returned: always
+  type: list
+  elements: int
+  sample: []
+'''
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import MigrationError, run
+
+INTERVAL = re.compile(r'^\s*[0-9]+\s*(us|ms|s|min|h|d)?\s*$')
+
+
+def diff_of(result):
+    before = 'version: %s\n' % result['previous_version']
+    after = 'version: %s\n' % result['current_version']
+    for filename, sql in result['sql']:
+        after += '\n-- %s\n%s' % (filename, sql if sql.endswith('\n') else sql + '\n')
+    return dict(before=before, after=after, before_header='ledger', after_header='ledger and migrations')
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            path=dict(type='path', required=True),
+            ledger_schema=dict(type='str', default='public'),
+            ledger_table=dict(type='str', default='schema_migrations'),
+            target_version=dict(type='int'),
+            out_of_order=dict(type='bool', default=False),
+            lock_timeout=dict(type='str'),
+            statement_timeout=dict(type='str'),
+            migration_lock_timeout=dict(type='str', default='5min'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    for name in ('lock_timeout', 'statement_timeout', 'migration_lock_timeout'):
+        if params[name] is not None and not INTERVAL.match(params[name]):
+            module.fail_json(msg='%s must be a duration such as 500ms, 10s, 5min or 1h; got %r' % (name, params[name]))
+    if params['target_version'] is not None and params['target_version'] < 1:
+        module.fail_json(msg='target_version must be a positive migration version')
+
+    conn = connect(module)
+    try:
+        result = run(conn, params['path'], check_mode=module.check_mode,
+                     ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table'],
+                     lock_timeout=params['lock_timeout'], statement_timeout=params['statement_timeout'],
+                     migration_lock_timeout=params['migration_lock_timeout'],
+                     target_version=params['target_version'], out_of_order=params['out_of_order'])
+    except MigrationError as exc:
+        module.fail_json(msg=exc.message, **exc.facts)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg='applying migrations from %s failed: %s' % (params['path'], to_native(exc)))
+    finally:
+        conn.close()
+
+    for version in result['missing_files']:
+        module.warn('migration version %d is recorded in the ledger but its file is not in %s'
+                    % (version, params['path']))
+    if module._diff and result['changed']:
+        result['diff'] = diff_of(result)
+    del result['sql']
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

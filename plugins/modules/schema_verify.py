@@ -1,0 +1,240 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: schema_verify
+short_description: Compare the live inventory of a PostgreSQL schema with a manifest
+version_added: 0.1.0
+description:
+  - Reads the live catalog of a schema in a single query, whatever its size, tables with their
+    columns, indexes (with definitions and validity), constraints (with foreign keys), triggers
+    (timing, events, level, function), row-level security flags and policies; views; functions.
+  - Compares it with a manifest of the expected inventory and fails listing every missing,
+    unexpected and different object by name.
+  - With O(fail_on_drift=false) it only reports, for a scheduled drift check or to read the
+    inventory (the module never changes anything).
+  - The collection's own manifest, C(files/manifest.yml), is generated from a database built by the
+    migrations, so it is the single source of truth for what the schema holds.
+author:
+  - ShopPulse platform team (@shoppulse)
+extends_documentation_fragment:
+  - community.postgresql.postgres
+  - shoppulse.analytics.connection
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads, so it runs the same in check mode.
+  diff_mode:
+    support: none
+options:
+  manifest:
+    description:
+      - The expected inventory, as a mapping (for example read on the controller with
+        C(lookup('ansible.builtin.file', 'manifest.yml') | from_yaml)).
+      - Mutually exclusive with O(manifest_path).
+    type: dict
+  manifest_path:
+    description:
+      - Path of a manifest file (YAML or JSON) on the managed node. YAML needs PyYAML there.
+      - Mutually exclusive with O(manifest).
+    type: path
+  schema:
+    description:
+      - Schema to inspect. Defaults to the manifest's C(schema), else C(public).
+    type: str
+  fail_on_drift:
+    description:
+      - Fail when the live inventory differs from the manifest.
+      - When false, the differences are only returned (and O(manifest) may be omitted to read the inventory alone).
+    type: bool
+    default: true
+seealso:
+  - module: shoppulse.analytics.schema_apply
+  - module: community.postgresql.postgresql_info
+'''
+
+EXAMPLES = r'''
+- name: Verify the schema against the collection's manifest
+  shoppulse.analytics.schema_verify:
+    manifest: "{{ lookup('ansible.builtin.file', role_path ~ '/../../files/manifest.yml') | from_yaml }}"
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+    ssl_mode: verify-full
+    ca_cert: /etc/ssl/shoppulse/ca.crt
+
+- name: Scheduled drift check that reports without failing
+  shoppulse.analytics.schema_verify:
+    manifest_path: /opt/shoppulse/manifest.yml
+    fail_on_drift: false
+    login_host: localhost
+    login_user: shoppulse_readonly
+    login_password: "{{ vault_readonly_password }}"
+    login_db: shoppulse
+  register: drift
+
+- name: Read the inventory only
+  shoppulse.analytics.schema_verify:
+    fail_on_drift: false
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+  register: live
+'''
+
+RETURN = r'''
+in_sync:
+  description: Whether the live inventory matches the manifest (false when no manifest was given).
+  returned: always
+  type: bool
+  sample: true
+differences:
+  description: Every difference, sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: C(table), C(table setting), C(column), C(index), C(constraint), C(trigger), C(policy), C(view) or C(function).
+      type: str
+      sample: index
+    name:
+      description: Name of the object, prefixed by its table for the parts of a table.
+      type: str
+      sample: orders.orders_tenant_ordered_at_idx
+    problem:
+      description: C(missing) (in the manifest, not in the database), C(unexpected) (the other way) or C(different).
+      type: str
+      sample: missing
+    expected:
+      description: What the manifest says, when it says something.
+      type: raw
+      sample: {definition: "CREATE INDEX orders_tenant_ordered_at_idx ON public.orders USING btree (tenant_id, ordered_at DESC)"}
+    actual:
+      description: What the database holds, when it holds something.
+      type: raw
+      sample: null
+  sample:
+    - kind: trigger
+      name: users.users_set_updated_at
+      problem: missing
+report:
+  description: The differences as readable lines, one per difference.
+  returned: always
+  type: list
+  elements: str
+  sample: ["missing index orders.orders_tenant_ordered_at_idx", "unexpected column orders.note"]
+summary:
+  description: Counts of the live inventory (tables, columns, indexes, constraints, triggers, tenant_id indexes, ...).
+  returned: always
+  type: dict
+  sample: {tables: 9, indexes: 31, triggers: 8, tenant_id_indexes: 28, updated_at_triggers: 7}
+expected_summary:
+  description: The same counts computed from the manifest.
+  returned: when a manifest is given
+  type: dict
+  sample: {tables: 9, indexes: 31, triggers: 8, tenant_id_indexes: 28, updated_at_triggers: 7}
+inventory:
+  description: The live inventory, in the shape of the manifest.
+  returned: always
+  type: dict
+  sample: {schema: public, tables: {tenants: {row_security: false, columns: {}, indexes: {}}}, views: {}, functions: {}}
+'''
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
+from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
+    compare,
+    describe,
+    read_inventory,
+    report_lines,
+    summarize,
+    validate_manifest,
+)
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:
+    HAS_YAML = False
+
+
+def read_manifest_file(module, path):
+    try:
+        with open(path, 'rb') as handle:
+            text = handle.read().decode('utf-8')
+    except (IOError, OSError, UnicodeDecodeError) as exc:
+        module.fail_json(msg='cannot read manifest %s: %s' % (path, to_native(exc)))
+    if text.lstrip().startswith('{'):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            module.fail_json(msg='manifest %s is not valid JSON: %s' % (path, to_native(exc)))
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib('PyYAML', reason='to read the YAML manifest %s' % path))
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        module.fail_json(msg='manifest %s is not valid YAML: %s' % (path, to_native(exc)))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            manifest=dict(type='dict'),
+            manifest_path=dict(type='path'),
+            schema=dict(type='str'),
+            fail_on_drift=dict(type='bool', default=True),
+        ),
+        mutually_exclusive=[('manifest', 'manifest_path')],
+        supports_check_mode=True,
+    )
+    params = module.params
+    manifest = params['manifest']
+    if params['manifest_path']:
+        manifest = read_manifest_file(module, params['manifest_path'])
+    if manifest is None and params['fail_on_drift']:
+        module.fail_json(msg='give manifest or manifest_path, or set fail_on_drift=false to read the inventory only')
+    if manifest is not None:
+        try:
+            validate_manifest(manifest)
+        except ValueError as exc:
+            module.fail_json(msg='invalid manifest%s: %s' % (
+                ' ' + params['manifest_path'] if params['manifest_path'] else '', to_native(exc)))
+    schema = params['schema'] or (manifest or {}).get('schema') or 'public'
+
+    conn = connect(module)
+    try:
+        live = read_inventory(conn, schema)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg='reading the inventory of schema %s failed: %s' % (schema, to_native(exc)))
+    finally:
+        conn.close()
+
+    result = dict(changed=False, inventory=live, summary=summarize(live), differences=[], report=[],
+                  in_sync=False)
+    if manifest is not None:
+        differences = compare(manifest, live)
+        result.update(differences=differences, in_sync=not differences, expected_summary=summarize(manifest),
+                      report=report_lines(differences))
+        if differences and params['fail_on_drift']:
+            result['msg'] = 'schema %s differs from the manifest in %d place(s): %s' % (
+                schema, len(differences), describe(differences))
+            module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

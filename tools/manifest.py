@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Generate files/manifest.yml from a database built by the migrations (``make manifest``).
+
+The manifest is the expected inventory that schema_verify checks; generating it
+from the migrations keeps one source of truth. ``--check`` exits 1 when the
+committed manifest no longer matches what the migrations build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import tempfile
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import localpg  # noqa: E402  pylint: disable=wrong-import-position
+from collection_path import ensure_importable  # noqa: E402  pylint: disable=wrong-import-position
+
+ensure_importable()
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations  # noqa: E402
+
+HEADER = ('# Expected inventory of the ShopPulse schema, checked by shoppulse.analytics.schema_verify.\n'
+          '# Generated from the migrations in files/sql by `make manifest` (tools/manifest.py):\n'
+          '# do not edit by hand; add a migration and regenerate.\n')
+
+
+def build(sql_dir: str, server=None) -> str:
+    """Apply the migrations to a fresh database and return the manifest text."""
+    import psycopg2
+    own = server is None
+    tmp = None
+    if own:
+        tmp = tempfile.mkdtemp(prefix='shoppulse-manifest-')
+        os.chmod(tmp, 0o755)
+        server = localpg.LocalPostgres(os.path.join(tmp, 'pg'), settings={'fsync': 'off'}).start()
+    try:
+        admin = psycopg2.connect(**server.dsn())
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute('DROP DATABASE IF EXISTS shoppulse_manifest')
+            cur.execute('CREATE DATABASE shoppulse_manifest')
+        conn = psycopg2.connect(**server.dsn('shoppulse_manifest'))
+        result = migrations.run(conn, sql_dir)
+        live = inventory.read_inventory(conn, 'public')
+        conn.close()
+        with admin.cursor() as cur:
+            cur.execute('DROP DATABASE shoppulse_manifest')
+        admin.close()
+    finally:
+        if own:
+            server.destroy()
+            os.rmdir(tmp)
+    document = inventory.manifest_from_inventory(live, migrations=result['current_version'])
+    return HEADER + yaml.safe_dump(document, sort_keys=False, width=120, default_flow_style=False)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--sql', default=os.path.join(ROOT, 'files', 'sql'))
+    parser.add_argument('--output', default=os.path.join(ROOT, 'files', 'manifest.yml'))
+    parser.add_argument('--check', action='store_true', help='compare with --output instead of writing it')
+    args = parser.parse_args(argv)
+    text = build(args.sql)
+    if args.check:
+        with open(args.output) as handle:
+            committed = handle.read()
+        if committed != text:
+            sys.stdout.writelines(difflib.unified_diff(committed.splitlines(True), text.splitlines(True),
+                                                       args.output, 'generated from ' + args.sql))
+            sys.stderr.write('%s is out of date: run `make manifest`\n' % args.output)
+            return 1
+        print('%s matches the migrations' % args.output)
+        return 0
+    with open(args.output, 'w') as handle:
+        handle.write(text)
+    print('wrote %s' % args.output)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
