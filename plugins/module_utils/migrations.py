@@ -50,6 +50,18 @@ class MigrationError(Exception):
         self.facts = facts
 
 
+_INTERVAL = re.compile(r'^\s*([0-9]+)\s*(us|ms|s|min|h|d)?\s*$')
+_UNIT_SECONDS = {'us': 1e-6, 'ms': 1e-3, 's': 1.0, 'min': 60.0, 'h': 3600.0, 'd': 86400.0, None: 1e-3}
+
+
+def interval_seconds(text):
+    """Seconds in a PostgreSQL duration setting: '500ms', '10s', '5min', '1h' (a bare number is ms)."""
+    match = _INTERVAL.match('%s' % text)
+    if not match:
+        raise MigrationError('%r is not a duration such as 500ms, 10s, 5min or 1h' % (text,))
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
 def quote_ident(name):
     """Quote an SQL identifier (always, so that any name is safe)."""
     return '"%s"' % name.replace('"', '""')
@@ -136,6 +148,43 @@ class Plan(object):
         self.current_version = current_version
 
 
+def plan_migrations(migrations, applied, target_version=None, out_of_order=False):
+    """Decide what to apply: pure logic over the files and the ledger's {version: (checksum, description)}.
+
+    Raises MigrationError, before anything is applied, for an edited migration, a
+    database beyond ``target_version``, an unknown ``target_version``, or (unless
+    ``out_of_order``) a pending migration older than the current version.
+    """
+    edited = [m for m in migrations if m.version in applied and applied[m.version][0] != m.checksum]
+    if edited:
+        lines = ['%s (version %d) was changed after it was applied: ledger checksum %s, file checksum %s'
+                 % (m.filename, m.version, applied[m.version][0], m.checksum) for m in edited]
+        raise MigrationError('applied migrations must not be edited; nothing was applied. '
+                             + '; '.join(lines) + '. Restore the files, or add a new migration for the change.',
+                             edited=[dict(file=m.path, version=m.version, ledger_checksum=applied[m.version][0],
+                                          file_checksum=m.checksum) for m in edited])
+    known = set(m.version for m in migrations)
+    missing = sorted(v for v in applied if v not in known)
+    current = max(applied) if applied else None
+    if target_version is not None:
+        if current is not None and current > target_version:
+            raise MigrationError('the database is at version %d, beyond target_version %d; '
+                                 'down migrations are not supported' % (current, target_version))
+        if target_version not in known and target_version not in applied:
+            raise MigrationError('target_version %d matches no migration file (known versions: %s)'
+                                 % (target_version, ', '.join(str(v) for v in sorted(known))))
+    pending = [m for m in migrations
+               if m.version not in applied and (target_version is None or m.version <= target_version)]
+    if not out_of_order and current is not None:
+        late = [m for m in pending if m.version < current]
+        if late:
+            raise MigrationError(
+                'migration %s (version %d) is older than the current version %d of the database; '
+                'it would be applied out of order. Renumber it, or set out_of_order to apply it anyway. '
+                'Nothing was applied.' % (late[0].filename, late[0].version, current))
+    return Plan(applied, pending, missing, current)
+
+
 class Migrator(object):
     """Apply migrations through one connection.
 
@@ -181,37 +230,7 @@ class Migrator(object):
     def plan(self, applied=None):
         if applied is None:
             applied = self.read_ledger()
-        edited = []
-        for migration in self.migrations:
-            if migration.version in applied and applied[migration.version][0] != migration.checksum:
-                edited.append(migration)
-        if edited:
-            lines = ['%s (version %d) was changed after it was applied: ledger checksum %s, file checksum %s'
-                     % (m.filename, m.version, applied[m.version][0], m.checksum) for m in edited]
-            raise MigrationError('applied migrations must not be edited; nothing was applied. '
-                                 + '; '.join(lines) + '. Restore the files, or add a new migration for the change.',
-                                 edited=[dict(file=m.path, version=m.version, ledger_checksum=applied[m.version][0],
-                                              file_checksum=m.checksum) for m in edited])
-        known = set(m.version for m in self.migrations)
-        missing = sorted(v for v in applied if v not in known)
-        current = max(applied) if applied else None
-        target = self.target_version
-        if target is not None and current is not None and current > target:
-            raise MigrationError('the database is at version %d, beyond target_version %d; '
-                                 'down migrations are not supported' % (current, target))
-        pending = [m for m in self.migrations
-                   if m.version not in applied and (target is None or m.version <= target)]
-        if target is not None and target not in known and target not in applied:
-            raise MigrationError('target_version %d matches no migration file (known versions: %s)'
-                                 % (target, ', '.join(str(v) for v in sorted(known))))
-        if not self.out_of_order and current is not None:
-            late = [m for m in pending if m.version < current]
-            if late:
-                raise MigrationError(
-                    'migration %s (version %d) is older than the current version %d of the database; '
-                    'it would be applied out of order. Renumber it, or set out_of_order to apply it anyway. '
-                    'Nothing was applied.' % (late[0].filename, late[0].version, current))
-        return Plan(applied, pending, missing, current)
+        return plan_migrations(self.migrations, applied, self.target_version, self.out_of_order)
 
     # -- applying ------------------------------------------------------------------------
 
@@ -219,20 +238,33 @@ class Migrator(object):
         self.cursor.execute('SELECT set_config(%s, %s, %s)', (name, str(value), local))
 
     def _acquire_lock(self):
+        """Take the advisory lock, polling with pg_try_advisory_lock until migration_lock_timeout.
+
+        A waiter must not block inside pg_advisory_lock(): that statement holds a
+        snapshot, and CREATE INDEX CONCURRENTLY in the run that holds the lock waits
+        for every such snapshot to go away, which would be a deadlock.
+        """
         if pgcompat.server_version(self.conn) >= 140000:
             # Lets the server notice a client that died mid-migration within a second,
             # roll back and release the lock, instead of finishing a long statement first.
             self._set('client_connection_check_interval', '1s', False)
-        self._set('lock_timeout', self.migration_lock_timeout or '0', False)
-        try:
-            self.cursor.execute('SELECT pg_advisory_lock(%s, %s)', (LOCK_CLASS, self.lock_key))
-        except Exception as exc:  # pylint: disable=broad-except
-            if pgcompat.is_database_error(exc):
+        deadline = time.monotonic() + interval_seconds(self.migration_lock_timeout or '0')
+        delay = 0.02
+        while True:
+            self.cursor.execute('SELECT pg_try_advisory_lock(%s, %s)', (LOCK_CLASS, self.lock_key))
+            if self.cursor.fetchone()[0]:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.cursor.execute("SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
+                                    "AND classid = %s::oid AND objid = %s::oid AND objsubid = 2",
+                                    (LOCK_CLASS & 0xFFFFFFFF, self.lock_key & 0xFFFFFFFF))
+                holder = self.cursor.fetchone()
                 raise MigrationError('could not take the migration lock of %s within %s: another run is applying '
-                                     'migrations (%s)' % (self.ledger, self.migration_lock_timeout,
-                                                         pgcompat.describe_error(exc)))
-            raise
-        self.cursor.execute('RESET lock_timeout')
+                                     'migrations (server process %s holds it)'
+                                     % (self.ledger, self.migration_lock_timeout, holder[0] if holder else 'unknown'))
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.5)
 
     def _release_lock(self):
         try:

@@ -78,12 +78,14 @@ class _Source(object):
             self.columns, self.data = self._inline(rows, columns)
 
     def _read_header(self):
-        with io.open(self.path, 'r', encoding=self.encoding, newline='') as handle:
-            try:
-                header = next(csv.reader(handle, delimiter=self.delimiter), None)
-            except UnicodeDecodeError as exc:
-                raise SeedError('%s line 1: the header is not valid %s (%s)' % (self.path, self.encoding, exc),
-                                file=self.path, line=1)
+        with open(self.path, 'rb') as handle:
+            first = handle.readline()  # the header only: a bad byte further down is COPY's to report
+        try:
+            text = first.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            raise SeedError('%s line 1: the header is not valid %s (%s)' % (self.path, self.encoding, exc),
+                            file=self.path, line=1)
+        header = next(csv.reader([text.lstrip(u'\ufeff')], delimiter=self.delimiter), None)
         if not header or not any(h.strip() for h in header):
             raise SeedError('%s line 1: the file has no header line naming its columns' % self.path,
                             file=self.path, line=1)

@@ -186,14 +186,14 @@ missing_files:
   sample: []
 '''
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import MigrationError, run
-
-INTERVAL = re.compile(r'^\s*[0-9]+\s*(us|ms|s|min|h|d)?\s*$')
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import (
+    MigrationError,
+    interval_seconds,
+    run,
+)
 
 
 def diff_of(result):
@@ -220,8 +220,11 @@ def main():
     )
     params = module.params
     for name in ('lock_timeout', 'statement_timeout', 'migration_lock_timeout'):
-        if params[name] is not None and not INTERVAL.match(params[name]):
-            module.fail_json(msg='%s must be a duration such as 500ms, 10s, 5min or 1h; got %r' % (name, params[name]))
+        if params[name] is not None:
+            try:
+                interval_seconds(params[name])
+            except MigrationError as exc:
+                module.fail_json(msg='%s: %s' % (name, exc.message))
     if params['target_version'] is not None and params['target_version'] < 1:
         module.fail_json(msg='target_version must be a positive migration version')
 

@@ -1,0 +1,235 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""schema_apply's engine against a real PostgreSQL server, with both drivers."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import LOCK_CLASS, MigrationError, Migrator
+
+from conftest import ROOT, SQL_DIR
+
+SEED_TABLES = {'tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns', 'role_metric_visibility',
+               'governance_rules', 'audit_logs'}
+
+
+def write(directory, name, sql):
+    (directory / name).write_text(sql)
+
+
+def ledger(database):
+    return database.query('SELECT version, checksum FROM schema_migrations ORDER BY version')
+
+
+def test_first_apply_then_nothing_to_do(database, driver):
+    conn = database.connect(driver)
+    first = migrations.run(conn, SQL_DIR)
+    assert first['changed'] and first['previous_version'] is None and first['current_version'] == 7
+    assert [m['version'] for m in first['applied']] == [1, 2, 3, 4, 5, 6, 7]
+    assert all(m['duration_ms'] >= 0 for m in first['applied'])
+    assert database.tables() == SEED_TABLES | {'schema_migrations'}
+    second = migrations.run(conn, SQL_DIR)
+    assert not second['changed'] and second['applied'] == [] and second['pending'] == []
+    assert second['current_version'] == 7 and second['previous_version'] == 7
+    rows = database.query('SELECT version, description, checksum, applied_at, applied_by, duration_ms, '
+                          'transactional FROM schema_migrations ORDER BY version')
+    assert [r[0] for r in rows] == list(range(1, 8))
+    assert rows[0][1] == 'tenants and updated at' and rows[0][4] == database.server.superuser
+    assert [r[6] for r in rows] == [True] * 6 + [False]
+    assert [r[2] for r in rows] == [m['checksum'] for m in first['applied']]
+
+
+def test_check_mode_lists_what_would_be_applied_and_changes_nothing(database, driver, sql_copy):
+    conn = database.connect(driver)
+    would = migrations.run(conn, str(sql_copy), check_mode=True)
+    assert would['changed'] and [m['version'] for m in would['applied']] == list(range(1, 8))
+    assert would['current_version'] == 7
+    assert database.tables() == set()  # not even the ledger
+    migrations.run(conn, str(sql_copy))
+    write(sql_copy, '0008_note.sql', 'ALTER TABLE orders ADD COLUMN note text;')
+    would = migrations.run(conn, str(sql_copy), check_mode=True)
+    assert [m['file'] for m in would['applied']] == ['0008_note.sql'] and would['current_version'] == 8
+    assert database.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") == 0
+    assert len(ledger(database)) == 7
+
+
+def test_target_version_stops_there(database, driver):
+    conn = database.connect(driver)
+    result = migrations.run(conn, SQL_DIR, target_version=3)
+    assert result['current_version'] == 3 and [m['version'] for m in result['pending']] == [4, 5, 6, 7]
+    assert 'audit_logs' not in database.tables()
+    assert migrations.run(conn, SQL_DIR)['current_version'] == 7
+
+
+def test_concurrent_runs_apply_each_migration_once(database):
+    results, errors = [], []
+
+    def worker(driver):
+        conn = database.connect(driver)
+        try:
+            results.append(migrations.run(conn, SQL_DIR))
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(('psycopg2', 'psycopg')[n % 2],)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(results) == 6 and all(r['current_version'] == 7 for r in results)
+    applied = sorted(m['version'] for r in results for m in r['applied'])
+    assert applied == list(range(1, 8))  # every migration applied by exactly one run
+    assert [r[0] for r in ledger(database)] == list(range(1, 8))
+
+
+KILLABLE = """
+CREATE TABLE half (a int);
+INSERT INTO half VALUES (1);
+SELECT pg_sleep(CASE WHEN current_setting('shoppulse.test_sleep', true) = 'on' THEN 60 ELSE 0 END);
+CREATE TABLE other_half (b int);
+"""
+
+
+def test_a_run_killed_in_the_middle_of_a_migration_leaves_nothing_and_the_next_completes(database, tmp_path):
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    write(sql, '0001_first.sql', 'CREATE TABLE first (a int);')
+    write(sql, '0002_slow.sql', KILLABLE)
+    script = ('import sys, json, psycopg2; sys.path.insert(0, %r); import collection_path; '
+              'collection_path.ensure_importable(); '
+              'from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations; '
+              'dsn = json.loads(sys.argv[1]); '
+              'migrations.run(psycopg2.connect(options="-c shoppulse.test_sleep=on", **dsn), sys.argv[2])'
+              % os.path.join(ROOT, 'tools'))
+    import json
+    proc = subprocess.Popen([sys.executable, '-c', script, json.dumps(database.dsn()), str(sql)])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if database.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' "
+                           "AND datname = current_database()"):
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail('the migration never reached its slow statement')
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # The server notices the dead client (client_connection_check_interval) and rolls back.
+    deadline = time.monotonic() + 15
+    while database.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' "
+                          "AND datname = current_database()"):
+        assert time.monotonic() < deadline, 'the killed run still holds its backend'
+        time.sleep(0.1)
+    assert database.tables() == {'first', 'schema_migrations'}
+    assert [r[0] for r in ledger(database)] == [1]
+    result = migrations.run(database.connect(), str(sql))
+    assert [m['version'] for m in result['applied']] == [2]
+    assert database.tables() == {'first', 'half', 'other_half', 'schema_migrations'}
+    assert database.scalar('SELECT count(*) FROM half') == 1
+
+
+def test_an_edited_applied_migration_stops_the_run_before_anything_is_applied(database, driver, sql_copy):
+    conn = database.connect(driver)
+    migrations.run(conn, str(sql_copy), target_version=3)
+    before = ledger(database)
+    path = sql_copy / '0002_users.sql'
+    path.write_text(path.read_text() + '\n-- an innocent looking edit\n')
+    with pytest.raises(MigrationError) as info:
+        migrations.run(conn, str(sql_copy))
+    message = info.value.message
+    assert '0002_users.sql (version 2) was changed after it was applied' in message
+    assert before[1][1].strip() in message
+    assert migrations.discover(str(sql_copy))[1].checksum in message
+    assert 'nothing was applied' in message
+    assert ledger(database) == before and 'marketing_campaigns' not in database.tables()
+
+
+def test_a_failing_statement_names_file_and_line_and_leaves_nothing_of_its_migration(database, driver, tmp_path):
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    write(sql, '0001_ok.sql', 'CREATE TABLE ok (a int);')
+    write(sql, '0002_broken.sql', 'CREATE TABLE x (a int);\nINSERT INTO x VALUES (1);\n\n'
+                                  'CREATE TABLE y (\n  a int,\n  b nosuchtype\n);\n')
+    conn = database.connect(driver)
+    with pytest.raises(MigrationError) as info:
+        migrations.run(conn, str(sql))
+    assert info.value.message.startswith('0002_broken.sql line 6: type "nosuchtype" does not exist')
+    assert 'nothing of it was applied' in info.value.message
+    assert info.value.facts['line'] == 6 and info.value.facts['sqlstate'] == '42704'
+    assert database.tables() == {'ok', 'schema_migrations'}
+    assert [r[0] for r in ledger(database)] == [1]
+    write(sql, '0002_broken.sql', 'CREATE TABLE x (a int);\nINSERT INTO x VALUES (1);\n')
+    assert [m['version'] for m in migrations.run(conn, str(sql))['applied']] == [2]
+
+
+def test_a_runtime_error_without_position_names_the_statement_line(database, tmp_path):
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    write(sql, '0001_div.sql', 'CREATE TABLE z (a int);\n\nINSERT INTO z\n  SELECT 1 / 0;\n')
+    with pytest.raises(MigrationError) as info:
+        migrations.run(database.connect(), str(sql))
+    assert info.value.message.startswith('0001_div.sql line 3: division by zero')
+    assert database.tables() == {'schema_migrations'}
+
+
+def test_concurrently_needs_the_no_transaction_directive(database, tmp_path):
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    write(sql, '0001_t.sql', 'CREATE TABLE t (a int);')
+    write(sql, '0002_idx.sql', '-- builds an index\n\nCREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n')
+    with pytest.raises(MigrationError, match='0002_idx.sql line 3: CREATE INDEX CONCURRENTLY cannot run inside a '
+                                             'transaction block'):
+        migrations.run(database.connect(), str(sql))
+    write(sql, '0002_idx.sql', '-- shoppulse:no-transaction\nCREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n')
+    result = migrations.run(database.connect(), str(sql))
+    assert result['applied'][0]['transactional'] is False
+    assert database.scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_a_idx'::regclass")
+
+
+def test_lock_timeout_fails_a_migration_blocked_by_another_session(database, tmp_path):
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    write(sql, '0001_t.sql', 'CREATE TABLE t (a int);')
+    migrations.run(database.connect(), str(sql))
+    write(sql, '0002_alter.sql', 'ALTER TABLE t ADD COLUMN b int;')
+    blocker = database.connect()
+    with blocker.cursor() as cur:
+        cur.execute('LOCK TABLE t IN ACCESS SHARE MODE')  # an open transaction reading t
+    started = time.monotonic()
+    with pytest.raises(MigrationError, match='0002_alter.sql line 1: canceling statement due to lock timeout'):
+        migrations.run(database.connect(), str(sql), lock_timeout='200ms')
+    assert time.monotonic() - started < 5
+    blocker.rollback()
+    assert [r[0] for r in ledger(database)] == [1]
+
+
+def test_statement_timeout_fails_a_slow_migration(database, tmp_path):
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    write(sql, '0001_slow.sql', 'CREATE TABLE s (a int);\nSELECT pg_sleep(5);')
+    with pytest.raises(MigrationError, match='0001_slow.sql line 2: canceling statement due to statement timeout'):
+        migrations.run(database.connect(), str(sql), statement_timeout='100ms')
+    assert database.tables() == {'schema_migrations'}
+
+
+def test_a_run_waits_for_the_migration_lock_and_gives_up_after_its_timeout(database):
+    holder = database.connect()
+    holder.autocommit = True
+    key = Migrator(database.connect(), []).lock_key
+    with holder.cursor() as cur:
+        cur.execute('SELECT pg_advisory_lock(%s, %s)', (LOCK_CLASS, key))
+    with pytest.raises(MigrationError, match='could not take the migration lock .* within 300ms'):
+        migrations.run(database.connect(), SQL_DIR, migration_lock_timeout='300ms')
+    assert database.tables() == set()  # the ledger is created under the lock only
+    holder.close()
+    assert migrations.run(database.connect(), SQL_DIR)['current_version'] == 7

@@ -1,0 +1,75 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""schema_verify's engine against a real PostgreSQL server, with both drivers."""
+
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import compare, read_inventory, report_lines
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope='module')
+def manifest():
+    with open(os.path.join(ROOT, 'files', 'manifest.yml')) as handle:
+        return yaml.safe_load(handle)
+
+
+def drift(database, driver, manifest):
+    conn = database.connect(driver)
+    try:
+        return report_lines(compare(manifest, read_inventory(conn)))
+    finally:
+        conn.close()
+
+
+def test_a_migrated_database_matches_the_manifest(shoppulse_db, driver, manifest):
+    assert drift(shoppulse_db, driver, manifest) == []
+
+
+@pytest.mark.parametrize('sql, expected', [
+    ('DROP INDEX orders_tenant_ordered_at_idx', ['missing index orders.orders_tenant_ordered_at_idx']),
+    ('DROP TRIGGER users_set_updated_at ON users', ['missing trigger users.users_set_updated_at']),
+    ('ALTER TABLE orders ADD COLUMN note text', ['unexpected column orders.note']),
+    ('ALTER TABLE tenants ENABLE ROW LEVEL SECURITY', ['different table setting tenants.row_security']),
+    ('ALTER TABLE tenants ALTER COLUMN timezone DROP NOT NULL', ['different column tenants.timezone']),
+    ('ALTER TABLE orders DROP CONSTRAINT orders_status_check', ['missing constraint orders.orders_status_check']),
+    ('ALTER TABLE users DISABLE TRIGGER users_set_updated_at', ['different trigger users.users_set_updated_at']),
+    ('CREATE TABLE scratch (a int)', ['unexpected table scratch']),
+    ('CREATE OR REPLACE FUNCTION update_updated_at_column() RETURNS trigger LANGUAGE plpgsql AS '
+     '$$ BEGIN RETURN NEW; END $$', ['different function update_updated_at_column()']),
+])
+def test_every_drift_is_named(shoppulse_db, driver, manifest, sql, expected):
+    shoppulse_db.execute(sql)
+    assert drift(shoppulse_db, driver, manifest) == expected
+
+
+def test_an_invalid_index_is_drift(shoppulse_db, manifest):
+    # What a failed CREATE INDEX CONCURRENTLY leaves behind: the index exists but is not valid.
+    shoppulse_db.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'orders_tenant_customer_idx'::regclass")
+    assert drift(shoppulse_db, 'psycopg2', manifest) == ['different index orders.orders_tenant_customer_idx']
+
+
+def test_the_inventory_is_read_in_one_query(shoppulse_db):
+    import logging
+    from psycopg2.extras import LoggingConnection
+
+    class Collect(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.queries = []
+
+        def emit(self, record):
+            self.queries.append(record.getMessage())
+
+    collect = Collect()
+    logger = logging.getLogger('shoppulse.test.queries')
+    logger.addHandler(collect)
+    logger.setLevel(logging.DEBUG)
+    conn = shoppulse_db.connect(connection_factory=LoggingConnection)
+    conn.initialize(logger)
+    inventory = read_inventory(conn)
+    assert len(collect.queries) == 1 and len(inventory['tables']) == 9

@@ -1,0 +1,126 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Comparison of a manifest with an inventory, and the figures the seed fixes, read from the manifest."""
+
+import copy
+import csv
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
+    compare,
+    describe,
+    summarize,
+    validate_manifest,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+SEED_TABLES = {'tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns', 'role_metric_visibility',
+               'governance_rules', 'audit_logs'}
+ROLES = {'Finance', 'Operations', 'Marketing', 'Admin'}
+
+
+@pytest.fixture(scope='module')
+def manifest():
+    with open(os.path.join(ROOT, 'files', 'manifest.yml')) as handle:
+        return yaml.safe_load(handle)
+
+
+def test_identical_inventories_have_no_difference(manifest):
+    validate_manifest(manifest)
+    assert compare(manifest, copy.deepcopy(manifest)) == []
+
+
+def test_every_kind_of_drift_is_named(manifest):
+    live = copy.deepcopy(manifest)
+    del live['tables']['orders']['indexes']['orders_tenant_ordered_at_idx']
+    del live['tables']['users']['triggers']['users_set_updated_at']
+    live['tables']['orders']['columns']['note'] = {'type': 'text', 'nullable': True}
+    live['tables']['tenants']['columns']['name']['nullable'] = True
+    live['tables']['audit_logs']['row_security'] = True
+    live['tables']['extra'] = {'columns': {}}
+    del live['tables']['governance_rules']
+    del live['functions']['update_updated_at_column()']
+    report = describe(compare(manifest, live))
+    for expected in ('missing index orders.orders_tenant_ordered_at_idx',
+                     'missing trigger users.users_set_updated_at',
+                     'unexpected column orders.note',
+                     'different column tenants.name',
+                     'different table setting audit_logs.row_security',
+                     'unexpected table extra',
+                     'missing table governance_rules',
+                     'missing function update_updated_at_column()'):
+        assert expected in report
+    assert 'governance_rules.' not in report  # a missing table is one difference, not one per part
+
+
+def test_describe_limits_long_lists():
+    differences = [dict(problem='missing', kind='index', name='t.i%d' % n) for n in range(5)]
+    assert describe(differences, limit=2) == 'missing index t.i0; missing index t.i1; and 3 more'
+
+
+@pytest.mark.parametrize('document, message', [
+    ([], 'must be a mapping'),
+    ({'format': 2, 'tables': {'t': {'columns': {}}}}, 'unsupported manifest format'),
+    ({'format': 1, 'tables': {}}, 'lists no tables'),
+    ({'format': 1, 'tables': {'t': {}}}, 'manifest table t has no columns'),
+])
+def test_malformed_manifests_are_refused(document, message):
+    with pytest.raises(ValueError, match=message):
+        validate_manifest(document)
+
+
+def test_the_manifest_meets_the_seed_figures(manifest):
+    tables = manifest['tables']
+    assert SEED_TABLES <= set(tables)
+    tenant_specific = SEED_TABLES - {'tenants'}
+    assert all('tenant_id' in tables[t]['columns'] for t in tenant_specific) and len(tenant_specific) == 7
+    counts = summarize(dict(tables=dict((t, tables[t]) for t in SEED_TABLES), functions=manifest['functions']))
+    assert counts['tenant_id_indexes'] >= 13
+    assert counts['updated_at_triggers'] == 7
+    with_updated_at = set(t for t in SEED_TABLES if 'updated_at' in tables[t]['columns'])
+    assert with_updated_at == SEED_TABLES - {'audit_logs'}
+    for table in with_updated_at:
+        assert any(trigger['function'] == 'update_updated_at_column' and trigger['timing'] == 'BEFORE'
+                   and trigger['events'] == ['UPDATE'] for trigger in tables[table]['triggers'].values()), table
+    assert 'update_updated_at_column()' in manifest['functions']
+
+
+def test_frequent_queries_have_indexes(manifest):
+    def leading(table):
+        return [tuple(i['columns'][:2]) for i in manifest['tables'][table]['indexes'].values()]
+    assert ('tenant_id', 'ordered_at') in leading('orders')
+    assert ('tenant_id', 'order_id') in leading('fulfillment')
+    assert ('tenant_id', 'occurred_at') in leading('audit_logs')
+
+
+def test_foreign_keys_between_tenant_tables_include_tenant_id(manifest):
+    foreign_keys = [(table, c['definition']) for table, body in manifest['tables'].items()
+                    for c in body['constraints'].values() if c['type'] == 'foreign key']
+    assert len(foreign_keys) >= 7
+    for table, definition in foreign_keys:
+        assert definition.startswith('FOREIGN KEY (tenant_id'), (table, definition)
+
+
+def test_users_have_a_unique_cognito_subject_and_a_checked_role(manifest):
+    constraints = manifest['tables']['users']['constraints']
+    assert constraints['users_cognito_sub_key']['definition'] == 'UNIQUE (cognito_sub)'
+    assert all(role in constraints['users_role_check']['definition'] for role in ROLES)
+
+
+def test_audit_logs_are_append_only(manifest):
+    trigger = manifest['tables']['audit_logs']['triggers']['audit_logs_append_only']
+    assert trigger['events'] == ['DELETE', 'UPDATE', 'TRUNCATE'] and trigger['timing'] == 'BEFORE'
+
+
+def test_seed_files_hold_three_tenants_and_every_role_for_each():
+    with open(os.path.join(ROOT, 'files', 'seed', 'tenants.csv')) as handle:
+        tenants = set(row['tenant_id'] for row in csv.DictReader(handle))
+    with open(os.path.join(ROOT, 'files', 'seed', 'role_metric_visibility.csv')) as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(tenants) == 3
+    for tenant in tenants:
+        assert set(r['role'] for r in rows if r['tenant_id'] == tenant) == ROLES
+    assert set(r['tenant_id'] for r in rows) == tenants

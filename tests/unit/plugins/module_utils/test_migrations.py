@@ -1,0 +1,133 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Discovery and planning: pure logic over files and a ledger, no database."""
+
+import hashlib
+import os
+
+import pytest
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import (
+    MigrationError,
+    discover,
+    interval_seconds,
+    plan_migrations,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+def write(directory, name, content):
+    path = directory / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode('utf-8'))
+    return path
+
+
+def test_the_collection_migrations_are_discovered_in_order():
+    migrations = discover(os.path.join(ROOT, 'files', 'sql'))
+    versions = [m.version for m in migrations]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    concurrent = [m for m in migrations if not m.transactional]
+    assert concurrent and all('CONCURRENTLY' in s.text for m in concurrent for s in m.statements)
+
+
+def test_version_description_checksum(tmp_path):
+    write(tmp_path, '0002_add_users.sql', 'SELECT 2;')
+    write(tmp_path, '1_first_one.sql', 'SELECT 1;')
+    write(tmp_path, 'README.md', 'not a migration')
+    first, second = discover(str(tmp_path))
+    assert (first.version, first.description, second.version, second.description) == (1, 'first one', 2, 'add users')
+    assert second.checksum == hashlib.sha256(b'SELECT 2;').hexdigest()
+
+
+@pytest.mark.parametrize('files, message', [
+    ({}, 'holds no migration'),
+    ({'0001_a.sql': 'SELECT 1;', '001_b.sql': 'SELECT 1;'}, 'duplicate migration version 1: 0001_a.sql and 001_b.sql'),
+    ({'add_users.sql': 'SELECT 1;'}, 'not a migration file name'),
+    ({'0000_zero.sql': 'SELECT 1;'}, 'versions start at 1'),
+    ({'0001_empty.sql': '-- nothing\n'}, '0001_empty.sql: the migration holds no SQL statement'),
+    ({'0001_latin.sql': b'SELECT 1;\nSELECT \'caf\xe9\';'}, '0001_latin.sql line 2: the file is not valid UTF-8'),
+    ({'0001_tx.sql': 'CREATE TABLE t (a int);\nCOMMIT;'}, '0001_tx.sql line 2: transaction control (COMMIT)'),
+    ({'0001_open.sql': "SELECT 1;\n\nSELECT 'x"}, '0001_open.sql line 3: unterminated quoted string'),
+])
+def test_bad_directories_are_refused_with_the_file_and_line(tmp_path, files, message):
+    for name, content in files.items():
+        write(tmp_path, name, content)
+    with pytest.raises(MigrationError) as info:
+        discover(str(tmp_path))
+    assert message in info.value.message
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(MigrationError, match='does not exist'):
+        discover(str(tmp_path / 'nope'))
+
+
+@pytest.fixture
+def three(tmp_path):
+    for version in (1, 2, 3):
+        write(tmp_path, '%04d_step_%d.sql' % (version, version), 'SELECT %d;' % version)
+    return discover(str(tmp_path))
+
+
+def ledger(migrations, *versions):
+    return dict((m.version, (m.checksum, m.description)) for m in migrations if m.version in versions)
+
+
+def test_plan_on_an_empty_database_applies_everything(three):
+    plan = plan_migrations(three, {})
+    assert [m.version for m in plan.pending] == [1, 2, 3] and plan.current_version is None
+
+
+def test_plan_after_everything_is_applied_is_empty(three):
+    plan = plan_migrations(three, ledger(three, 1, 2, 3))
+    assert plan.pending == [] and plan.current_version == 3
+
+
+def test_plan_respects_target_version(three):
+    assert [m.version for m in plan_migrations(three, ledger(three, 1), target_version=2).pending] == [2]
+
+
+def test_plan_refuses_a_database_beyond_the_target(three):
+    with pytest.raises(MigrationError, match='beyond target_version 2'):
+        plan_migrations(three, ledger(three, 1, 2, 3), target_version=2)
+
+
+def test_plan_refuses_an_unknown_target(three):
+    with pytest.raises(MigrationError, match='target_version 9 matches no migration'):
+        plan_migrations(three, {}, target_version=9)
+
+
+def test_edited_migration_names_file_and_both_checksums(three):
+    applied = ledger(three, 1, 2)
+    applied[2] = ('0' * 64, applied[2][1])
+    with pytest.raises(MigrationError) as info:
+        plan_migrations(three, applied)
+    message = info.value.message
+    assert '0002_step_2.sql' in message and '0' * 64 in message and three[1].checksum in message
+    assert 'nothing was applied' in message
+
+
+def test_out_of_order_is_refused_unless_allowed(three):
+    applied = ledger(three, 1, 3)
+    with pytest.raises(MigrationError, match='0002_step_2.sql .version 2. is older than the current version 3'):
+        plan_migrations(three, applied)
+    assert [m.version for m in plan_migrations(three, applied, out_of_order=True).pending] == [2]
+
+
+def test_versions_without_files_are_reported(three):
+    applied = ledger(three, 1, 2, 3)
+    applied[9] = ('f' * 64, 'gone')
+    assert plan_migrations(three, applied).missing == [9]
+
+
+@pytest.mark.parametrize('text, seconds', [('500ms', 0.5), ('10s', 10), ('5min', 300), ('1h', 3600), ('250', 0.25),
+                                           (' 2 s ', 2), ('1d', 86400)])
+def test_interval_seconds(text, seconds):
+    assert interval_seconds(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize('text', ['', 'soon', '5 minutes', '-1s', '1.5s'])
+def test_interval_seconds_refuses_what_postgresql_would_not_take(text):
+    with pytest.raises(MigrationError, match='is not a duration'):
+        interval_seconds(text)
