@@ -29,8 +29,15 @@ $(VENV)/.test-installed: $(VENV)/.run-installed requirements/test.txt
 	$(BIN)/pip install -q -r requirements/test.txt
 	touch $@
 
+# A second interpreter for the managed node with psycopg2 only (no psycopg 3), so that the
+# modules are tested through community.postgresql's psycopg2 path too.
+.venv-psycopg2/.installed: requirements/run.txt
+	test -x .venv-psycopg2/bin/python || $(PYTHON) -m venv .venv-psycopg2
+	.venv-psycopg2/bin/pip install -q $$(grep -E '^psycopg2-binary==' requirements/run.txt)
+	touch $@
+
 venv: $(VENV)/.run-installed
-test-venv: $(VENV)/.test-installed
+test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed
 
 local-pg: venv
 	$(BIN)/python tools/localpg.py start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) > /dev/null

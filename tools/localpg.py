@@ -133,7 +133,8 @@ class LocalPostgres:
         os.makedirs(self.tls, exist_ok=True)
         now = datetime.datetime.now(datetime.timezone.utc)
         ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'ShopPulse local test CA')])
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                'ShopPulse local CA %s' % secrets.token_hex(4))])
         ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
                    .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(now - datetime.timedelta(minutes=5))

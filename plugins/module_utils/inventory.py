@@ -207,7 +207,7 @@ def compare(manifest, inventory):
             differences.append(_difference('table', name, 'unexpected'))
     _compare_named('view', '', manifest.get('views') or {}, inventory.get('views') or {}, differences)
     _compare_named('function', '', manifest.get('functions') or {}, inventory.get('functions') or {}, differences)
-    return differences
+    return sorted(differences, key=lambda d: (d['name'], d['kind']))
 
 
 def report_lines(differences):

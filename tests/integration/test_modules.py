@@ -1,0 +1,264 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The modules and the schema role, run by ansible-playbook against a real TLS PostgreSQL server.
+
+Each module test runs twice: with the test virtualenv as the managed node's
+interpreter (psycopg 3, which community.postgresql prefers) and with a
+virtualenv that has psycopg2 only.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+import localpg
+from conftest import ROOT
+
+BIN = os.path.dirname(sys.executable)
+INTERPRETERS = {
+    'psycopg3': sys.executable,
+    'psycopg2': os.path.join(ROOT, '.venv-psycopg2', 'bin', 'python'),
+}
+MANIFEST = os.path.join(ROOT, 'files', 'manifest.yml')
+
+
+@pytest.fixture(params=sorted(INTERPRETERS))
+def interpreter(request):
+    path = INTERPRETERS[request.param]
+    assert os.path.exists(path), '%s is missing: run `make test-venv`' % path
+    if request.param == 'psycopg2':  # the point of this interpreter: community.postgresql must fall back
+        assert subprocess.run([path, '-c', 'import psycopg'], capture_output=True).returncode != 0
+    return path
+
+
+def connection_vars(database, **overrides):
+    values = dict(login_host='localhost', login_port=database.server.port, login_user=database.server.superuser,
+                  login_password=database.server.password, login_db=database.name, ssl_mode='verify-full',
+                  ca_cert=database.server.ca_cert)
+    values.update(overrides)
+    return values
+
+
+def play(tasks, connection):
+    return [dict(name='test', hosts='localhost', gather_facts=False,
+                 module_defaults={'group/shoppulse.analytics.postgresql': connection}, tasks=tasks)]
+
+
+def ansible(args, tmp_path, json_output=True, interpreter=None, env=None):
+    environ = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+                   ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'))
+    if json_output:
+        environ['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
+    environ.update(env or {})
+    command = [os.path.join(BIN, 'ansible-playbook')] + args
+    if interpreter:
+        command += ['-e', 'ansible_python_interpreter=%s' % interpreter]
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environ, timeout=300)
+    return proc
+
+
+def run_play(tmp_path, tasks, connection, interpreter=None, extra=()):
+    path = tmp_path / ('play-%d.yml' % time.monotonic_ns())
+    path.write_text(yaml.safe_dump(play(tasks, connection)))
+    proc = ansible(['-i', 'localhost,', '-c', 'local', str(path)] + list(extra), tmp_path, interpreter=interpreter)
+    try:
+        output = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError('no JSON from ansible-playbook:\n%s\n%s' % (proc.stdout, proc.stderr))
+    results = [(task['task']['name'], task['hosts']['localhost']) for p in output['plays'] for task in p['tasks']]
+    return proc, results, output['stats']['localhost']
+
+
+FULL = [
+    {'name': 'apply', 'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql')}},
+    {'name': 'tenants', 'shoppulse.analytics.seed_load': {
+        'table': 'tenants', 'key': ['tenant_id'], 'path': os.path.join(ROOT, 'files', 'seed', 'tenants.csv')}},
+    {'name': 'visibility', 'shoppulse.analytics.seed_load': {
+        'table': 'role_metric_visibility', 'key': ['tenant_id', 'role', 'metric_key'],
+        'path': os.path.join(ROOT, 'files', 'seed', 'role_metric_visibility.csv')}},
+    {'name': 'verify', 'shoppulse.analytics.schema_verify': {
+        'manifest': "{{ lookup('ansible.builtin.file', '%s') | from_yaml }}" % MANIFEST}},
+]
+
+
+def test_modules_apply_seed_verify_and_are_idempotent(database, tmp_path, interpreter):
+    proc, results, stats = run_play(tmp_path, FULL, connection_vars(database), interpreter)
+    assert proc.returncode == 0, results
+    by_name = dict(results)
+    assert by_name['apply']['changed'] and by_name['apply']['current_version'] == 7
+    assert (by_name['tenants']['inserted'], by_name['visibility']['inserted']) == (3, 132)
+    assert by_name['verify']['in_sync'] and not by_name['verify']['changed']
+    assert by_name['verify']['summary']['tenant_id_indexes'] >= 13
+    proc, results, stats = run_play(tmp_path, FULL, connection_vars(database), interpreter)
+    assert proc.returncode == 0 and stats['changed'] == 0, results
+
+
+def test_check_mode_and_diff_change_nothing(database, tmp_path, interpreter):
+    proc, results, stats = run_play(tmp_path, FULL[:1], connection_vars(database), interpreter,
+                                    extra=['--check', '--diff'])
+    assert proc.returncode == 0, results
+    result = dict(results)['apply']
+    assert result['changed'] and len(result['applied']) == 7 and result['current_version'] == 7
+    diff = result['diff']
+    assert diff['before'] == 'version: None\n' and diff['after'].startswith('version: 7\n')
+    assert '-- 0001_tenants_and_updated_at.sql' in diff['after'] and 'CREATE TABLE tenants' in diff['after']
+    assert database.tables() == set()
+
+
+def test_wrong_password_fails_clearly_and_the_password_is_never_shown(database, tmp_path, interpreter):
+    wrong = 'Wr0ng-Canary-Passw0rd-%d' % os.getpid()
+    path = tmp_path / 'wrong.yml'
+    path.write_text(yaml.safe_dump(play(FULL[:1], connection_vars(database, login_password=wrong))))
+    proc = ansible(['-vvvv', '-i', 'localhost,', '-c', 'local', str(path)], tmp_path, json_output=False,
+                   interpreter=interpreter)
+    assert proc.returncode != 0
+    assert 'unable to connect to database' in proc.stdout and 'password authentication failed' in proc.stdout
+    assert wrong not in proc.stdout + proc.stderr
+    assert database.tables() == set()
+
+
+def test_an_unreachable_port_fails_fast_and_clearly(database, tmp_path, interpreter):
+    port = localpg.free_port()
+    started = time.monotonic()
+    proc, results, stats = run_play(tmp_path, FULL[:1], connection_vars(database, login_port=port), interpreter)
+    assert proc.returncode != 0 and time.monotonic() - started < 30
+    message = dict(results)['apply']['msg']
+    assert 'unable to connect to database' in message and str(port) in message and 'refused' in message
+
+
+def test_a_server_certificate_from_another_ca_is_refused(database, tmp_path, interpreter, pg_server):
+    other = localpg.LocalPostgres(str(tmp_path / 'other'))
+    other._make_certificates()  # pylint: disable=protected-access
+    proc, results, stats = run_play(tmp_path, FULL[:1], connection_vars(database, ca_cert=other.ca_cert),
+                                    interpreter)
+    assert proc.returncode != 0
+    assert 'certificate verify failed' in dict(results)['apply']['msg']
+    assert database.tables() == set()
+
+
+def test_drift_fails_verify_naming_each_object(shoppulse_db, tmp_path, interpreter):
+    shoppulse_db.execute('DROP INDEX orders_tenant_ordered_at_idx')
+    shoppulse_db.execute('DROP TRIGGER users_set_updated_at ON users')
+    shoppulse_db.execute('ALTER TABLE orders ADD COLUMN note text')
+    proc, results, stats = run_play(tmp_path, FULL[3:], connection_vars(shoppulse_db), interpreter)
+    result = dict(results)['verify']
+    assert proc.returncode != 0 and result['failed']
+    assert result['msg'] == ('schema public differs from the manifest in 3 place(s): '
+                             'unexpected column orders.note; missing index orders.orders_tenant_ordered_at_idx; '
+                             'missing trigger users.users_set_updated_at')
+    report_only = [dict(FULL[3], **{'shoppulse.analytics.schema_verify': dict(
+        FULL[3]['shoppulse.analytics.schema_verify'], fail_on_drift=False)})]
+    proc, results, stats = run_play(tmp_path, report_only, connection_vars(shoppulse_db), interpreter)
+    assert proc.returncode == 0 and len(dict(results)['verify']['differences']) == 3
+
+
+def test_manifest_files_on_the_managed_node_json_always_yaml_with_pyyaml(shoppulse_db, tmp_path):
+    as_json = tmp_path / 'manifest.json'
+    with open(MANIFEST) as handle:
+        as_json.write_text(json.dumps(yaml.safe_load(handle)))
+    bare = INTERPRETERS['psycopg2']  # no PyYAML in that virtualenv
+    tasks = [{'name': 'json', 'shoppulse.analytics.schema_verify': {'manifest_path': str(as_json)}}]
+    proc, results, stats = run_play(tmp_path, tasks, connection_vars(shoppulse_db), bare)
+    assert proc.returncode == 0 and dict(results)['json']['in_sync']
+    tasks = [{'name': 'yaml', 'shoppulse.analytics.schema_verify': {'manifest_path': MANIFEST}}]
+    proc, results, stats = run_play(tmp_path, tasks, connection_vars(shoppulse_db), bare)
+    assert proc.returncode != 0 and 'PyYAML' in dict(results)['yaml']['msg']
+    proc, results, stats = run_play(tmp_path, tasks, connection_vars(shoppulse_db), INTERPRETERS['psycopg3'])
+    assert proc.returncode == 0 and dict(results)['yaml']['in_sync']
+
+
+def test_a_bad_seed_row_fails_naming_file_and_line(shoppulse_db, tmp_path, interpreter):
+    bad = tmp_path / 'tenants.csv'
+    bad.write_text(open(os.path.join(ROOT, 'files', 'seed', 'tenants.csv')).read().replace(',EUR,', ',eur,'))
+    task = dict(FULL[1], **{'shoppulse.analytics.seed_load': dict(FULL[1]['shoppulse.analytics.seed_load'],
+                                                                   path=str(bad))})
+    proc, results, stats = run_play(tmp_path, [task], connection_vars(shoppulse_db), interpreter)
+    result = dict(results)['tenants']
+    assert proc.returncode != 0
+    assert result['msg'].startswith('%s line 3: ' % bad) and 'tenants_currency_format' in result['msg']
+    assert result['line'] == 3
+    assert shoppulse_db.scalar('SELECT count(*) FROM tenants') == 0
+
+
+@pytest.mark.parametrize('task, message', [
+    ({'shoppulse.analytics.schema_apply': {'path': '/nonexistent/sql'}},
+     'migrations directory /nonexistent/sql does not exist'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'lock_timeout': 'soon'}},
+     "lock_timeout: 'soon' is not a duration"),
+    ({'shoppulse.analytics.seed_load': {'table': 't', 'key': ['a'], 'rows': [{'a': 1}], 'path': '/x.csv'}},
+     'parameters are mutually exclusive: path|rows'),
+    ({'shoppulse.analytics.seed_load': {'table': 't', 'key': ['a'], 'path': '/x.csv', 'delimiter': ';;'}},
+     'delimiter must be a single character'),
+    ({'shoppulse.analytics.schema_verify': {'manifest': {'format': 1, 'tables': {}}}},
+     'invalid manifest: the manifest lists no tables'),
+])
+def test_bad_options_are_refused_clearly(database, tmp_path, task, message):
+    task = dict(task, name='bad')
+    proc, results, stats = run_play(tmp_path, [task], connection_vars(database), INTERPRETERS['psycopg3'])
+    assert proc.returncode != 0
+    assert message in dict(results)['bad']['msg']
+
+
+@pytest.mark.parametrize('module', ['schema_apply', 'seed_load', 'schema_verify'])
+def test_ansible_doc_renders_each_module_with_examples_and_return_values(module):
+    proc = subprocess.run([os.path.join(BIN, 'ansible-doc'), 'shoppulse.analytics.' + module], capture_output=True,
+                          text=True, cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg')))
+    assert proc.returncode == 0, proc.stderr
+    for section in ('OPTIONS', 'login_password', 'EXAMPLES', 'RETURN VALUES', 'shoppulse.analytics.' + module):
+        assert section in proc.stdout, section
+    assert '[WARNING]' not in proc.stderr
+
+
+def write_inventory(tmp_path, database, **extra):
+    """An inventory for playbooks/database.yml; a variable given as None is left out."""
+    group_vars = dict(schema_db_host='localhost', schema_db_port=database.server.port,
+                      schema_db_user=database.server.superuser, schema_db_password=database.server.password,
+                      schema_db_name=database.name + '_role', schema_ca_cert=database.server.ca_cert,
+                      schema_wait_timeout=10, ansible_python_interpreter=sys.executable)
+    group_vars.update(extra)
+    group_vars = dict((k, v) for k, v in group_vars.items() if v is not None)
+    inventory = {'all': {'children': {'shoppulse_db_runner': {
+        'hosts': {'localhost': {'ansible_connection': 'local'}}, 'vars': group_vars}}}}
+    path = tmp_path / 'inventory.yml'
+    path.write_text(yaml.safe_dump(inventory))
+    return str(path)
+
+
+def drop(database, name):
+    database.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
+
+
+def test_the_schema_role_converges_then_changes_nothing(database, tmp_path):
+    inventory = write_inventory(tmp_path, database)
+    playbook = os.path.join(ROOT, 'playbooks', 'database.yml')
+    try:
+        first = ansible(['-i', inventory, playbook], tmp_path)
+        stats = json.loads(first.stdout)['stats']['localhost']
+        assert first.returncode == 0 and stats['changed'] == 3, first.stdout[-3000:]
+        second = ansible(['-i', inventory, playbook], tmp_path)
+        assert second.returncode == 0 and json.loads(second.stdout)['stats']['localhost']['changed'] == 0
+        check = ansible(['-i', inventory, playbook, '--check'], tmp_path)
+        assert check.returncode == 0 and json.loads(check.stdout)['stats']['localhost']['changed'] == 0
+    finally:
+        drop(database, database.name + '_role')
+
+
+@pytest.mark.parametrize('extra, message', [
+    (dict(schema_db_port='five-four-three-two'), "schema_db_port"),
+    (dict(schema_ssl_mode='sometimes'), 'schema_ssl_mode'),
+    (dict(schema_seeds=[{'table': 'tenants'}]), 'key'),
+    (dict(schema_db_password=None), 'schema_db_password'),
+    (dict(schema_db_password=''), 'schema_db_password must not be empty'),
+])
+def test_the_role_refuses_bad_variables_before_touching_anything(database, tmp_path, extra, message):
+    inventory = write_inventory(tmp_path, database, **extra)
+    proc = ansible(['-i', inventory, os.path.join(ROOT, 'playbooks', 'database.yml')], tmp_path, json_output=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout
+    assert 'Wait until the server answers' not in proc.stdout  # refused before any connection
+    assert not database.scalar('SELECT count(*) FROM pg_database WHERE datname = %s', (database.name + '_role',))
