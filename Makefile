@@ -8,6 +8,7 @@ LOCAL_PG_DIR := .local/postgres
 LOCAL_PG_PORT ?= 55432
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: site test venv test-venv local-pg local-pg-stop local-pg-destroy manifest manifest-check \
         lint sanity units integration clean help

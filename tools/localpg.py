@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A local PostgreSQL server set up the way RDS Proxy is used: TLS required.
@@ -105,7 +104,7 @@ class LocalPostgres:
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def _run(self, args: list, what: str) -> str:
-        proc = subprocess.run(self._server_cmd(args), capture_output=True, text=True)
+        proc = subprocess.run(self._server_cmd(args), capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise LocalPgError('%s failed (exit %d): %s%s' % (what, proc.returncode, proc.stdout, proc.stderr))
         return proc.stdout
@@ -119,7 +118,7 @@ class LocalPostgres:
         if not os.path.exists(os.path.join(self.data, 'postmaster.pid')):
             return False
         proc = subprocess.run(self._server_cmd([os.path.join(self.bindir, 'pg_ctl'), 'status', '-D', self.data]),
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         return proc.returncode == 0
 
     # -- set-up -------------------------------------------------------------------------
@@ -267,7 +266,7 @@ class LocalPostgres:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('command', choices=['start', 'stop', 'status', 'destroy'])
     parser.add_argument('--dir', required=True, help='directory of the server (created)')
     parser.add_argument('--port', type=int, help='TCP port on 127.0.0.1 (default: the saved one, or a free one)')

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Generate files/manifest.yml from a database built by the migrations (``make manifest``).
@@ -34,6 +33,13 @@ HEADER = ('# Expected inventory of the ShopPulse schema, checked by shoppulse.an
           '# do not edit by hand; add a migration and regenerate.\n')
 
 
+class _Dumper(yaml.SafeDumper):
+    """Indents block sequences under their key, as yamllint (and ansible-lint) expect."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
 def build(sql_dir: str, server=None) -> str:
     """Apply the migrations to a fresh database and return the manifest text."""
     import psycopg2
@@ -61,11 +67,12 @@ def build(sql_dir: str, server=None) -> str:
             server.destroy()
             os.rmdir(tmp)
     document = inventory.manifest_from_inventory(live, migrations=result['current_version'])
-    return HEADER + yaml.safe_dump(document, sort_keys=False, width=120, default_flow_style=False)
+    return HEADER + yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=120,
+                                default_flow_style=False)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--sql', default=os.path.join(ROOT, 'files', 'sql'))
     parser.add_argument('--output', default=os.path.join(ROOT, 'files', 'manifest.yml'))
     parser.add_argument('--check', action='store_true', help='compare with --output instead of writing it')

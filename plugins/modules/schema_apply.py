@@ -39,6 +39,7 @@ attributes:
     details: Reads the ledger and reports what would be applied; writes nothing, not even the ledger table.
   diff_mode:
     support: full
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     details: Shows the current and resulting version and the SQL of the migrations to apply.
 options:
   path:

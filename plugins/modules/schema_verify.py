@@ -33,6 +33,7 @@ attributes:
     details: The module only reads, so it runs the same in check mode.
   diff_mode:
     support: none
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 options:
   manifest:
     description:

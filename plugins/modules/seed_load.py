@@ -38,6 +38,7 @@ attributes:
     details: Does the whole load in a transaction that is rolled back, so the counts are exact.
   diff_mode:
     support: none
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 options:
   table:
     description:

@@ -32,7 +32,7 @@ def interpreter(request):
     path = INTERPRETERS[request.param]
     assert os.path.exists(path), '%s is missing: run `make test-venv`' % path
     if request.param == 'psycopg2':  # the point of this interpreter: community.postgresql must fall back
-        assert subprocess.run([path, '-c', 'import psycopg'], capture_output=True).returncode != 0
+        assert subprocess.run([path, '-c', 'import psycopg'], capture_output=True, check=False).returncode != 0
     return path
 
 
@@ -58,7 +58,7 @@ def ansible(args, tmp_path, json_output=True, interpreter=None, env=None):
     command = [os.path.join(BIN, 'ansible-playbook')] + args
     if interpreter:
         command += ['-e', 'ansible_python_interpreter=%s' % interpreter]
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environ, timeout=300)
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environ, timeout=300, check=False)
     return proc
 
 
@@ -175,8 +175,8 @@ def test_manifest_files_on_the_managed_node_json_always_yaml_with_pyyaml(shoppul
 def test_a_bad_seed_row_fails_naming_file_and_line(shoppulse_db, tmp_path, interpreter):
     bad = tmp_path / 'tenants.csv'
     bad.write_text(open(os.path.join(ROOT, 'files', 'seed', 'tenants.csv')).read().replace(',EUR,', ',eur,'))
-    task = dict(FULL[1], **{'shoppulse.analytics.seed_load': dict(FULL[1]['shoppulse.analytics.seed_load'],
-                                                                   path=str(bad))})
+    options = dict(FULL[1]['shoppulse.analytics.seed_load'], path=str(bad))
+    task = dict(FULL[1], **{'shoppulse.analytics.seed_load': options})
     proc, results, stats = run_play(tmp_path, [task], connection_vars(shoppulse_db), interpreter)
     result = dict(results)['tenants']
     assert proc.returncode != 0
@@ -207,7 +207,8 @@ def test_bad_options_are_refused_clearly(database, tmp_path, task, message):
 @pytest.mark.parametrize('module', ['schema_apply', 'seed_load', 'schema_verify'])
 def test_ansible_doc_renders_each_module_with_examples_and_return_values(module):
     proc = subprocess.run([os.path.join(BIN, 'ansible-doc'), 'shoppulse.analytics.' + module], capture_output=True,
-                          text=True, cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg')))
+                          text=True, cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg')),
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     for section in ('OPTIONS', 'login_password', 'EXAMPLES', 'RETURN VALUES', 'shoppulse.analytics.' + module):
         assert section in proc.stdout, section
