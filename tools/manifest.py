@@ -67,8 +67,8 @@ def build(sql_dir: str, server=None) -> str:
             server.destroy()
             os.rmdir(tmp)
     document = inventory.manifest_from_inventory(live, migrations=result['current_version'])
-    return HEADER + yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=120,
-                                default_flow_style=False)
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=120, default_flow_style=False)
+    return HEADER + body
 
 
 def main(argv=None) -> int:
