@@ -227,6 +227,9 @@ class LocalPostgres:
     def start(self, timeout: float = 60) -> 'LocalPostgres':
         if self.is_running():
             return self
+        if not self._port_is_free():
+            raise LocalPgError('port %d on 127.0.0.1 is already in use (another server?); choose another port '
+                               '(make: LOCAL_PG_PORT=...)' % self.port)
         if not os.path.exists(os.path.join(self.data, 'PG_VERSION')):
             self._initdb()
         with open(self.port_file, 'w') as handle:
@@ -234,8 +237,13 @@ class LocalPostgres:
         if not os.path.exists(self.log):
             open(self.log, 'a').close()
         self._chown(self.log)
-        self._run([os.path.join(self.bindir, 'pg_ctl'), 'start', '-D', self.data, '-l', self.log, '-w',
-                   '-t', str(int(timeout)), '-o', '-p %d' % self.port], 'pg_ctl start')
+        try:
+            self._run([os.path.join(self.bindir, 'pg_ctl'), 'start', '-D', self.data, '-l', self.log, '-w',
+                       '-t', str(int(timeout)), '-o', '-p %d' % self.port], 'pg_ctl start')
+        except LocalPgError as exc:
+            with open(self.log, errors='replace') as handle:
+                tail = ''.join(handle.readlines()[-5:])
+            raise LocalPgError('%s\nlast lines of %s:\n%s' % (exc, self.log, tail))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -244,6 +252,14 @@ class LocalPostgres:
             except OSError:
                 time.sleep(0.1)
         raise LocalPgError('the server did not accept connections on 127.0.0.1:%d; see %s' % (self.port, self.log))
+
+    def _port_is_free(self) -> bool:
+        with socket.socket() as sock:
+            try:
+                sock.bind(('127.0.0.1', self.port))
+            except OSError:
+                return False
+        return True
 
     def stop(self) -> None:
         if self.is_running():
