@@ -11,12 +11,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: site test venv test-venv local-pg local-pg-stop local-pg-destroy manifest manifest-check \
-        lint sanity units integration clean help
+        lint sanity units integration molecule postgres-image clean help
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a local TLS PostgreSQL)"
 	@echo "make test            everything CI runs: lint, sanity, unit and integration tests"
 	@echo "make local-pg-stop   stop the local PostgreSQL server of make site"
+	@echo "make molecule        the Molecule scenarios default and recovery (Podman or Docker)"
+	@echo "make postgres-image  build the local PostgreSQL 15 image for hosts that cannot pull one"
 	@echo "make manifest        regenerate files/manifest.yml from the migrations"
 
 $(VENV)/.run-installed: requirements/run.txt
@@ -71,7 +73,13 @@ units: test-venv
 integration: test-venv
 	$(BIN)/python -m pytest -q tests/integration
 
-test: test-venv manifest-check lint sanity units integration
+molecule: test-venv
+	tools/molecule.sh
+
+postgres-image:
+	tools/build-postgres-image.sh
+
+test: test-venv manifest-check lint sanity units integration molecule
 
 clean: local-pg-destroy
 	rm -rf .cache tests/output
