@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Run once by the image's entrypoint after initdb (/docker-entrypoint-initdb.d), as the server's
 # OS user: install the server certificate and key where only that user can read the key, turn
 # TLS on, and accept password (SCRAM) logins over TLS only, as RDS Proxy requires.

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # The contract of the official postgres image's entrypoint, for the locally built image:
 #   POSTGRES_PASSWORD (required), POSTGRES_USER (default postgres), POSTGRES_DB (default: the user),
 #   PGDATA (default /var/lib/postgresql/data), POSTGRES_INITDB_ARGS, scripts in
