@@ -218,7 +218,7 @@ def test_wait_times_out_with_the_status_it_saw(monkeypatch, capsys):
     from botocore.stub import Stubber
     client = boto3.client('rds', region_name='eu-west-1', aws_access_key_id='t', aws_secret_access_key='t')
     stubber = Stubber(client)
-    for _ in range(3):
-        stubber.add_response('describe_db_proxies', dict(DBProxies=[proxy(Status='creating')]), dict(DBProxyName=NAME))
+    for creating in [proxy(Status='creating')] * 3:  # each poll until the deadline sees it still creating
+        stubber.add_response('describe_db_proxies', dict(DBProxies=[creating]), dict(DBProxyName=NAME))
     with stubber, pytest.raises(api.AnsibleRDSError, match='to be available .it is creating.'):
         api.wait_for_status(client, NAME, 'available', timeout=20, sleep=10, clock=FakeClock())

@@ -73,8 +73,8 @@ def test_a_flow_log_to_another_destination_is_left_alone(monkeypatch, capsys):
 
 def test_an_unsuccessful_creation_fails_with_the_reason(monkeypatch, capsys):
     failure = dict(Error=dict(Code='AccessDenied', Message='cannot assume role'), ResourceId=VPC)
-    result = run(monkeypatch, capsys, [describe(), ('create_flow_logs', CREATE, dict(FlowLogIds=[],
-                                                                                      Unsuccessful=[failure]))])
+    creation = ('create_flow_logs', CREATE, dict(FlowLogIds=[], Unsuccessful=[failure]))
+    result = run(monkeypatch, capsys, [describe(), creation])
     assert result['failed'] and 'cannot assume role (AccessDenied)' in result['msg']
 
 
