@@ -12,6 +12,16 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
    tags again on every run.
 2. RDS DescribeDBParameterGroups for a name that does not exist fails with DBParameterGroupNotFound;
    moto answers an empty list, on which amazon.aws.rds_instance_param_group fails (IndexError).
+3. RDS DescribeDBInstances reports PerformanceInsightsEnabled, PerformanceInsightsRetentionPeriod and
+   PerformanceInsightsKMSKeyId as set by CreateDBInstance and ModifyDBInstance; moto does not store them,
+   so amazon.aws.rds_instance asks to enable Performance Insights on every run.
+4. A gp3 instance has a StorageThroughput and Iops even when the request named none: the gp3 baseline,
+   125 MiB/s and 3000 IOPS below 400 GiB for PostgreSQL, 500 MiB/s and 12000 IOPS from 400 GiB. moto
+   leaves them out, and amazon.aws.rds_instance fails on the second run (KeyError 'StorageThroughput').
+5. A new DB parameter group holds its family's engine-default parameters, which DescribeDBParameters
+   lists (a PostgreSQL group has rds.force_ssl, default 0 up to PostgreSQL 15). moto's starts empty, so
+   amazon.aws.rds_instance_param_group cannot find rds.force_ssl and sets nothing. Only the parameters
+   the collection sets are added here, with the attributes AWS gives them.
 """
 
 from moto.ec2 import utils as ec2_utils
@@ -19,6 +29,36 @@ from moto.ec2.models import tags as ec2_tags
 from moto.rds import models as rds_models
 
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
+POSTGRES_DEFAULTS = {
+    'rds.force_ssl': dict(ParameterName='rds.force_ssl', ParameterValue='0', Description='Force SSL connections.',
+                          Source='engine-default', ApplyType='dynamic', DataType='boolean', AllowedValues='0,1',
+                          IsModifiable=True, ApplyMethod='pending-reboot'),
+}
+PI_FIELDS = {
+    'enable_performance_insights': 'performance_insights_enabled',
+    'performance_insights_retention_period': 'performance_insights_retention_period',
+    'performance_insights_kms_key_id': 'performance_insights_kms_key_id',
+}
+
+
+def _gp3_baseline(instance):
+    """(throughput MiB/s, IOPS) AWS gives a gp3 PostgreSQL volume that names none."""
+    large = int(instance.allocated_storage or 0) >= 400
+    return (500, 12000) if large else (125, 3000)
+
+
+def _performance_insights(instance, kwargs, creating):
+    given = dict((PI_FIELDS[k], v) for k, v in kwargs.items() if k in PI_FIELDS and v is not None)
+    if creating:
+        instance.performance_insights_enabled = bool(given.get('performance_insights_enabled', False))
+    for name, value in given.items():
+        setattr(instance, name, value)
+    if instance.performance_insights_enabled:
+        if not getattr(instance, 'performance_insights_retention_period', None):
+            instance.performance_insights_retention_period = 7
+        if not getattr(instance, 'performance_insights_kms_key_id', None):
+            instance.performance_insights_kms_key_id = (
+                'arn:aws:kms:%s:%s:key/aws-rds-default' % (instance.region, instance.account_id))
 
 
 def apply():
@@ -36,3 +76,35 @@ def apply():
         return groups
 
     rds_models.RDSBackend.describe_db_parameter_groups = describe_db_parameter_groups
+
+    group_class = rds_models.DBParameterGroup
+    original_group_init = group_class.__init__
+
+    def group_init(self, *args, **kwargs):
+        original_group_init(self, *args, **kwargs)
+        if (self.family or '').startswith('postgres'):
+            for name, parameter in POSTGRES_DEFAULTS.items():
+                self.parameters[name] = dict(parameter)
+
+    group_class.__init__ = group_init
+
+    instance_class = rds_models.DBInstance
+    original_init = instance_class.__init__
+    original_update = instance_class.update
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        _performance_insights(self, kwargs, creating=True)
+        if self.storage_type == 'gp3':
+            throughput, iops = _gp3_baseline(self)
+            if not self.storage_throughput:
+                self.storage_throughput = throughput
+            if not self.iops:
+                self.iops = iops
+
+    def update(self, *args, **kwargs):
+        original_update(self, *args, **dict((k, v) for k, v in kwargs.items() if k not in PI_FIELDS))
+        _performance_insights(self, kwargs, creating=False)
+
+    instance_class.__init__ = init
+    instance_class.update = update

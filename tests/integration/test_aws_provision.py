@@ -1,6 +1,6 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The network role, provisioned and torn down through playbooks against a moto server on 127.0.0.1.
+"""The AWS stack, provisioned and torn down through the playbooks against a moto server on 127.0.0.1.
 
 Never real AWS: the server is started here on a free loopback port, with the corrections of
 tests/aws/moto_extension.py, and the playbooks get its endpoint URL and dummy credentials.
@@ -15,6 +15,7 @@ import time
 
 import boto3
 import pytest
+import yaml
 
 import localpg
 from conftest import ROOT
@@ -47,13 +48,14 @@ def client(moto, service):
                         aws_secret_access_key='testing')
 
 
-def playbook(moto, name, *extra, network_name='shoppulse-test'):
+def playbook(moto, name, *extra, network_name='shoppulse-test', outputs=None):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
                **CREDENTIALS)
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
                            '-e', 'ansible_python_interpreter=%s' % sys.executable, '-e', 'shoppulse_aws_endpoint_url=%s' % moto,
                            '-e', 'shoppulse_aws_region=%s' % REGION, '-e', 'network_name=%s' % network_name,
-                           os.path.join(ROOT, 'playbooks', name)] + list(extra),
+                           os.path.join(ROOT, 'playbooks', name)] + list(extra)
+                          + (['-e', 'shoppulse_outputs_file=%s' % outputs] if outputs else []),
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600)
     output = json.loads(proc.stdout)
     tasks = [(t['task']['name'], t['hosts'].get('localhost', {})) for p in output['plays'] for t in p['tasks']]
@@ -72,8 +74,9 @@ def test_check_mode_on_an_empty_account_creates_nothing(moto):
     assert client(moto, 'iam').list_roles()['Roles'] == []
 
 
-def test_provision_builds_the_network_then_changes_nothing_then_teardown_removes_it(moto):
-    code, tasks, stats = playbook(moto, 'provision.yml')
+def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_it(moto, tmp_path):
+    outputs_file = tmp_path / 'outputs.yml'
+    code, tasks, stats = playbook(moto, 'provision.yml', outputs=outputs_file)
     assert code == 0, [t for t in tasks if t[1].get('failed')]
     ec2 = client(moto, 'ec2')
     vpcs = our_vpcs(moto)
@@ -124,7 +127,11 @@ def test_provision_builds_the_network_then_changes_nothing_then_teardown_removes
     assert default_group['SecurityGroups'][0]['IpPermissions'] == []
     assert default_group['SecurityGroups'][0]['IpPermissionsEgress'] == []
 
-    code, tasks, stats = playbook(moto, 'provision.yml')
+    check_stack(moto, vpc, tiers, outputs_file)
+
+    code, tasks, stats = playbook(moto, 'provision.yml', outputs=outputs_file)
+    assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
+    code, tasks, stats = playbook(moto, 'provision.yml', '--check', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
 
     code, tasks, stats = playbook(moto, 'teardown.yml')
@@ -135,18 +142,104 @@ def test_provision_builds_the_network_then_changes_nothing_then_teardown_removes
     assert ec2.describe_addresses()['Addresses'] == []
     assert client(moto, 'iam').list_roles()['Roles'] == []
     assert client(moto, 'logs').describe_log_groups(logGroupNamePrefix=group)['logGroups'] == []
+    rds = client(moto, 'rds')
+    assert rds.describe_db_instances()['DBInstances'] == []
+    assert rds.describe_db_proxies()['DBProxies'] == []
+    assert rds.describe_db_subnet_groups()['DBSubnetGroups'] == []
+    assert client(moto, 'secretsmanager').list_secrets()['SecretList'] == []
+    assert client(moto, 'iam').list_policies(Scope='Local')['Policies'] == []
+    assert client(moto, 'cloudwatch').describe_alarms()['MetricAlarms'] == []
+    assert ec2.describe_security_groups(Filters=[dict(Name='group-name', Values=['shoppulse-analytics-*'])])[
+        'SecurityGroups'] == []
 
     code, tasks, stats = playbook(moto, 'teardown.yml')
     assert code == 0 and stats['changed'] == 0
+
+
+def check_stack(moto, vpc, tiers, outputs_file):
+    """Everything past the network: secret, database, proxy, access, monitoring and the outputs."""
+    ec2, rds, iam = client(moto, 'ec2'), client(moto, 'rds'), client(moto, 'iam')
+    isolated = sorted(ident for cidr, zone, ident in tiers['isolated'])
+
+    secret = client(moto, 'secretsmanager').get_secret_value(SecretId='shoppulse-analytics/db-master')
+    credentials = json.loads(secret['SecretString'])
+    assert len(credentials['password']) == 32 and credentials['password'].isalnum()
+    assert (credentials['username'], credentials['engine'], credentials['port'], credentials['dbname']) == (
+        'shoppulse_admin', 'postgres', 5432, 'shoppulse')
+
+    instance = rds.describe_db_instances(DBInstanceIdentifier='shoppulse-analytics')['DBInstances'][0]
+    assert credentials['host'] == instance['Endpoint']['Address']
+    assert instance['Engine'] == 'postgres' and instance['EngineVersion'].startswith('15.')
+    assert (instance['DBInstanceClass'], instance['AllocatedStorage'], instance['StorageType']) == (
+        'db.t3.medium', 100, 'gp3')
+    assert instance['StorageEncrypted'] and not instance['PubliclyAccessible'] and instance['AutoMinorVersionUpgrade']
+    assert instance['PerformanceInsightsEnabled']
+    assert sorted(instance['EnabledCloudwatchLogsExports']) == ['postgresql', 'upgrade']
+    assert not instance['MultiAZ'] and instance['BackupRetentionPeriod'] == 0 and not instance['DeletionProtection']
+    assert sorted(s['SubnetIdentifier'] for s in instance['DBSubnetGroup']['Subnets']) == isolated
+    assert instance['DBParameterGroups'][0]['DBParameterGroupName'] == 'shoppulse-analytics-postgres15'
+    parameters = rds.describe_db_parameters(DBParameterGroupName='shoppulse-analytics-postgres15')['Parameters']
+    assert [p['ParameterValue'] for p in parameters if p['ParameterName'] == 'rds.force_ssl'] == ['1']
+
+    def group(name):
+        found = ec2.describe_security_groups(Filters=[dict(Name='group-name', Values=[name]),
+                                                      dict(Name='vpc-id', Values=[vpc])])['SecurityGroups']
+        assert len(found) == 1, name
+        return found[0]
+    db_group, proxy_group, app_group = (group('shoppulse-analytics-' + n) for n in ('db', 'proxy', 'app'))
+    assert [g['VpcSecurityGroupId'] for g in instance['VpcSecurityGroups']] == [db_group['GroupId']]
+
+    def ingress(sg):
+        return [(rule['FromPort'], rule['ToPort'], [p['GroupId'] for p in rule['UserIdGroupPairs']],
+                 [r['CidrIp'] for r in rule['IpRanges']]) for rule in sg['IpPermissions']]
+    assert ingress(db_group) == [(5432, 5432, [proxy_group['GroupId']], [])]
+    assert ingress(proxy_group) == [(5432, 5432, [app_group['GroupId']], [])]
+    assert ingress(app_group) == []
+    assert [(r['FromPort'], [p['GroupId'] for p in r['UserIdGroupPairs']]) for r in app_group['IpPermissionsEgress']] \
+        == [(5432, [proxy_group['GroupId']])]
+
+    proxy = rds.describe_db_proxies(DBProxyName='shoppulse-analytics-proxy')['DBProxies'][0]
+    assert proxy['RequireTLS'] and proxy['IdleClientTimeout'] == 1800 and proxy['EngineFamily'] == 'POSTGRESQL'
+    assert proxy['Auth'][0]['SecretArn'] == secret['ARN']
+    assert sorted(proxy['VpcSubnetIds']) == isolated and proxy['VpcSecurityGroupIds'] == [proxy_group['GroupId']]
+    pool = rds.describe_db_proxy_target_groups(DBProxyName='shoppulse-analytics-proxy')['TargetGroups'][0]
+    assert (pool['ConnectionPoolConfig']['MaxConnectionsPercent'],
+            pool['ConnectionPoolConfig']['MaxIdleConnectionsPercent']) == (100, 50)
+    targets = rds.describe_db_proxy_targets(DBProxyName='shoppulse-analytics-proxy')['Targets']
+    assert [t['RdsResourceId'] for t in targets] == ['shoppulse-analytics']
+
+    role_name = proxy['RoleArn'].rsplit('/', 1)[1]
+    statements = iam.get_role_policy(RoleName=role_name, PolicyName='read-database-secret')['PolicyDocument']['Statement']
+    assert [(s['Action'], s['Resource']) for s in statements] == [(['secretsmanager:GetSecretValue'], [secret['ARN']])]
+    policy = [p for p in iam.list_policies(Scope='Local')['Policies']
+              if p['PolicyName'] == 'shoppulse-analytics-read-db-secret'][0]
+    document = iam.get_policy_version(PolicyArn=policy['Arn'], VersionId=policy['DefaultVersionId'])['PolicyVersion']
+    assert [(s['Action'], s['Resource']) for s in document['Document']['Statement']] == [
+        (['secretsmanager:GetSecretValue'], [secret['ARN']])]
+
+    alarms = client(moto, 'cloudwatch').describe_alarms(AlarmNamePrefix='shoppulse-analytics-')['MetricAlarms']
+    assert sorted(a['MetricName'] for a in alarms) == sorted([
+        'DatabaseConnections', 'CPUUtilization', 'FreeableMemory', 'ReadLatency', 'WriteLatency', 'ClientConnections'])
+
+    written = yaml.safe_load(outputs_file.read_text())
+    assert written['lambda_environment'] == dict(RDS_PROXY_ENDPOINT=proxy['Endpoint'], RDS_PORT='5432',
+                                                 RDS_DATABASE='shoppulse', RDS_SECRET_ARN=secret['ARN'])
+    assert written['vpc_id'] == vpc and written['instance_endpoint'] == instance['Endpoint']['Address']
+    assert written['app_secret_policy_arn'] == policy['Arn']
+    assert credentials['password'] not in outputs_file.read_text()
 
 
 @pytest.mark.parametrize('extra, message', [
     (['-e', 'network_cidr=10.0.0.0/33'], 'network_cidr (10.0.0.0/33) must be a CIDR'),
     (['-e', '{"network_isolated_subnets": ["10.0.20.0/24"]}'], 'must each list two CIDRs'),
     (['-e', 'network_flow_logs_retention_days=17'], 'network_flow_logs_retention_days'),
+    (['-e', '{"database_client_cidrs": ["0.0.0.0/0"]}'], 'must not open the proxy to the whole internet'),
+    (['-e', 'database_instance_class=db.huge'], 'database_instance_class'),
 ])
 def test_bad_variables_fail_before_anything_is_created(moto, extra, message):
     code, tasks, stats = playbook(moto, 'provision.yml', *extra, network_name='shoppulse-bad')
     assert code != 0
-    assert any(message in result.get('msg', '') for name, result in tasks), tasks
+    messages = [result.get('msg', '') for name, result in tasks]
+    messages += [item.get('msg', '') for name, result in tasks for item in result.get('results', [])]
+    assert any(message in text for text in messages), messages
     assert our_vpcs(moto, 'shoppulse-bad') == []
