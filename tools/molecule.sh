@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the Molecule scenarios (`make molecule`): tools/molecule.sh [SCENARIO ...] (default: default recovery)
+# Run the Molecule scenarios (`make molecule`): tools/molecule.sh [SCENARIO ...] (default: default recovery aws)
 #
 # Chooses the image and configures Podman for the host; the scenarios only see
 # SHOPPULSE_PG_IMAGE and never know which path produced it:
@@ -43,7 +43,7 @@ export SHOPPULSE_PG_IMAGE
 echo "molecule: $SHOPPULSE_CONTAINER_ENGINE with $SHOPPULSE_PG_IMAGE"
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(default recovery)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(default recovery aws)
 for scenario in "${scenarios[@]}"; do
   start=$(date +%s)
   molecule test -s "$scenario"
