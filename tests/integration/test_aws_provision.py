@@ -59,6 +59,7 @@ def playbook(moto, name, *extra, network_name='shoppulse-test', outputs=None):
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600)
     output = json.loads(proc.stdout)
     tasks = [(t['task']['name'], t['hosts'].get('localhost', {})) for p in output['plays'] for t in p['tasks']]
+    playbook.last_output = proc.stdout + proc.stderr
     return proc.returncode, tasks, output['stats']['localhost']
 
 
@@ -131,6 +132,9 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
 
     code, tasks, stats = playbook(moto, 'provision.yml', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
+    password = json.loads(client(moto, 'secretsmanager').get_secret_value(
+        SecretId='shoppulse-analytics/db-master')['SecretString'])['password']
+    assert password not in playbook.last_output  # every result of every task, as JSON
     code, tasks, stats = playbook(moto, 'provision.yml', '--check', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
 
