@@ -120,6 +120,7 @@ options:
     type: int
     default: 900
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -127,9 +128,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 seealso:
   - module: shoppulse.analytics.rds_proxy_info

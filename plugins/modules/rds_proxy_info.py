@@ -22,15 +22,17 @@ options:
     description: Name of the proxy; all proxies when omitted.
     type: str
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 seealso:
   - module: shoppulse.analytics.rds_proxy

@@ -31,6 +31,7 @@ description:
 author:
   - ShopPulse platform team (@shoppulse)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - community.postgresql.postgres
   - shoppulse.analytics.connection
 attributes:
@@ -39,8 +40,9 @@ attributes:
     details: Reads the ledger and reports what would be applied; writes nothing, not even the ledger table.
   diff_mode:
     support: full
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     details: Shows the current and resulting version and the SQL of the migrations to apply.
+  platform:
+    platforms: posix
 options:
   path:
     description:

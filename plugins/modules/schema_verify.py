@@ -25,6 +25,7 @@ description:
 author:
   - ShopPulse platform team (@shoppulse)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - community.postgresql.postgres
   - shoppulse.analytics.connection
 attributes:
@@ -33,7 +34,8 @@ attributes:
     details: The module only reads, so it runs the same in check mode.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  platform:
+    platforms: posix
 options:
   manifest:
     description:

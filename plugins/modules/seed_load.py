@@ -30,6 +30,7 @@ description:
 author:
   - ShopPulse platform team (@shoppulse)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - community.postgresql.postgres
   - shoppulse.analytics.connection
 attributes:
@@ -38,7 +39,8 @@ attributes:
     details: Does the whole load in a transaction that is rolled back, so the counts are exact.
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  platform:
+    platforms: posix
 options:
   table:
     description:

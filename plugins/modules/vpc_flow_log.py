@@ -64,6 +64,7 @@ options:
     description: Custom record format; the AWS default format when omitted.
     type: str
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -71,9 +72,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 '''
 

@@ -46,10 +46,15 @@ def test_both_scenarios_declare_the_same_engine_neutral_platform():
         assert 'podman' not in json.dumps(config) and 'docker info' not in json.dumps(config)
 
 
-def fake(directory, name, exit_code):
-    path = directory / name
-    path.write_text('#!/bin/sh\nexit %d\n' % exit_code)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+def fake_bin(tmp_path, binaries):
+    """A directory holding fake commands that exit with the given codes ({'docker': 1}: an engine that does not answer)."""
+    directory = tmp_path / 'bin'
+    directory.mkdir()
+    for name, exit_code in binaries.items():
+        path = directory / name
+        path.write_text('#!/bin/sh\nexit %d\n' % exit_code)
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return directory
 
 
 def select(tmp_path, path_dir, chosen=None):
@@ -78,11 +83,7 @@ def select(tmp_path, path_dir, chosen=None):
     ({}, 'podman', 'podman'),
 ])
 def test_engine_selection(tmp_path, binaries, chosen, expected):
-    bin_dir = tmp_path / 'bin'
-    bin_dir.mkdir()
-    for name, code in binaries.items():
-        fake(bin_dir, name, code)
-    code, results = select(tmp_path, bin_dir, chosen)
+    code, results = select(tmp_path, fake_bin(tmp_path, binaries), chosen)
     assert code == 0, results
     assert results[-1]['shoppulse_engine'] == expected
 
@@ -93,10 +94,6 @@ def test_engine_selection(tmp_path, binaries, chosen, expected):
     ({'podman': 0}, 'lxc', 'SHOPPULSE_CONTAINER_ENGINE must be podman or docker, not lxc'),
 ])
 def test_engine_selection_fails_clearly(tmp_path, binaries, chosen, message):
-    bin_dir = tmp_path / 'bin'
-    bin_dir.mkdir()
-    for name, code in binaries.items():
-        fake(bin_dir, name, code)
-    code, results = select(tmp_path, bin_dir, chosen)
+    code, results = select(tmp_path, fake_bin(tmp_path, binaries), chosen)
     assert code != 0
     assert any(message in (r.get('msg', '') + r.get('stderr', '')) for r in results), results
