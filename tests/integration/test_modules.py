@@ -204,15 +204,26 @@ def test_bad_options_are_refused_clearly(database, tmp_path, task, message):
     assert message in dict(results)['bad']['msg']
 
 
-@pytest.mark.parametrize('module', ['schema_apply', 'seed_load', 'schema_verify'])
+@pytest.mark.parametrize('module', ['schema_apply', 'seed_load', 'schema_verify', 'rds_proxy', 'rds_proxy_info',
+                                    'vpc_flow_log'])
 def test_ansible_doc_renders_each_module_with_examples_and_return_values(module):
     proc = subprocess.run([os.path.join(BIN, 'ansible-doc'), 'shoppulse.analytics.' + module], capture_output=True,
                           text=True, cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg')),
                           check=False)
     assert proc.returncode == 0, proc.stderr
-    for section in ('OPTIONS', 'login_password', 'EXAMPLES', 'RETURN VALUES', 'shoppulse.analytics.' + module):
+    for section in ('OPTIONS', 'EXAMPLES', 'RETURN VALUES', 'shoppulse.analytics.' + module):
         assert section in proc.stdout, section
+    assert ('login_password' if module.startswith(('schema', 'seed')) else 'endpoint_url') in proc.stdout
     assert '[WARNING]' not in proc.stderr
+
+
+@pytest.mark.parametrize('role', ['schema', 'network', 'secret', 'database', 'proxy', 'access', 'monitoring'])
+def test_ansible_doc_renders_each_role_from_its_argument_spec(role):
+    proc = subprocess.run([os.path.join(BIN, 'ansible-doc'), '-t', 'role', 'shoppulse.analytics.' + role],
+                          capture_output=True, text=True, cwd=ROOT, check=False,
+                          env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
+    assert proc.returncode == 0, proc.stderr
+    assert 'ENTRY POINT: *main*' in proc.stdout and role + '_' in proc.stdout
 
 
 def write_inventory(tmp_path, database, **extra):
