@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import time
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
@@ -153,6 +154,15 @@ def ensure_tags(client, arn, tags, purge_tags, check_mode):
         if to_remove:
             remove_tags(client, arn, to_remove)
     return bool(to_add or to_remove)
+
+
+def describe_all(client, proxy):
+    """(proxy with its tags, default target group, targets), in snake_case, as the modules return them."""
+    name = proxy['DBProxyName']
+    result = camel_dict_to_snake_dict(proxy)
+    result['tags'] = boto3_tag_list_to_ansible_dict(list_tags(client, proxy['DBProxyArn']))
+    group = camel_dict_to_snake_dict(describe_target_group(client, name) or {})
+    return result, group, [camel_dict_to_snake_dict(t) for t in describe_targets(client, name)]
 
 
 # -- pure comparison -------------------------------------------------------------------------

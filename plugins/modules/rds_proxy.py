@@ -210,25 +210,15 @@ targets:
   sample: [{rds_resource_id: shoppulse-analytics, type: RDS_INSTANCE, port: 5432}]
 '''
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
-    ansible_dict_to_boto3_tag_list,
-    boto3_tag_list_to_ansible_dict,
-)
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_proxy as api
 
 
 def described(client, name):
     proxy = api.describe_proxy(client, name)
-    if not proxy:
-        return {}, {}, []
-    result = camel_dict_to_snake_dict(proxy)
-    result['tags'] = boto3_tag_list_to_ansible_dict(api.list_tags(client, proxy['DBProxyArn']))
-    group = api.describe_target_group(client, name) or {}
-    targets = api.describe_targets(client, name)
-    return result, camel_dict_to_snake_dict(group), [camel_dict_to_snake_dict(t) for t in targets]
+    return api.describe_all(client, proxy) if proxy else ({}, {}, [])
 
 
 def ensure_absent(module, client, params):

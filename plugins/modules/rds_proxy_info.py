@@ -65,10 +65,8 @@ proxies:
       targets: [{rds_resource_id: shoppulse-analytics, type: RDS_INSTANCE}]
 '''
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_proxy as api
 
 
@@ -83,10 +81,8 @@ def main():
             found = api.describe_proxies(client)
         proxies = []
         for proxy in found:
-            item = camel_dict_to_snake_dict(proxy)
-            item['tags'] = boto3_tag_list_to_ansible_dict(api.list_tags(client, proxy['DBProxyArn']))
-            item['target_group'] = camel_dict_to_snake_dict(api.describe_target_group(client, proxy['DBProxyName']) or {})
-            item['targets'] = [camel_dict_to_snake_dict(t) for t in api.describe_targets(client, proxy['DBProxyName'])]
+            item, group, targets = api.describe_all(client, proxy)
+            item.update(target_group=group, targets=targets)
             proxies.append(item)
     except AnsibleRDSError as exc:
         module.fail_json_aws_error(exc)
