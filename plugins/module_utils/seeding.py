@@ -143,10 +143,15 @@ class _Source(object):
                 previous_end = reader.line_num
         return previous_end + 1
 
-    def where(self, record):
+    def locate(self, record):
+        """('<file> line N', N) for a record of a file, ('rows item N', None) for inline rows: one scan."""
         if self.path is None:
-            return 'rows item %d' % record
-        return '%s line %d' % (self.path, self.line_of_record(record))
+            return 'rows item %d' % record, None
+        line = self.line_of_record(record)
+        return '%s line %d' % (self.path, line), line
+
+    def where(self, record):
+        return self.locate(record)[0]
 
 
 def _csv_field(value):
@@ -174,7 +179,7 @@ class SeedLoader(object):
         self.encoding = encoding
         self.source = _Source(path=path, rows=rows, columns=columns, delimiter=delimiter, encoding=encoding)
         self.delimiter = delimiter
-        pgcompat.set_autocommit(conn, True)
+        conn.autocommit = True
         self.cursor = pgcompat.tuple_cursor(conn)
 
     def _table_columns(self):
@@ -247,8 +252,7 @@ class SeedLoader(object):
             line = None
             if match:
                 record = int(match.group(1)) - 1  # COPY counts the header as line 1
-                where = self.source.where(record)
-                line = self.source.line_of_record(record) if self.source.path else None
+                where, line = self.source.locate(record)
             raise SeedError('%s: %s; nothing was loaded into %s.%s'
                             % (where, pgcompat.describe_error(exc), self.schema, self.table),
                             file=self.source.path, line=line, sqlstate=fields['sqlstate'])
@@ -305,8 +309,7 @@ class SeedLoader(object):
                 raise
             self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_seed_merge')
             record = self._bisect(self._merge_sql(kind, columns, overriding, bounded=True), total)
-            where = self.source.where(record) if record else self.source.label
-            line = self.source.line_of_record(record) if record and self.source.path else None
+            where, line = self.source.locate(record) if record else (self.source.label, None)
             raise SeedError('%s: %s; nothing was loaded into %s.%s'
                             % (where, pgcompat.describe_error(exc), self.schema, self.table),
                             file=self.source.path, line=line, sqlstate=pgcompat.error_fields(exc)['sqlstate'])
