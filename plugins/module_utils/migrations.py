@@ -209,7 +209,7 @@ class Migrator(object):
         self.lock_key = zlib.crc32(('%s.%s' % (ledger_schema, ledger_table)).encode('utf-8'))
         if self.lock_key >= 1 << 31:
             self.lock_key -= 1 << 32
-        pgcompat.set_autocommit(conn, True)
+        conn.autocommit = True
         self.cursor = pgcompat.tuple_cursor(conn)
 
     # -- reading -------------------------------------------------------------------------

@@ -31,20 +31,10 @@ def tuple_cursor(conn):
     return conn.cursor()
 
 
-def set_autocommit(conn, value):
-    conn.autocommit = value
-
-
 def server_version(conn):
     if driver_of(conn) == 'psycopg':
         return conn.info.server_version
     return conn.server_version
-
-
-def backend_pid(conn):
-    if driver_of(conn) == 'psycopg':
-        return conn.info.backend_pid
-    return conn.get_backend_pid()
 
 
 class _ChunkReader(object):
@@ -64,9 +54,6 @@ class _ChunkReader(object):
                 break
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
-
-    def readline(self, size=-1):  # pragma: no cover - copy_expert uses read()
-        return self.read(size)
 
 
 def copy_from_chunks(cursor, sql, chunks):

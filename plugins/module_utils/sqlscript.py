@@ -55,9 +55,6 @@ class Statement(object):
             return self.line
         return self.line + self.text.count('\n', 0, position - 1)
 
-    def first_keyword(self):
-        return self.text.lstrip()[:40]
-
     def is_transaction_control(self):
         return bool(_TRANSACTION_CONTROL.match(self.text.lstrip()))
 
