@@ -20,7 +20,7 @@ class Result(dict):
     pass
 
 
-def run_module(monkeypatch, capsys, main, args, service, calls):
+def run_module(monkeypatch, capsys, main, args, service, calls, check_mode=False):
     client = boto3.client(service, region_name='eu-west-1', aws_access_key_id='testing',
                           aws_secret_access_key='testing')
     stubber = Stubber(client)
@@ -34,6 +34,8 @@ def run_module(monkeypatch, capsys, main, args, service, calls):
     monkeypatch.setattr(AnsibleAWSModule, 'client', lambda self, *a, **k: client)
     module_args = dict(region='eu-west-1', access_key='testing', secret_key='testing')
     module_args.update(args)
+    if check_mode:
+        module_args['_ansible_check_mode'] = True
     with stubber, patch_module_args(module_args):
         with pytest.raises(SystemExit):
             main()

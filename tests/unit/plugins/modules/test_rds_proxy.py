@@ -72,10 +72,7 @@ def final_state():
 
 
 def run(monkeypatch, capsys, calls, check_mode=False, **overrides):
-    args = dict(ARGS, **overrides)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    return run_module(monkeypatch, capsys, rds_proxy.main, args, 'rds', calls)
+    return run_module(monkeypatch, capsys, rds_proxy.main, dict(ARGS, **overrides), 'rds', calls, check_mode=check_mode)
 
 
 def test_create_waits_then_sets_the_pool_and_registers_the_instance(monkeypatch, capsys):

@@ -28,10 +28,7 @@ def tags(*pairs):
 
 
 def run(monkeypatch, capsys, calls, check_mode=False, **overrides):
-    args = dict(ARGS, **overrides)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    return run_module(monkeypatch, capsys, vpc_flow_log.main, args, 'ec2', calls)
+    return run_module(monkeypatch, capsys, vpc_flow_log.main, dict(ARGS, **overrides), 'ec2', calls, check_mode=check_mode)
 
 
 def test_create(monkeypatch, capsys):
