@@ -6,17 +6,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCAL_PG_DIR := .local/postgres
 LOCAL_PG_PORT ?= 55432
+LOCAL_AWS_DIR := .local/aws
+LOCAL_AWS_PORT ?= 55450
+# the region of inventories/local: the local server's certificate holds its proxy domain
+LOCAL_AWS_REGION := eu-west-1
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: site test venv test-venv local-pg local-pg-stop local-pg-destroy manifest manifest-check \
+.PHONY: site test venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
         lint sanity units integration molecule postgres-image clean help
 
 help:
-	@echo "make site            run site.yml on inventories/local (starts a local TLS PostgreSQL)"
+	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
 	@echo "make test            everything CI runs: lint, sanity, unit and integration tests"
-	@echo "make local-pg-stop   stop the local PostgreSQL server of make site"
+	@echo "make local-stop      stop the local PostgreSQL and the emulated AWS of make site"
 	@echo "make molecule        the Molecule scenarios default and recovery (Podman or Docker)"
 	@echo "make postgres-image  build the local PostgreSQL 15 image for hosts that cannot pull one"
 	@echo "make manifest        regenerate files/manifest.yml from the migrations"
@@ -28,7 +32,11 @@ $(VENV)/.run-installed: requirements/run.txt
 	$(BIN)/python tools/collection_path.py > /dev/null
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.run-installed requirements/test.txt
+$(VENV)/.local-installed: $(VENV)/.run-installed requirements/local.txt
+	$(BIN)/pip install -q -r requirements/local.txt
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.local-installed requirements/test.txt
 	$(BIN)/pip install -q -r requirements/test.txt
 	touch $@
 
@@ -40,10 +48,20 @@ $(VENV)/.test-installed: $(VENV)/.run-installed requirements/test.txt
 	touch $@
 
 venv: $(VENV)/.run-installed
+local-venv: $(VENV)/.local-installed
 test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed
 
-local-pg: venv
-	$(BIN)/python tools/localpg.py start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) > /dev/null
+local-pg: local-venv
+	$(BIN)/python tools/localpg.py start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) \
+	  --name "*.$$($(BIN)/python tools/localaws.py proxy-domain $(LOCAL_AWS_REGION))" > /dev/null
+
+local-aws: local-venv
+	$(BIN)/python tools/localaws.py start --dir $(LOCAL_AWS_DIR) --port $(LOCAL_AWS_PORT) > /dev/null
+
+local-aws-stop: local-venv
+	$(BIN)/python tools/localaws.py stop --dir $(LOCAL_AWS_DIR) > /dev/null
+
+local-stop: local-pg-stop local-aws-stop
 
 local-pg-stop: venv
 	$(BIN)/python tools/localpg.py stop --dir $(LOCAL_PG_DIR) > /dev/null
@@ -51,8 +69,10 @@ local-pg-stop: venv
 local-pg-destroy: venv
 	$(BIN)/python tools/localpg.py destroy --dir $(LOCAL_PG_DIR)
 
-site: venv local-pg
-	$(BIN)/ansible-playbook site.yml
+# moto's dummy credentials, for the emulated AWS only (inventories/local names its endpoint)
+site: local-aws local-pg
+	env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN \
+	  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local $(BIN)/ansible-playbook site.yml $(ARGS)
 
 manifest: venv
 	$(BIN)/python tools/manifest.py
@@ -81,5 +101,5 @@ postgres-image:
 
 test: test-venv manifest-check lint sanity units integration molecule
 
-clean: local-pg-destroy
+clean: local-aws-stop local-pg-destroy
 	rm -rf .cache tests/output

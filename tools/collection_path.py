@@ -3,8 +3,9 @@
 """Make ``ansible_collections.shoppulse.analytics`` importable from a plain checkout.
 
 The repository root is the collection root. Ansible (and Python) find it under
-``.cache/collections/ansible_collections/shoppulse/analytics``, a symbolic link
-to the root that this creates; ansible.cfg names the same path.
+``collections/ansible_collections/shoppulse/analytics``, a symbolic link to the
+root that the repository holds (this recreates it if a checkout lost it, on a
+file system without symbolic links for one); ansible.cfg names the same path.
 """
 
 from __future__ import annotations

@@ -224,7 +224,24 @@ class LocalPostgres:
 
     # -- life cycle ---------------------------------------------------------------------
 
+    def _certificate_names(self) -> set:
+        from cryptography import x509
+
+        try:
+            with open(os.path.join(self.tls, 'server.crt'), 'rb') as handle:
+                cert = x509.load_pem_x509_certificate(handle.read())
+        except OSError:
+            return set()
+        return set(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+                   .get_values_for_type(x509.DNSName))
+
     def start(self, timeout: float = 60) -> 'LocalPostgres':
+        initialized = os.path.exists(os.path.join(self.data, 'PG_VERSION'))
+        if initialized and not set(self.names) <= self._certificate_names():
+            # a server set up before it was asked for these names: new certificates, read on reload
+            self._make_certificates()
+            if self.is_running():
+                self._run([os.path.join(self.bindir, 'pg_ctl'), 'reload', '-D', self.data], 'pg_ctl reload')
         if self.is_running():
             return self
         if not self._port_is_free():

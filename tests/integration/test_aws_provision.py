@@ -3,20 +3,19 @@
 """The AWS stack, provisioned and torn down through the playbooks against a moto server on 127.0.0.1.
 
 Never real AWS: the server is started here on a free loopback port, with the corrections of
-tests/aws/moto_extension.py, and the playbooks get its endpoint URL and dummy credentials.
+tools/moto_extension.py, and the playbooks get its endpoint URL and dummy credentials.
 """
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import boto3
 import pytest
 import yaml
 
+import localaws
 import localpg
 from conftest import ROOT
 
@@ -26,18 +25,9 @@ REGION = 'eu-west-1'
 
 
 @pytest.fixture(scope='module')
-def moto():
+def moto(tmp_path_factory):
     port = localpg.free_port()
-    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'tests', 'aws', 'moto_server.py'), str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, 'the moto server did not start'
-            time.sleep(0.1)
+    proc = localaws.spawn(port, str(tmp_path_factory.mktemp('moto') / 'moto.log'))
     yield 'http://127.0.0.1:%d' % port
     proc.terminate()
     proc.wait(10)

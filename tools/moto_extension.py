@@ -1,6 +1,6 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test-only corrections that make moto answer as AWS does, where the collection's tests meet a difference.
+"""Corrections that make moto answer as AWS does, where the collection's tests and `make site` meet a difference.
 
 The idempotence tests against the emulated AWS are strict (a second run must report no change);
 where moto differs from AWS, the difference is corrected here, in moto, and documented, rather than
@@ -22,12 +22,18 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
    lists (a PostgreSQL group has rds.force_ssl, default 0 up to PostgreSQL 15). moto's starts empty, so
    amazon.aws.rds_instance_param_group cannot find rds.force_ssl and sets nothing. Only the parameters
    the collection sets are added here, with the attributes AWS gives them.
+6. An RDS Proxy endpoint is <proxy name>.proxy-<id>.<region>.rds.amazonaws.com, where <id> belongs to the
+   account and region (as the <id> of instance endpoints does), so the endpoints of one account share a
+   domain. moto names it <proxy name>.db-proxy-<random per proxy>...; with the fixed PROXY_ENDPOINT_ID
+   here, the local server of `make site` can hold a certificate for *.proxy-<id>.<region>.rds.amazonaws.com
+   (see proxy_domain) and be verified as the proxy is, with verify-full.
 """
 
 from moto.ec2 import utils as ec2_utils
 from moto.ec2.models import tags as ec2_tags
 from moto.rds import models as rds_models
 
+PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
 POSTGRES_DEFAULTS = {
     'rds.force_ssl': dict(ParameterName='rds.force_ssl', ParameterValue='0', Description='Force SSL connections.',
@@ -59,6 +65,11 @@ def _performance_insights(instance, kwargs, creating):
         if not getattr(instance, 'performance_insights_kms_key_id', None):
             instance.performance_insights_kms_key_id = (
                 'arn:aws:kms:%s:%s:key/aws-rds-default' % (instance.region, instance.account_id))
+
+
+def proxy_domain(region):
+    """The domain every RDS Proxy endpoint of the emulated account in ``region`` is in."""
+    return 'proxy-%s.%s.rds.amazonaws.com' % (PROXY_ENDPOINT_ID, region)
 
 
 def apply():
@@ -108,3 +119,13 @@ def apply():
 
     instance_class.__init__ = init
     instance_class.update = update
+
+    proxy_class = rds_models.DBProxy
+    original_proxy_init = proxy_class.__init__
+
+    def proxy_init(self, *args, **kwargs):
+        original_proxy_init(self, *args, **kwargs)
+        self.url_identifier = PROXY_ENDPOINT_ID
+        self.endpoint = '%s.%s' % (self.db_proxy_name, proxy_domain(self.region))
+
+    proxy_class.__init__ = proxy_init

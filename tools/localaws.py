@@ -1,0 +1,173 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An emulated AWS on 127.0.0.1: a moto server with the corrections of moto_extension.
+
+Used by ``make site`` (inventories/local), the Molecule scenario aws and the integration tests.
+Never real AWS: everything the playbooks create lives in this process's memory and is gone when it
+stops. Under one directory it keeps:
+
+  port        the TCP port on 127.0.0.1
+  moto.pid    the server's process id
+  moto.log    its log
+
+A server that is already running from the directory is reused.
+
+  python tools/localaws.py start --dir .local/aws --port 55450
+  python tools/localaws.py stop --dir .local/aws
+  python tools/localaws.py status --dir .local/aws
+  python tools/localaws.py serve PORT                  (in the foreground)
+  python tools/localaws.py proxy-domain eu-west-1      (the domain of its RDS Proxy endpoints)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import moto_extension  # noqa: E402  pylint: disable=wrong-import-position
+
+
+class LocalAwsError(RuntimeError):
+    pass
+
+
+def answers(port: int) -> bool:
+    try:
+        socket.create_connection(('127.0.0.1', port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_until_answering(port: int, timeout: float = 60, proc=None) -> None:
+    deadline = time.monotonic() + timeout
+    while not answers(port):
+        if proc is not None and proc.poll() is not None:
+            raise LocalAwsError('the moto server exited (status %s) before answering on port %d' % (proc.returncode, port))
+        if time.monotonic() > deadline:
+            raise LocalAwsError('the moto server did not answer on 127.0.0.1:%d within %ds' % (port, timeout))
+        time.sleep(0.1)
+
+
+def serve(port: int) -> None:
+    """Run the server in this process until it is stopped."""
+    from moto.server import ThreadedMotoServer
+
+    moto_extension.apply()
+    server = ThreadedMotoServer(ip_address='127.0.0.1', port=port, verbose=False)
+    server.start()
+    # the state is in memory only: nothing to save on the way out
+    signal.signal(signal.SIGTERM, lambda *args: os._exit(0))  # pylint: disable=protected-access
+    try:
+        server._thread.join()  # pylint: disable=protected-access
+    except KeyboardInterrupt:
+        server.stop()
+
+
+def spawn(port: int, log_path: str, env: dict | None = None) -> subprocess.Popen:
+    """Start ``serve`` in a new session (it outlives the caller) and wait until it answers."""
+    with open(log_path, 'ab') as log:
+        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), 'serve', str(port)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                                env=env)
+    wait_until_answering(port, proc=proc)
+    return proc
+
+
+class LocalAws:
+    def __init__(self, directory: str, port: int | None = None):
+        self.dir = os.path.abspath(directory)
+        self.pid_file = os.path.join(self.dir, 'moto.pid')
+        self.port_file = os.path.join(self.dir, 'port')
+        self.log = os.path.join(self.dir, 'moto.log')
+        self.port = port or self._read(self.port_file) or 55450
+
+    @staticmethod
+    def _read(path):
+        try:
+            with open(path) as handle:
+                return int(handle.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    @property
+    def pid(self):
+        return self._read(self.pid_file)
+
+    def is_running(self) -> bool:
+        pid = self.pid
+        if not pid:
+            return False
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return answers(self.port)
+
+    def start(self) -> 'LocalAws':
+        if self.is_running():
+            return self
+        if answers(self.port):
+            raise LocalAwsError('port %d on 127.0.0.1 is already in use; choose another (make: LOCAL_AWS_PORT=...)'
+                                % self.port)
+        os.makedirs(self.dir, exist_ok=True)
+        proc = spawn(self.port, self.log)
+        with open(self.pid_file, 'w') as handle:
+            handle.write(str(proc.pid))
+        with open(self.port_file, 'w') as handle:
+            handle.write(str(self.port))
+        return self
+
+    def stop(self) -> None:
+        pid = self.pid
+        if pid and self.is_running():
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while answers(self.port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        if os.path.exists(self.pid_file):
+            os.unlink(self.pid_file)
+
+    def info(self) -> dict:
+        return dict(endpoint_url='http://127.0.0.1:%d' % self.port, running=self.is_running(), log=self.log)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('command', choices=['start', 'stop', 'status', 'serve', 'proxy-domain'])
+    parser.add_argument('argument', nargs='?', help='serve: the port; proxy-domain: the region')
+    parser.add_argument('--dir', help='directory of the server (created)')
+    parser.add_argument('--port', type=int, help='TCP port on 127.0.0.1 (default: the saved one, or 55450)')
+    args = parser.parse_args(argv)
+    if args.command == 'serve':
+        serve(int(args.argument))
+        return 0
+    if args.command == 'proxy-domain':
+        sys.stdout.write(moto_extension.proxy_domain(args.argument or 'eu-west-1') + '\n')
+        return 0
+    if not args.dir:
+        parser.error('%s needs --dir' % args.command)
+    try:
+        server = LocalAws(args.dir, port=args.port)
+        if args.command == 'start':
+            server.start()
+        elif args.command == 'stop':
+            server.stop()
+        json.dump(server.info(), sys.stdout, indent=2)
+        sys.stdout.write('\n')
+    except LocalAwsError as exc:
+        sys.stderr.write('localaws: %s\n' % exc)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
