@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import psycopg2
 import pytest
 import yaml
 
@@ -227,7 +228,7 @@ def test_ansible_doc_renders_each_role_from_its_argument_spec(role):
 
 
 def write_inventory(tmp_path, database, **extra):
-    """An inventory for playbooks/database.yml; a variable given as None is left out."""
+    """An inventory for the schema role's test playbooks; a variable given as None is left out."""
     group_vars = dict(schema_db_host='localhost', schema_db_port=database.server.port,
                       schema_db_user=database.server.superuser, schema_db_password=database.server.password,
                       schema_db_name=database.name + '_role', schema_ca_cert=database.server.ca_cert,
@@ -241,13 +242,17 @@ def write_inventory(tmp_path, database, **extra):
     return str(path)
 
 
+SCHEMA_PLAYBOOK = os.path.join(ROOT, 'tests', 'integration', 'playbooks', 'schema.yml')
+VERIFY_PLAYBOOK = os.path.join(ROOT, 'tests', 'integration', 'playbooks', 'verify.yml')
+
+
 def drop(database, name):
     database.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
 
 
 def test_the_schema_role_converges_then_changes_nothing(database, tmp_path):
     inventory = write_inventory(tmp_path, database)
-    playbook = os.path.join(ROOT, 'playbooks', 'database.yml')
+    playbook = SCHEMA_PLAYBOOK
     try:
         first = ansible(['-i', inventory, playbook], tmp_path)
         stats = json.loads(first.stdout)['stats']['localhost']
@@ -269,8 +274,39 @@ def test_the_schema_role_converges_then_changes_nothing(database, tmp_path):
 ])
 def test_the_role_refuses_bad_variables_before_touching_anything(database, tmp_path, extra, message):
     inventory = write_inventory(tmp_path, database, **extra)
-    proc = ansible(['-i', inventory, os.path.join(ROOT, 'playbooks', 'database.yml')], tmp_path, json_output=False)
+    proc = ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path, json_output=False)
     assert proc.returncode != 0
     assert message in proc.stdout
     assert 'Wait until the server answers' not in proc.stdout  # refused before any connection
     assert not database.scalar('SELECT count(*) FROM pg_database WHERE datname = %s', (database.name + '_role',))
+
+
+def test_the_drift_check_is_read_only_and_fails_on_pending_migrations_and_drift(database, tmp_path):
+    inventory = write_inventory(tmp_path, database)
+    name = database.name + '_role'
+    database.execute('CREATE DATABASE %s' % name)
+    server = database.server
+    try:
+        behind = ansible(['-i', inventory, VERIFY_PLAYBOOK], tmp_path, json_output=False)
+        assert behind.returncode != 0
+        assert '7 migration(s) not applied' in behind.stdout and 'not applied: 0001_' in behind.stdout
+        # read-only: not even the ledger was created
+        conn = psycopg2.connect(**server.dsn(name))
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+            assert cur.fetchone()[0] == 0
+        conn.close()
+
+        assert ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path).returncode == 0
+        clean = ansible(['-i', inventory, VERIFY_PLAYBOOK], tmp_path)
+        assert clean.returncode == 0 and json.loads(clean.stdout)['stats']['localhost']['changed'] == 0
+
+        conn = psycopg2.connect(**server.dsn(name))
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute('DROP INDEX orders_tenant_status_ordered_at_idx')
+        conn.close()
+        drifted = ansible(['-i', inventory, VERIFY_PLAYBOOK], tmp_path, json_output=False)
+        assert drifted.returncode != 0 and 'missing index orders.orders_tenant_status_ordered_at_idx' in drifted.stdout
+    finally:
+        drop(database, name)

@@ -1,0 +1,338 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The AWX side: job templates run through ansible-runner as AWX runs them, and the EE definition.
+
+Each job template of awx/definitions.yml runs its playbook with ansible-runner in a private data
+directory shaped as AWX writes one: the project copied under project/, an inventory script under
+inventory/, the survey answers and AWX's own variables in env/extravars, and the environment AWX's
+built-in AWS credential injects in env/envvars, which in older AWX releases carries the token as
+AWS_SECURITY_TOKEN only. AWS is a moto server on 127.0.0.1 with IAM authentication switched on, and
+the credentials are temporary ones from STS: a request without the token is refused, as by AWS. The
+database is a local TLS PostgreSQL server whose certificate holds the emulated proxy domain, reached
+through the proxy endpoint name with verify-full, as in AWS.
+"""
+
+import glob
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+import ansible_runner
+import boto3
+import psycopg2
+import pytest
+import yaml
+
+import localaws
+import localpg
+import moto_extension
+from conftest import ROOT
+
+REGION = 'eu-west-1'
+ENVIRONMENT = 'awx-test'
+BIN = os.path.dirname(sys.executable)
+
+with open(os.path.join(ROOT, 'awx', 'definitions.yml')) as _handle:
+    DEFINITIONS = yaml.safe_load(_handle)
+TEMPLATES = dict((t['name'], t) for t in DEFINITIONS['shoppulse_awx_job_templates'])
+
+
+@pytest.fixture(scope='module')
+def aws(tmp_path_factory):
+    """moto with IAM authentication on after the set-up requests, and STS credentials for the jobs."""
+    port = localpg.free_port()
+    proc = localaws.spawn(port, str(tmp_path_factory.mktemp('moto') / 'moto.log'),
+                          env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT='3'))
+    url = 'http://127.0.0.1:%d' % port
+    setup = dict(endpoint_url=url, region_name=REGION, aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
+                 aws_secret_access_key='setup')
+    iam = boto3.client('iam', **setup)
+    iam.create_role(RoleName='awx-jobs', AssumeRolePolicyDocument=json.dumps({
+        'Version': '2012-10-17',
+        'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': '*'}, 'Action': 'sts:AssumeRole'}]}))
+    iam.put_role_policy(RoleName='awx-jobs', PolicyName='everything', PolicyDocument=json.dumps({
+        'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))
+    credentials = boto3.client('sts', **setup).assume_role(
+        RoleArn='arn:aws:iam::123456789012:role/awx-jobs', RoleSessionName='awx')['Credentials']
+    yield dict(url=url, access_key=credentials['AccessKeyId'], secret_key=credentials['SecretAccessKey'],
+               token=credentials['SessionToken'])
+    proc.terminate()
+    proc.wait(10)
+
+
+def aws_client(aws, service):
+    return boto3.client(service, endpoint_url=aws['url'], region_name=REGION, aws_access_key_id=aws['access_key'],
+                        aws_secret_access_key=aws['secret_key'], aws_session_token=aws['token'])
+
+
+@pytest.fixture(scope='module')
+def server():
+    """The database behind the emulated proxy: its certificate holds the proxy domain."""
+    base = tempfile.mkdtemp(prefix='shoppulse-awx-')
+    os.chmod(base, 0o755)  # the postgres OS user must reach it when the tests run as root
+    server = localpg.LocalPostgres(os.path.join(base, 'pg'), names=('*.' + moto_extension.proxy_domain(REGION),),
+                                   settings={'fsync': 'off', 'synchronous_commit': 'off'})
+    server.start()
+    yield server
+    server.destroy()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def copy_project(destination):
+    """The project as AWX checks it out: the repository's files, symbolic links kept."""
+    names = subprocess.run(['git', 'ls-files', '--cached', '--others', '--exclude-standard', '-z'], cwd=ROOT,
+                           check=True, capture_output=True).stdout.decode().split('\0')
+    for name in filter(None, names):
+        source = os.path.join(ROOT, name)
+        target = os.path.join(destination, name)
+        if not os.path.lexists(source):
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.islink(source):
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target)
+
+
+def inventory_script(aws, server):
+    """What AWX writes for a job: a script printing the inventory as JSON (group vars included)."""
+    group_vars = dict(shoppulse_environment=ENVIRONMENT, shoppulse_aws_region=REGION,
+                      shoppulse_aws_endpoint_url=aws['url'], network_name='shoppulse-awx-test',
+                      schema_db_hostaddr='127.0.0.1', schema_db_port=server.port, schema_ca_cert=server.ca_cert,
+                      schema_wait_timeout=10)
+    data = {
+        'all': {'children': ['shoppulse_db_runner', 'ungrouped'], 'vars': group_vars},
+        'shoppulse_db_runner': {'hosts': ['localhost']},
+        '_meta': {'hostvars': {'localhost': {'ansible_connection': 'local',
+                                             'ansible_python_interpreter': sys.executable}}},
+    }
+    return '#!/bin/sh\ncat <<"EOF"\n%s\nEOF\n' % json.dumps(data, indent=2)
+
+
+class Awx:
+    """Runs job templates the way AWX does, each in a private data directory of its own."""
+
+    def __init__(self, base, aws, server, monkeypatch):
+        self.base = base
+        self.aws = aws
+        self.server = server
+        self.project = os.path.join(base, 'project-cache')
+        copy_project(self.project)
+        self.jobs = []
+        # the job's environment is AWX's, not this test run's
+        for name in list(os.environ):
+            if name.startswith(('AWS_', 'ANSIBLE_')):
+                monkeypatch.delenv(name)
+
+    def launch(self, template, survey=None, verbosity=2):
+        job_id = len(self.jobs) + 1
+        pdd = os.path.join(self.base, 'job-%d' % job_id)
+        shutil.copytree(self.project, os.path.join(pdd, 'project'), symlinks=True)
+        os.makedirs(os.path.join(pdd, 'inventory'))
+        os.makedirs(os.path.join(pdd, 'env'))
+        os.makedirs(os.path.join(pdd, 'requirements_collections'))
+        script = os.path.join(pdd, 'inventory', 'hosts')
+        with open(script, 'w') as handle:
+            handle.write(inventory_script(self.aws, self.server))
+        os.chmod(script, stat.S_IRWXU)
+        extravars = dict(TEMPLATES[template].get('extra_vars') or {}, shoppulse_environment=ENVIRONMENT,
+                         awx_job_id=job_id, awx_job_template_name='ShopPulse %s %s' % (ENVIRONMENT, template),
+                         tower_job_id=job_id)
+        extravars.update(survey or {})
+        with open(os.path.join(pdd, 'env', 'extravars'), 'w') as handle:
+            json.dump(extravars, handle)
+        # AWX's "Amazon Web Services" credential, as older AWX injects it: the token as AWS_SECURITY_TOKEN
+        envvars = dict(AWS_ACCESS_KEY_ID=self.aws['access_key'], AWS_SECRET_ACCESS_KEY=self.aws['secret_key'],
+                       AWS_SECURITY_TOKEN=self.aws['token'],
+                       ANSIBLE_COLLECTIONS_PATHS=os.path.join(pdd, 'requirements_collections'),
+                       ANSIBLE_FORCE_COLOR='False',
+                       PATH=os.pathsep.join([BIN, os.environ.get('PATH', '')]))  # the EE's ansible-playbook
+        with open(os.path.join(pdd, 'env', 'envvars'), 'w') as handle:
+            json.dump(envvars, handle)
+        runner = ansible_runner.run(private_data_dir=pdd, playbook=TEMPLATES[template]['playbook'],
+                                    inventory=script, verbosity=verbosity, quiet=True, ident='job')
+        self.jobs.append((template, runner, pdd))
+        return runner
+
+    def artifacts_text(self):
+        """Everything the runs left that AWX would store or show: stdout, events, status, command."""
+        texts = []
+        for _, _, pdd in self.jobs:
+            for path in glob.glob(os.path.join(pdd, 'artifacts', '**', '*'), recursive=True):
+                if os.path.isfile(path):
+                    with open(path, errors='replace') as handle:
+                        texts.append((path, handle.read()))
+        return texts
+
+
+def stats(runner):
+    return runner.stats or {}
+
+
+def failure(runner):
+    return runner.stdout.read()[-4000:]
+
+
+def emulate_rds_master_password(aws, server):
+    """What RDS does at creation: the master user's password is the one in the secret."""
+    arn = [s['ARN'] for s in aws_client(aws, 'secretsmanager').list_secrets()['SecretList']
+           if s['Name'] == 'shoppulse-analytics/db-master'][0]
+    password = json.loads(aws_client(aws, 'secretsmanager').get_secret_value(SecretId=arn)['SecretString'])['password']
+    conn = psycopg2.connect(**server.dsn())
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute('ALTER ROLE shoppulse_admin PASSWORD %s', (password,))
+    conn.close()
+    return password
+
+
+def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_path, aws, server, monkeypatch):
+    awx = Awx(str(tmp_path), aws, server, monkeypatch)
+
+    provision = awx.launch('provision', {'database_instance_class': 'db.t4g.medium'})
+    assert provision.status == 'successful', failure(provision)
+    assert stats(provision)['changed'].get('localhost', 0) > 10
+    password = emulate_rds_master_password(aws, server)
+    assert len(password) == 32
+
+    database = awx.launch('database')
+    assert database.status == 'successful', failure(database)
+    assert stats(database)['changed'].get('localhost', 0) == 3  # database, migrations, seeds
+    again = awx.launch('database')
+    assert again.status == 'successful' and stats(again)['changed'].get('localhost', 0) == 0
+
+    verify = awx.launch('verify')
+    assert verify.status == 'successful', failure(verify)
+    assert stats(verify)['changed'].get('localhost', 0) == 0
+
+    conn = psycopg2.connect(**server.dsn('shoppulse', password=password))
+    with conn.cursor() as cur:
+        cur.execute('SELECT count(*) FROM tenants')
+        assert cur.fetchone()[0] == 3
+        cur.execute('ALTER TABLE tenants ADD COLUMN drift int')
+    conn.commit()
+    drift = awx.launch('verify')
+    assert drift.status == 'failed'
+    assert 'unexpected column tenants.drift' in drift.stdout.read()
+
+    refused = awx.launch('teardown', {'shoppulse_teardown_confirmation': 'production'})
+    assert refused.status == 'failed'
+    assert 'nothing was removed' in refused.stdout.read()
+    assert aws_client(aws, 'rds').describe_db_proxies()['DBProxies']
+
+    teardown = awx.launch('teardown', {'shoppulse_teardown_confirmation': ENVIRONMENT})
+    assert teardown.status == 'successful', failure(teardown)
+    assert not aws_client(aws, 'rds').describe_db_proxies()['DBProxies']
+    assert not aws_client(aws, 'rds').describe_db_instances()['DBInstances']
+
+    texts = awx.artifacts_text()
+    assert sum('job_events' in path for path, _ in texts) > 100
+    leaks = [path for path, text in texts if password in text]
+    assert not leaks, 'the master password is in the artifacts: %s' % leaks
+    # The AWS credential reaches the job as environment variables, which ansible-runner records in
+    # artifacts/<job>/command (AWX stores that environment with the secrets redacted); it is in no
+    # event and no output.
+    for secret in (aws['secret_key'], aws['token']):
+        leaks = [path for path, text in texts if secret in text and os.path.basename(path) != 'command']
+        assert not leaks, 'an AWS secret is in the artifacts: %s' % leaks
+
+
+def test_amazon_aws_alone_ignores_the_token_older_awx_injects(tmp_path, aws, monkeypatch):
+    """Why the playbooks read AWS_SECURITY_TOKEN (playbooks/vars/aws.yml): amazon.aws 10 alone does not."""
+    for name in list(os.environ):
+        if name.startswith('AWS_'):
+            monkeypatch.delenv(name)
+
+    def describe_vpcs(token_variable):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=aws['access_key'], AWS_SECRET_ACCESS_KEY=aws['secret_key'],
+                   ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
+        env[token_variable] = aws['token']
+        return subprocess.run([os.path.join(BIN, 'ansible'), 'localhost', '-m', 'amazon.aws.ec2_vpc_net_info',
+                               '-a', 'region=%s endpoint_url=%s' % (REGION, aws['url']),
+                               '-e', 'ansible_python_interpreter=%s' % sys.executable],
+                              cwd=str(tmp_path), env=env, capture_output=True, text=True, check=False)
+
+    newer = describe_vpcs('AWS_SESSION_TOKEN')
+    assert newer.returncode == 0, newer.stdout[-2000:]
+    older = describe_vpcs('AWS_SECURITY_TOKEN')
+    assert older.returncode != 0 and 'Failed to describe vpcs' in older.stdout, older.stdout[-2000:]
+
+
+def test_awx_definitions_match_the_playbooks_and_role_options():
+    specs = {}
+    for path in glob.glob(os.path.join(ROOT, 'roles', '*', 'meta', 'argument_specs.yml')):
+        with open(path) as handle:
+            for entry in yaml.safe_load(handle)['argument_specs'].values():
+                specs.update(entry.get('options') or {})
+    with open(os.path.join(ROOT, 'playbooks', 'teardown.yml')) as handle:
+        teardown = handle.read()
+    for template in TEMPLATES.values():
+        assert os.path.isfile(os.path.join(ROOT, template['playbook'])), template['playbook']
+        for question in template['survey']:
+            variable = question['variable']
+            assert variable in specs or variable in teardown, variable
+            if variable in specs and question['type'] == 'multiplechoice':
+                assert set(question['choices']) <= set(specs[variable]['choices']), variable
+            if variable in specs and question['type'] == 'integer':
+                assert specs[variable]['type'] == 'int', variable
+    workflow = DEFINITIONS['shoppulse_awx_workflow']
+    assert workflow['steps'] == ['provision', 'database', 'verify']
+    assert set(workflow['steps']) <= set(TEMPLATES)
+    for environment in DEFINITIONS['shoppulse_awx_environments']:
+        assert os.path.isfile(os.path.join(ROOT, environment['inventory_source']))
+
+
+def versions(entries):
+    return dict((c['name'], c['version']) for c in entries if 'version' in c)
+
+
+def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependencies(tmp_path):
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        galaxy = yaml.safe_load(handle)
+    with open(os.path.join(ROOT, 'execution-environment.yml')) as handle:
+        ee = yaml.safe_load(handle)
+    tarball = '%s-%s-%s.tar.gz' % (galaxy['namespace'], galaxy['name'], galaxy['version'])
+    for name in ('execution-environment.yml', 'meta/ee-requirements.txt', 'meta/ee-bindep.txt'):
+        os.makedirs(os.path.dirname(str(tmp_path / name)), exist_ok=True)
+        shutil.copy(os.path.join(ROOT, name), str(tmp_path / name))
+    build = subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(tmp_path),
+                            ROOT], capture_output=True, text=True, check=False)
+    assert build.returncode == 0, build.stderr
+    assert os.path.isfile(str(tmp_path / tarball))
+    context = tmp_path / 'context'
+    proc = subprocess.run([os.path.join(BIN, 'ansible-builder'), 'create', '-f', str(tmp_path / 'execution-environment.yml'),
+                           '-c', str(context)], capture_output=True, text=True, check=False, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(str(context / '_build' / 'requirements.yml')) as handle:
+        galaxy_requirements = yaml.safe_load(handle)['collections']
+    with open(os.path.join(ROOT, 'collections', 'requirements.yml')) as handle:
+        project_requirements = yaml.safe_load(handle)['collections']
+    with open(os.path.join(ROOT, 'requirements.yml')) as handle:
+        user_requirements = yaml.safe_load(handle)['collections']
+    # the EE, the AWX project sync and Galaxy users get the same versions of every dependency
+    assert versions(galaxy_requirements) == versions(project_requirements)
+    assert set(galaxy['dependencies']) <= set(versions(galaxy_requirements))
+    for name, version in versions(project_requirements).items():
+        assert versions(user_requirements)[name] == version
+    assert '/build/collections/%s' % tarball in [c['name'] for c in galaxy_requirements]
+    assert os.path.isfile(str(context / '_build' / 'collections' / tarball))
+    with tarfile.open(str(context / '_build' / 'collections' / tarball)) as archive:
+        names = archive.getnames()
+    assert 'meta/execution-environment.yml' in names and 'files/rds-ca-bundle.pem' in names
+    with open(str(context / '_build' / 'requirements.txt')) as handle:
+        python = handle.read()
+    assert 'psycopg2-binary' in python and 'boto3' in python
+    with open(str(context / '_build' / 'bindep.txt')) as handle:
+        assert 'libpq' in handle.read()
+    with open(str(context / 'Containerfile')) as handle:
+        containerfile = handle.read()
+    assert ee['dependencies']['ansible_core']['package_pip'] in containerfile
+    with open(os.path.join(ROOT, 'meta', 'execution-environment.yml')) as handle:
+        meta = yaml.safe_load(handle)
+    for path in meta['dependencies'].values():
+        assert path in names
