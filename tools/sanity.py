@@ -84,6 +84,10 @@ def pyenv_bins() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if not shutil.which('shellcheck'):
+        # ansible-test would skip its shellcheck test with only a warning
+        sys.stderr.write('sanity: shellcheck is missing (Debian: apt-get install shellcheck); .ci/run installs it\n')
+        return 1
     copy_tree()
     link_dependencies()
     offline_pip_bootstrap()

@@ -162,7 +162,7 @@ class Awx:
     def artifacts_text(self):
         """Everything the runs left that AWX would store or show: stdout, events, status, command."""
         texts = []
-        for _, _, pdd in self.jobs:
+        for dummy, dummy_runner, pdd in self.jobs:
             for path in glob.glob(os.path.join(pdd, 'artifacts', '**', '*'), recursive=True):
                 if os.path.isfile(path):
                     with open(path, errors='replace') as handle:
@@ -231,7 +231,7 @@ def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_p
     assert not aws_client(aws, 'rds').describe_db_instances()['DBInstances']
 
     texts = awx.artifacts_text()
-    assert sum('job_events' in path for path, _ in texts) > 100
+    assert sum('job_events' in path for path, dummy in texts) > 100
     leaks = [path for path, text in texts if password in text]
     assert not leaks, 'the master password is in the artifacts: %s' % leaks
     # The AWS credential reaches the job as environment variables, which ansible-runner records in

@@ -21,7 +21,7 @@ if [ "$(id -u)" = '0' ]; then
   mkdir -p "$PGDATA" /var/run/postgresql
   chmod 0700 "$PGDATA"
   chown -R postgres:postgres "$PGDATA" /var/run/postgresql
-  exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then

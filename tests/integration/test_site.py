@@ -1,0 +1,72 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml end to end on inventories/local, as `make site` runs it, offline: twice, the second a no-op.
+
+The inventory is the repository's own, copied beside a .local of its own (so that a developer's
+`make site` state is left alone): a moto server (tools/localaws.py) and the local TLS PostgreSQL server
+(tools/localpg.py), whose certificate holds the emulated proxy domain, as the Makefile starts them.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+import localaws
+import localpg
+import moto_extension
+from conftest import ROOT
+
+BIN = os.path.dirname(sys.executable)
+
+
+@pytest.fixture(scope='module')
+def local_site():
+    base = tempfile.mkdtemp(prefix='shoppulse-site-')
+    os.chmod(base, 0o755)  # the postgres OS user must reach .local/postgres when the tests run as root
+    shutil.copytree(os.path.join(ROOT, 'inventories', 'local'), os.path.join(base, 'inventories', 'local'))
+    aws = localaws.LocalAws(os.path.join(base, '.local', 'aws'), port=localpg.free_port()).start()
+    server = localpg.LocalPostgres(os.path.join(base, '.local', 'postgres'), port=localpg.free_port(),
+                                   names=('*.' + moto_extension.proxy_domain('eu-west-1'),)).start()
+    yield base, server
+    aws.stop()
+    server.destroy()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def site(base, *extra):
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
+    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
+               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(base, 'inventories', 'local'),
+                           '-e', 'shoppulse_outputs_file=%s' % os.path.join(base, 'outputs.yml'),
+                           os.path.join(ROOT, 'site.yml')] + list(extra),
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=900)
+    output = json.loads(proc.stdout)
+    return proc, output['stats']['localhost'], output
+
+
+def test_site_runs_end_to_end_offline_then_changes_nothing(local_site):
+    base, server = local_site
+    first, stats, output = site(base)
+    assert first.returncode == 0, first.stdout[-4000:]
+    assert stats['changed'] > 20 and stats['failures'] == 0
+    plays = [play['play']['name'] for play in output['plays']]
+    assert plays == ['Provision the AWS side of the ShopPulse analytics database',
+                     'ShopPulse database schema, seeds and inventory']
+    # the database play connected through the proxy's endpoint name, mapped to the local server
+    names = [task['task']['name'] for task in output['plays'][1]['tasks']]
+    report = [task for task in output['plays'][1]['tasks'] if task['task']['name'].endswith('Report the state of the schema')]
+    assert report, names
+    message = report[0]['hosts']['localhost']['msg'][0]
+    assert '.proxy-aaaaaaaaaaaa.eu-west-1.rds.amazonaws.com:%d is at migration version 7' % server.port in message
+
+    second, stats, dummy = site(base)
+    assert second.returncode == 0 and stats['changed'] == 0, second.stdout[-4000:]
+
+    check, stats, dummy = site(base, '--check')
+    assert check.returncode == 0 and stats['changed'] == 0
