@@ -70,3 +70,28 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site):
 
     check, stats, dummy = site(base, '--check')
     assert check.returncode == 0 and stats['changed'] == 0
+
+
+@pytest.mark.parametrize('environment', ['dev', 'production'])
+def test_the_dev_and_production_inventories_pass_every_role_argument_spec(local_site, environment):
+    """Their group_vars are checked by provision.yml's first tasks; in check mode it stops before the VPC."""
+    base = local_site[0]
+    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
+        endpoint = 'http://127.0.0.1:%s' % handle.read().strip()
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
+    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
+    inventory = os.path.join(ROOT, 'inventories', environment)
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, '--check',
+                           '-e', 'shoppulse_aws_endpoint_url=%s' % endpoint,
+                           '-e', 'shoppulse_outputs_file=%s' % os.path.join(base, environment + '.yml'),
+                           os.path.join(ROOT, 'playbooks', 'provision.yml')],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert 'The VPC does not exist yet (check mode)' in proc.stdout
+    listed = subprocess.run([os.path.join(BIN, 'ansible-inventory'), '-i', inventory, '--host', 'localhost'],
+                            cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    host = json.loads(listed.stdout)
+    assert host['shoppulse_environment'] == environment
+    assert host['database_deletion_protection'] is (environment == 'production')
+    assert host['database_multi_az'] is (environment == 'production')
+    assert not [k for k in host if 'password' in k or 'secret_key' in k or 'token' in k]
