@@ -66,8 +66,12 @@ def serve(port: int) -> None:
     server.start()
     # the state is in memory only: nothing to save on the way out
     signal.signal(signal.SIGTERM, lambda *args: os._exit(0))  # pylint: disable=protected-access
+    thread = server._thread  # pylint: disable=protected-access
     try:
-        server._thread.join()  # pylint: disable=protected-access
+        # wake up now and then: a signal that another thread received is handled only when the main
+        # thread runs again, and a join() without a timeout would never return to let it
+        while thread.is_alive():
+            thread.join(0.5)
     except KeyboardInterrupt:
         server.stop()
 
