@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: site test venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
-        lint sanity units integration molecule postgres-image clean help
+        lint security sanity units integration molecule postgres-image clean help
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
@@ -84,6 +84,10 @@ lint: test-venv
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/antsibull-changelog lint
 
+# the stack's security promises, over the playbooks, role defaults and inventories
+security: test-venv
+	$(BIN)/python tools/security_check.py
+
 sanity: test-venv
 	$(BIN)/python tools/sanity.py
 
@@ -99,7 +103,7 @@ molecule: test-venv
 postgres-image:
 	tools/build-postgres-image.sh
 
-test: test-venv manifest-check lint sanity units integration molecule
+test: test-venv manifest-check lint security sanity units integration molecule
 
 clean: local-aws-stop local-pg-destroy
 	rm -rf .cache tests/output

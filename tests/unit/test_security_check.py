@@ -1,0 +1,95 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""tools/security_check.py: every check passes on the collection and fails on a bad example of it.
+
+Each bad example is the collection with one promise broken, the way a change or an inventory could
+break it: the check that keeps the promise must fail, naming the place.
+"""
+
+import os
+import shutil
+
+import pytest
+
+import security_check
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def results(root):
+    return dict((check_id, findings) for check_id, dummy, findings in security_check.run(root))
+
+
+def test_every_check_passes_on_the_collection():
+    found = results(ROOT)
+    assert len(found) == 11
+    assert found == dict((check_id, []) for check_id in found)
+
+
+@pytest.fixture()
+def copy(tmp_path):
+    for part in ('roles', 'playbooks', 'inventories'):
+        shutil.copytree(os.path.join(ROOT, part), str(tmp_path / part), symlinks=True,
+                        ignore=shutil.ignore_patterns('collections'))
+    return tmp_path
+
+
+def edit(root, path, old, new):
+    full = os.path.join(str(root), path)
+    with open(full) as handle:
+        text = handle.read()
+    assert old in text, (path, old)
+    with open(full, 'w') as handle:
+        handle.write(text.replace(old, new, 1))
+
+
+BAD_EXAMPLES = [
+    ('SP-RDS-ENCRYPTED', 'roles/database/tasks/present.yml', 'storage_encrypted: true', 'storage_encrypted: false',
+     'storage_encrypted is False'),
+    ('SP-RDS-ENCRYPTED', 'roles/database/tasks/present.yml', 'storage_encrypted: true',
+     'storage_encrypted: "{{ database_encrypted }}"', "storage_encrypted is 'not proved'"),
+    ('SP-RDS-PRIVATE', 'roles/database/tasks/present.yml', 'publicly_accessible: false', 'publicly_accessible: true',
+     'publicly_accessible is True'),
+    ('SP-RDS-ISOLATED', 'roles/database/defaults/main.yml', 'subnet_ids.isolated', 'subnet_ids.public',
+     'not the isolated ones'),
+    ('SP-RDS-LOGS', 'roles/database/defaults/main.yml', 'database_log_exports: [postgresql, upgrade]',
+     'database_log_exports: [upgrade]', 'does not export the postgresql log'),
+    ('SP-RDS-MINOR', 'roles/database/tasks/present.yml', 'auto_minor_version_upgrade: true',
+     'auto_minor_version_upgrade: false', 'auto_minor_version_upgrade is False'),
+    ('SP-RDS-SSL', 'roles/database/tasks/present.yml', 'rds.force_ssl: 1', 'rds.force_ssl: 0',
+     'does not set rds.force_ssl to 1'),
+    ('SP-PROXY-TLS', 'roles/proxy/defaults/main.yml', 'proxy_require_tls: true', 'proxy_require_tls: false',
+     'require_tls is False'),
+    ('SP-PROXY-TLS', 'inventories/dev/group_vars/all.yml', 'proxy_name:', 'proxy_require_tls: false\nproxy_name:',
+     'inventories/dev/group_vars/all.yml sets proxy_require_tls to False'),
+    ('SP-SG-5432', 'inventories/production/group_vars/all.yml', 'database_client_cidrs: []',
+     'database_client_cidrs: [10.0.0.0/8, 0.0.0.0/0]', 'database_client_cidrs lets the whole internet reach 5432'),
+    ('SP-SG-5432', 'roles/database/tasks/present.yml', 'group_id: "{{ database_proxy_sg.group_id }}"',
+     'cidr_ip: 0.0.0.0/0', 'a rule opens 5432 to the whole internet'),
+    ('SP-VPC-FLOWLOGS', 'roles/network/defaults/main.yml', 'network_flow_logs_traffic_type: ALL',
+     'network_flow_logs_traffic_type: REJECT', "traffic_type is 'REJECT'"),
+    ('SP-LOGS-RETENTION', 'roles/network/tasks/present.yml',
+     '            retention: "{{ network_flow_logs_retention_days }}"\n', '', 'has no retention'),
+    ('SP-IAM-SECRETS', 'roles/access/templates/read-secret.json.j2', '"secretsmanager:GetSecretValue"',
+     '"secretsmanager:*"', 'allows a wildcard action (secretsmanager:*)'),
+    ('SP-IAM-SECRETS', 'roles/proxy/templates/read-secret.json.j2', '"Resource": ["{{ proxy_secret_arn }}"]',
+     '"Resource": ["*"]', 'allows secrets actions on a wildcard resource (*)'),
+]
+
+
+@pytest.mark.parametrize('check_id, path, old, new, message', BAD_EXAMPLES,
+                         ids=['%s-%d' % (example[0], i) for i, example in enumerate(BAD_EXAMPLES)])
+def test_each_check_fails_on_a_bad_example(copy, check_id, path, old, new, message):
+    edit(copy, path, old, new)
+    found = results(str(copy))
+    assert found[check_id], check_id
+    assert any(message in finding for finding in found[check_id]), found[check_id]
+    assert not [other for other, findings in found.items() if findings and other != check_id]
+
+
+def test_the_command_exits_non_zero_and_prints_the_findings(copy, capsys):
+    edit(copy, 'roles/database/tasks/present.yml', 'publicly_accessible: false', 'publicly_accessible: true')
+    assert security_check.main([str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert 'SP-RDS-PRIVATE     FAIL' in out and '1 of 11 checks failed' in out
+    assert security_check.main([ROOT]) == 0

@@ -1,0 +1,372 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The security promises of the stack, checked over the playbooks, roles and inventories.
+
+  python tools/security_check.py [ROOT]       exit 1 and one line per finding when a check fails
+
+Checkov's and KICS's built-in Ansible checks match the short and legacy names of AWS modules, not
+amazon.aws's fully qualified ones, and cannot follow a value into a role's defaults; this checker
+reads the tasks by their fully qualified module names and resolves ``{{ variable }}`` through the
+role's defaults and vars (and the inventories' group_vars for the CIDR lists), so that a promise kept
+by a default is proved, and one a user's inventory could break is checked there too.
+
+Each check has an id, the promise it keeps, and fails when it cannot prove it (a value it cannot
+resolve counts as not proved).
+"""
+
+from __future__ import annotations
+
+import glob
+import ipaddress
+import json
+import os
+import re
+import sys
+
+import jinja2
+import yaml
+
+UNKNOWN = object()
+SINGLE_VARIABLE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*(?:bool|int|string)\s*)?\}\}$')
+DB_PORT = 5432
+OPEN_CIDRS = (ipaddress.ip_network('0.0.0.0/0'), ipaddress.ip_network('::/0'))
+
+
+class Task:
+    def __init__(self, path, role, module, args):
+        self.path = path
+        self.role = role
+        self.module = module
+        self.args = args if isinstance(args, dict) else {}
+
+    @property
+    def where(self):
+        return '%s (%s)' % (self.path, self.args.get('name') or self.args.get('id') or self.module)
+
+
+class Tree:
+    """The YAML of a collection checkout: role tasks, defaults, vars, templates, playbooks, inventories."""
+
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+        self.variables = {}  # role -> {name: value}
+        for role_dir in sorted(glob.glob(os.path.join(self.root, 'roles', '*'))):
+            role = os.path.basename(role_dir)
+            values = {}
+            for part in ('defaults', 'vars'):
+                data = self._load(os.path.join(role_dir, part, 'main.yml'))
+                if isinstance(data, dict):
+                    values.update(data)
+            self.variables[role] = values
+        self.tasks = []
+        for path in sorted(glob.glob(os.path.join(self.root, 'roles', '*', 'tasks', '*.yml'))):
+            role = path.split(os.sep)[-3]
+            self._collect(path, role, self._load(path))
+        for path in sorted(glob.glob(os.path.join(self.root, 'playbooks', '*.yml'))):
+            for play in self._load(path) or []:
+                if isinstance(play, dict):
+                    for section in ('pre_tasks', 'tasks', 'post_tasks', 'handlers'):
+                        self._collect(path, None, play.get(section))
+        self.inventory_vars = []
+        for path in sorted(glob.glob(os.path.join(self.root, 'inventories', '*', 'group_vars', '*.yml'))):
+            data = self._load(path)
+            if isinstance(data, dict):
+                self.inventory_vars.append((path, data))
+
+    def _load(self, path):
+        try:
+            with open(path, encoding='utf-8') as handle:
+                return yaml.safe_load(handle)
+        except OSError:
+            return None
+
+    def _collect(self, path, role, tasks):
+        for task in tasks or []:
+            if not isinstance(task, dict):
+                continue
+            for nested in ('block', 'rescue', 'always'):
+                if nested in task:
+                    self._collect(path, role, task[nested])
+            for key, value in task.items():
+                if '.' in key and key.count('.') == 2:
+                    args = dict(value) if isinstance(value, dict) else {}
+                    args.setdefault('name', task.get('name'))
+                    self.tasks.append(Task(os.path.relpath(path, self.root), role, key, args))
+
+    def find(self, *modules):
+        return [t for t in self.tasks if t.module in modules]
+
+    def resolve(self, role, value, depth=0):
+        """The literal a value stands for, through the role's variables; UNKNOWN when it cannot tell."""
+        if not isinstance(value, str):
+            return value
+        match = SINGLE_VARIABLE.match(value.strip())
+        if not match:
+            return UNKNOWN if '{{' in value or '{%' in value else value
+        name = match.group(1)
+        if depth > 5 or role is None or name not in self.variables.get(role, {}):
+            return UNKNOWN
+        return self.resolve(role, self.variables[role][name], depth + 1)
+
+    def variable_chain(self, role, value):
+        """The variables a value goes through ({{ a }} -> default of a = {{ b }} -> ...)."""
+        names = []
+        while isinstance(value, str) and role is not None and len(names) < 6:
+            match = SINGLE_VARIABLE.match(value.strip())
+            if not match:
+                break
+            names.append(match.group(1))
+            value = self.variables.get(role, {}).get(match.group(1))
+        return names
+
+    def overrides(self, role, value):
+        """(path, variable, literal) for each inventory group_vars that sets a variable of the chain."""
+        for name in self.variable_chain(role, value):
+            for path, values in self.inventory_vars:
+                if name in values:
+                    yield os.path.relpath(path, self.root), name, values[name]
+
+    def render_template(self, role, name):
+        """A role template rendered with every variable as a placeholder, for its shape."""
+        path = os.path.join(self.root, 'roles', role, 'templates', name)
+        with open(path, encoding='utf-8') as handle:
+            source = handle.read()
+        env = jinja2.Environment(undefined=_Placeholder)
+        env.filters['regex_replace'] = lambda value, *args: str(value)
+        return env.from_string(source).render()
+
+
+class _Placeholder(jinja2.Undefined):
+    """Renders an undefined variable as <name> (and an attribute as <name.attribute>)."""
+
+    def __str__(self):
+        return '<%s>' % self._undefined_name
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        return _Placeholder(name='%s.%s' % (self._undefined_name, name))
+
+    def __bool__(self):
+        return False
+
+
+# -- the checks ---------------------------------------------------------------------------------
+
+def _instances(tree):
+    return [t for t in tree.find('amazon.aws.rds_instance') if t.args.get('state', 'present') == 'present']
+
+
+def _require(tree, tasks, option, wanted, what, absent=UNKNOWN):
+    """Each task sets option to wanted, through the role's defaults and whatever an inventory overrides.
+
+    absent: the module's own default, when the task leaves the option out.
+    """
+    findings = []
+    if not tasks:
+        findings.append('no task creates %s' % what)
+    for task in tasks:
+        raw = task.args.get(option, absent)
+        value = tree.resolve(task.role, raw)
+        if value is UNKNOWN or value != wanted:
+            findings.append('%s: %s is %r, not %r' % (task.where, option, 'not proved' if value is UNKNOWN else value,
+                                                       wanted))
+        for path, name, override in tree.overrides(task.role, raw):
+            if override != wanted:
+                findings.append('%s sets %s to %r, so %s is not %r' % (path, name, override, option, wanted))
+    return findings
+
+
+def check_rds_encrypted(tree):
+    return _require(tree, _instances(tree), 'storage_encrypted', True, 'the RDS instance')
+
+
+def check_rds_not_public(tree):
+    return _require(tree, _instances(tree), 'publicly_accessible', False, 'the RDS instance')
+
+
+def check_rds_auto_minor_upgrades(tree):
+    return _require(tree, _instances(tree), 'auto_minor_version_upgrade', True, 'the RDS instance')
+
+
+def check_rds_log_exports(tree):
+    findings = []
+    for task in _instances(tree):
+        value = tree.resolve(task.role, task.args.get('enable_cloudwatch_logs_exports', UNKNOWN))
+        if value is UNKNOWN or 'postgresql' not in (value or []):
+            findings.append('%s: enable_cloudwatch_logs_exports does not export the postgresql log' % task.where)
+    return findings or ([] if _instances(tree) else ['no task creates the RDS instance'])
+
+
+def check_rds_isolated_subnets(tree):
+    findings = []
+    groups = [t for t in tree.find('amazon.aws.rds_subnet_group') if t.args.get('state', 'present') == 'present']
+    if not groups:
+        return ['no task creates the DB subnet group']
+    for task in groups:
+        value = task.args.get('subnets')
+        seen = []
+        for dummy in range(5):  # follow {{ variable }} to the default that says which subnets
+            match = SINGLE_VARIABLE.match(str(value).strip())
+            if not match or task.role is None:
+                break
+            value = tree.variables.get(task.role, {}).get(match.group(1))
+            seen.append(str(value))
+        if not any('subnet_ids.isolated' in text for text in seen):
+            findings.append('%s: the subnets are not the isolated ones (%s)' % (task.where, seen[-1] if seen else value))
+    return findings
+
+
+def check_rds_ssl_forced(tree):
+    findings = []
+    groups = [t for t in tree.find('amazon.aws.rds_instance_param_group') if t.args.get('state', 'present') == 'present']
+    forcing = set(t.args.get('name') for t in groups if str((t.args.get('params') or {}).get('rds.force_ssl')) == '1')
+    for task in _instances(tree):
+        if task.args.get('db_parameter_group_name') not in forcing:
+            findings.append('%s: its parameter group does not set rds.force_ssl to 1' % task.where)
+    return findings or ([] if _instances(tree) else ['no task creates the RDS instance'])
+
+
+def check_proxy_tls(tree):
+    proxies = [t for t in tree.find('shoppulse.analytics.rds_proxy') if t.args.get('state', 'present') == 'present']
+    return _require(tree, proxies, 'require_tls', True, 'the RDS Proxy', absent=True)  # the module's default
+
+
+def _covers_db_port(rule):
+    if str(rule.get('proto', 'tcp')) in ('-1', 'all'):
+        return True
+    ports = rule.get('ports')
+    if ports is not None:
+        for port in ports if isinstance(ports, list) else [ports]:
+            text = str(port)
+            if '{{' in text:
+                return True  # a templated port may be 5432
+            low, dummy, high = text.partition('-')
+            if int(low) <= DB_PORT <= int(high or low):
+                return True
+        return False
+    low, high = rule.get('from_port'), rule.get('to_port')
+    if low is None:
+        return True
+    return int(low) <= DB_PORT <= int(high if high is not None else low)
+
+
+def _open(cidrs):
+    for cidr in cidrs if isinstance(cidrs, list) else [cidrs]:
+        try:
+            if ipaddress.ip_network(str(cidr), strict=False) in OPEN_CIDRS:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def check_no_open_database_port(tree):
+    findings = []
+    for task in tree.find('amazon.aws.ec2_security_group'):
+        rules = task.args.get('rules')
+        for rule in rules if isinstance(rules, list) else []:
+            if isinstance(rule, dict) and _covers_db_port(rule) and (
+                    _open(rule.get('cidr_ip', [])) or _open(rule.get('cidr_ipv6', []))):
+                findings.append('%s: a rule opens %d to the whole internet' % (task.where, DB_PORT))
+    # the CIDRs that reach the proxy's 5432 come from these lists
+    sources = [('roles/%s/defaults' % role, values) for role, values in tree.variables.items()]
+    sources += [(os.path.relpath(path, tree.root), values) for path, values in tree.inventory_vars]
+    for where, values in sources:
+        for name, value in values.items():
+            if name.endswith('_cidrs') and isinstance(value, list) and _open(value):
+                findings.append('%s: %s lets the whole internet reach %d' % (where, name, DB_PORT))
+    return findings
+
+
+def check_flow_logs(tree):
+    logs = [t for t in tree.find('shoppulse.analytics.vpc_flow_log', 'amazon.aws.ec2_vpc_flow_log', 'community.aws.ec2_vpc_flow_log')
+            if t.args.get('state', 'present') == 'present']
+    if not logs:
+        return ['no task turns VPC flow logs on']
+    return _require(tree, logs, 'traffic_type', 'ALL', 'the flow log')
+
+
+def check_log_retention(tree):
+    findings = []
+    groups = [t for t in tree.find('amazon.aws.cloudwatchlogs_log_group') if t.args.get('state', 'present') == 'present']
+    for task in groups:
+        value = tree.resolve(task.role, task.args.get('retention', UNKNOWN))
+        if value is UNKNOWN or not isinstance(value, int) or value <= 0:
+            findings.append('%s: the log group has no retention (%r)' % (
+                task.where, 'not proved' if value is UNKNOWN else value))
+    return findings
+
+
+def _policy_documents(tree):
+    lookup = re.compile(r"lookup\('ansible\.builtin\.template',\s*'([^']+)'\)")
+    for task in tree.find('amazon.aws.iam_policy', 'amazon.aws.iam_managed_policy', 'amazon.aws.iam_role'):
+        for option in ('policy_json', 'policy', 'assume_role_policy_document'):
+            value = task.args.get(option)
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                yield task, option, value
+                continue
+            match = lookup.search(str(value))
+            if match:
+                yield task, option, json.loads(tree.render_template(task.role, match.group(1)))
+
+
+def check_iam_no_wildcards_on_secrets(tree):
+    findings = []
+    for task, option, document in _policy_documents(tree):
+        statements = document.get('Statement', [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if statement.get('Effect') != 'Allow':
+                continue
+            actions = statement.get('Action', [])
+            actions = actions if isinstance(actions, list) else [actions]
+            resources = statement.get('Resource', [])
+            resources = resources if isinstance(resources, list) else [resources]
+            if any(a == '*' or a.endswith(':*') for a in actions):
+                findings.append('%s: %s allows a wildcard action (%s)' % (task.where, option, ', '.join(actions)))
+            if any(a.lower().startswith('secretsmanager:') for a in actions) and any(
+                    r == '*' or r.startswith('arn:aws:secretsmanager:*') or r.endswith(':secret:*') for r in resources):
+                findings.append('%s: %s allows secrets actions on a wildcard resource (%s)'
+                                % (task.where, option, ', '.join(resources)))
+    return findings
+
+
+CHECKS = [
+    ('SP-RDS-ENCRYPTED', 'the RDS instance is encrypted at rest', check_rds_encrypted),
+    ('SP-RDS-PRIVATE', 'the RDS instance is not publicly accessible', check_rds_not_public),
+    ('SP-RDS-ISOLATED', 'the RDS instance is in the isolated subnets', check_rds_isolated_subnets),
+    ('SP-RDS-LOGS', 'the RDS instance exports its PostgreSQL log', check_rds_log_exports),
+    ('SP-RDS-MINOR', 'the RDS instance takes minor version upgrades', check_rds_auto_minor_upgrades),
+    ('SP-RDS-SSL', 'the RDS instance forces SSL (rds.force_ssl=1)', check_rds_ssl_forced),
+    ('SP-PROXY-TLS', 'the RDS Proxy requires TLS', check_proxy_tls),
+    ('SP-SG-5432', 'no security group opens 5432 to 0.0.0.0/0 or ::/0', check_no_open_database_port),
+    ('SP-VPC-FLOWLOGS', 'the VPC logs all its traffic', check_flow_logs),
+    ('SP-LOGS-RETENTION', 'every log group has a retention', check_log_retention),
+    ('SP-IAM-SECRETS', 'no IAM policy has a wildcard action, or a wildcard resource on secrets',
+     check_iam_no_wildcards_on_secrets),
+]
+
+
+def run(root):
+    """[(check id, promise, [findings])] for the tree at root."""
+    tree = Tree(root)
+    return [(check_id, promise, check(tree)) for check_id, promise, check in CHECKS]
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    root = argv[0] if argv else os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    failed = 0
+    for check_id, promise, findings in run(root):
+        sys.stdout.write('%-18s %-4s %s\n' % (check_id, 'FAIL' if findings else 'ok', promise))
+        for finding in findings:
+            sys.stdout.write('    %s\n' % finding)
+        failed += bool(findings)
+    sys.stdout.write('%d of %d checks failed\n' % (failed, len(CHECKS)))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
