@@ -1,0 +1,97 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A canary password carried through the whole `make site` run appears nowhere it could leak.
+
+The local server is set up with a canary as its password; inventories/local stores it in the
+(emulated) Secrets Manager secret, the database play reads it back with the lookup and connects with
+it. site.yml runs through ansible-runner at -vvvv with --diff and an Ansible log, followed by a play
+that shows every variable the roles and playbooks register, with debug. The canary must appear zero
+times in the output, the log, the debug output and the runner's artifacts (events included).
+"""
+
+import glob
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import ansible_runner
+import pytest
+import yaml
+
+import localaws
+import localpg
+import moto_extension
+from conftest import ROOT
+
+BIN = os.path.dirname(sys.executable)
+
+
+def registered_names():
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, 'roles', '*', 'tasks', '*.yml')) + glob.glob(
+            os.path.join(ROOT, 'playbooks', '*.yml')):
+        with open(path) as handle:
+            names.update(re.findall(r'^\s*register:\s*(\w+)\s*$', handle.read(), re.M))
+    return sorted(names)
+
+
+@pytest.fixture(scope='module')
+def canary_site():
+    base = tempfile.mkdtemp(prefix='shoppulse-canary-')
+    os.chmod(base, 0o755)
+    canary = 'Canary' + secrets.token_hex(12)
+    shutil.copytree(os.path.join(ROOT, 'inventories', 'local'), os.path.join(base, 'inventories', 'local'))
+    pg_dir = os.path.join(base, '.local', 'postgres')
+    os.makedirs(pg_dir)
+    with open(os.open(os.path.join(pg_dir, 'password'), os.O_WRONLY | os.O_CREAT, 0o600), 'w') as handle:
+        handle.write(canary)
+    aws = localaws.LocalAws(os.path.join(base, '.local', 'aws'), port=localpg.free_port()).start()
+    server = localpg.LocalPostgres(pg_dir, port=localpg.free_port(),
+                                   names=('*.' + moto_extension.proxy_domain('eu-west-1'),)).start()
+    yield base, canary, server
+    aws.stop()
+    server.destroy()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tmp_path, monkeypatch):
+    base, canary, server = canary_site
+    assert server.password == canary
+    playbook = tmp_path / 'site-and-show.yml'
+    playbook.write_text(yaml.safe_dump([
+        {'name': 'The whole site', 'ansible.builtin.import_playbook': os.path.join(ROOT, 'site.yml')},
+        {'name': 'Show what was registered', 'hosts': 'localhost', 'gather_facts': False,
+         'tasks': [{'name': 'Show ' + name, 'ansible.builtin.debug': {'var': name}} for name in registered_names()]},
+    ], sort_keys=False))
+    log = tmp_path / 'ansible.log'
+    for name in list(os.environ):
+        if name.startswith(('AWS_', 'ANSIBLE_')):
+            monkeypatch.delenv(name)
+    envvars = dict(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
+                   ANSIBLE_LOG_PATH=str(log), PATH=os.pathsep.join([BIN, os.environ.get('PATH', '')]))
+    pdd = tmp_path / 'runner'
+    pdd.mkdir()
+    runner = ansible_runner.run(private_data_dir=str(pdd), project_dir=ROOT, playbook=str(playbook),
+                                inventory=os.path.join(base, 'inventories', 'local'), envvars=envvars,
+                                cmdline='--diff -e shoppulse_outputs_file=%s' % (tmp_path / 'outputs.yml'),
+                                verbosity=4, quiet=True)
+    stdout = runner.stdout.read()
+    assert runner.status == 'successful', stdout[-4000:]
+    assert 'Show schema_migrations' in stdout and 'TASK [Show secret_metadata]' in stdout
+    assert 'is at migration version 7' in stdout  # it did connect with the canary
+
+    places = {'stdout': stdout}
+    with open(str(log), errors='replace') as handle:
+        places['ansible.log'] = handle.read()
+    assert 'PLAY RECAP' in places['ansible.log']
+    for path in glob.glob(os.path.join(str(pdd), 'artifacts', '**', '*'), recursive=True):
+        if os.path.isfile(path):
+            with open(path, errors='replace') as handle:
+                places[os.path.relpath(path, str(pdd))] = handle.read()
+    assert len([p for p in places if 'job_events' in p]) > 200
+    counts = dict((place, text.count(canary)) for place, text in places.items() if canary in text)
+    assert counts == {}, counts
