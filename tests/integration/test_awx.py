@@ -220,6 +220,14 @@ def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_p
     assert drift.status == 'failed'
     assert 'unexpected column tenants.drift' in drift.stdout.read()
 
+    # bad input: the secret the proxy authenticates with is gone
+    secret_arn = aws_client(aws, 'rds').describe_db_proxies()['DBProxies'][0]['Auth'][0]['SecretArn']
+    aws_client(aws, 'secretsmanager').delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
+    missing = awx.launch('database')
+    assert missing.status == 'failed'
+    output = missing.stdout.read()
+    assert secret_arn in output and 'ResourceNotFound' in output, output[-3000:]
+
     refused = awx.launch('teardown', {'shoppulse_teardown_confirmation': 'production'})
     assert refused.status == 'failed'
     assert 'nothing was removed' in refused.stdout.read()

@@ -95,3 +95,16 @@ def test_the_dev_and_production_inventories_pass_every_role_argument_spec(local_
     assert host['database_deletion_protection'] is (environment == 'production')
     assert host['database_multi_az'] is (environment == 'production')
     assert not [k for k in host if 'password' in k or 'secret_key' in k or 'token' in k]
+
+
+def test_the_database_play_before_provision_says_so(local_site):
+    base = local_site[0]
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
+    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(base, 'inventories', 'local'),
+                           '-e', 'proxy_name=shoppulse-never-provisioned',
+                           os.path.join(ROOT, 'playbooks', 'database.yml')],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode != 0
+    assert ('RDS Proxy shoppulse-never-provisioned does not exist in eu-west-1: run playbooks/provision.yml first'
+            in proc.stdout), proc.stdout[-3000:]

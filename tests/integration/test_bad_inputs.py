@@ -1,0 +1,200 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The catalogue of bad inputs (docs/bad-inputs.md): one test each, through the modules as a playbook runs them.
+
+Every case starts from a database with the 7 migrations applied and the seeds loaded, gives one bad
+input (a migration file, a seed file, a module option or a connection setting), and asserts that
+
+- the task fails with a message naming what is wrong (the file and line, the column, the value, the
+  option or the server), and
+- nothing is lost or half written: every table's rows, the ledger and the list of relations are
+  exactly as they were before.
+
+The bad role variables (AWS and schema roles) are in test_aws_provision.py and test_modules.py,
+listed in the same catalogue.
+"""
+
+import os
+import shutil
+import sys
+
+import pytest
+
+from conftest import ROOT, SEED_DIR, SQL_DIR
+from test_modules import connection_vars, run_play
+
+TENANT = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
+
+
+@pytest.fixture
+def seeded(shoppulse_db):
+    from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
+    conn = shoppulse_db.connect()
+    seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(SEED_DIR, 'tenants.csv'))
+    seeding.load(conn, table='role_metric_visibility', key=['tenant_id', 'role', 'metric_key'],
+                 path=os.path.join(SEED_DIR, 'role_metric_visibility.csv'))
+    conn.close()
+    return shoppulse_db
+
+
+def snapshot(database):
+    """Every relation, and every table's rows (as a digest), the ledger included."""
+    relations = database.query("SELECT relname, relkind FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                               "ORDER BY 1")
+    tables = [r[0] for r in relations if r[1] == 'r']
+    rows = {}
+    for table in tables:
+        rows[table] = database.query('SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+                                     'FROM %s t' % table)[0]
+    return relations, rows
+
+
+def write(path, text, encoding='utf-8'):
+    with open(str(path), 'wb') as handle:
+        handle.write(text.encode(encoding))
+    return str(path)
+
+
+def migrations(tmp_path, name=None, text=None, encoding='utf-8'):
+    """A copy of the collection's migrations, with one file added (or replaced)."""
+    target = tmp_path / 'sql'
+    shutil.copytree(SQL_DIR, str(target))
+    if name:
+        write(target / name, text, encoding)
+    return str(target)
+
+
+def apply(path, **options):
+    return {'shoppulse.analytics.schema_apply': dict(options, path=path)}
+
+
+def seed(table, key, path, **options):
+    return {'shoppulse.analytics.seed_load': dict(options, table=table, key=key, path=path)}
+
+
+def tenants_csv(tmp_path, body, header='tenant_id,slug,name,status,plan,default_currency,timezone,settings',
+                encoding='utf-8'):
+    return write(tmp_path / 'tenants.csv', header + '\n' + body, encoding)
+
+
+# (id, what is wrong, task builder, message fragments, connection overrides)
+CASES = [
+    # -- migrations -------------------------------------------------------------------------------
+    ('empty-migrations-directory', 'a migrations directory without any .sql file',
+     lambda t: apply(str(t)), ['holds no migration (*.sql) file'], {}),
+    ('missing-migrations-directory', 'a migrations directory that does not exist',
+     lambda t: apply(str(t / 'nowhere')), ['migrations directory', 'does not exist'], {}),
+    ('duplicate-migration-version', 'two files with the same version',
+     lambda t: apply(migrations(t, '0007_again.sql', 'SELECT 1;\n')),
+     ['duplicate migration version 7', '0007_again.sql'], {}),
+    ('bad-migration-file-name', 'a file whose name has no version',
+     lambda t: apply(migrations(t, 'add_column.sql', 'SELECT 1;\n')), ['add_column.sql: not a migration file name'], {}),
+    ('syntax-error', 'a migration with a syntax error on its third line, after a statement that worked',
+     lambda t: apply(migrations(t, '0008_broken.sql',
+                                'CREATE TABLE half_written (id int);\n\nSELEC 1;\n')),
+     ['0008_broken.sql line 3', 'syntax error'], {}),
+    ('unterminated-string', 'a migration whose string literal never ends',
+     lambda t: apply(migrations(t, '0008_quote.sql', "CREATE TABLE q (id int);\nSELECT 'abc;\n")),
+     ['0008_quote.sql line 2', 'unterminated'], {}),
+    ('non-utf8-migration', 'a migration saved as Latin-1',
+     lambda t: apply(migrations(t, '0008_latin1.sql', "-- r\u00e9sum\u00e9\nSELECT 1;\n", 'latin-1')),
+     ['0008_latin1.sql line 1: the file is not valid UTF-8 (byte 0xe9)'], {}),
+    ('edited-applied-migration', 'a migration changed after it was applied',
+     lambda t: apply(migrations(t, '0003_orders_and_fulfillment.sql',
+                                open(os.path.join(SQL_DIR, '0003_orders_and_fulfillment.sql')).read() + '\n-- edited\n')),
+     ['applied migrations must not be edited', '0003_orders_and_fulfillment.sql'], {}),
+    ('transaction-control-in-migration', 'a migration that commits on its own',
+     lambda t: apply(migrations(t, '0008_commit.sql', 'CREATE TABLE c (id int);\nCOMMIT;\n')),
+     ['0008_commit.sql line 2: transaction control (COMMIT) is not allowed'], {}),
+    ('concurrently-in-a-transaction', 'CREATE INDEX CONCURRENTLY without the no-transaction directive',
+     lambda t: apply(migrations(t, '0008_idx.sql', 'CREATE TABLE i (id int);\nCREATE INDEX CONCURRENTLY i_idx ON i (id);\n')),
+     ['0008_idx.sql line 2', 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block'], {}),
+    ('migration-breaks-a-constraint', 'a migration whose data breaks a unique constraint',
+     lambda t: apply(migrations(t, '0008_dup.sql',
+                                "UPDATE tenants SET name = 'Renamed';\nINSERT INTO tenants (slug, name) "
+                                "VALUES ('acme-outfitters', 'Copy');\n")),
+     ['0008_dup.sql line 2', 'tenants_slug_key'], {}),
+    ('unknown-target-version', 'a target version no migration has',
+     lambda t: apply(SQL_DIR, target_version=42), ['target_version 42'], {}),
+    ('bad-duration', 'a lock timeout that is not a duration',
+     lambda t: apply(SQL_DIR, lock_timeout='soon'), ["lock_timeout: 'soon' is not a duration"], {}),
+    # -- seed files -------------------------------------------------------------------------------
+    ('non-utf8-csv', 'a seed file saved as Latin-1',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(
+         t, TENANT + ',acme-outfitters,Caf\u00e9 Acme,active,enterprise,USD,UTC,{}\n', encoding='latin-1')),
+     ['tenants.csv line 2: invalid byte sequence for encoding "UTF8": 0xe9'], {}),
+    ('csv-missing-column', 'a row with fewer fields than the header',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(
+         t, TENANT + ',acme-outfitters,Acme,active,enterprise,USD,UTC,{}\n8a1f2c3e-0009-4b5a-9c1d-000000000009,x\n')),
+     ['tenants.csv line 3: missing data for column "name"'], {}),
+    ('csv-unknown-column', 'a header naming a column the table does not have',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, TENANT + ',acme-outfitters,red\n',
+                                                          header='tenant_id,slug,colour')),
+     ['tenants.csv: column(s) colour do not exist in table public.tenants'], {}),
+    ('key-not-in-header', 'a key column the file does not have',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, 'acme-outfitters,Acme\n', header='slug,name')),
+     ['tenants.csv: key column(s) tenant_id are missing from the data'], {}),
+    ('foreign-key-violation', 'a row of a tenant that does not exist',
+     lambda t: seed('role_metric_visibility', ['tenant_id', 'role', 'metric_key'], write(
+         t / 'visibility.csv', 'tenant_id,role,metric_key,is_visible\n%s,Finance,revenue,false\n'
+         '8a1f2c3e-0099-4b5a-9c1d-000000000099,Finance,revenue,true\n' % TENANT)),
+     ['visibility.csv line 3', 'role_metric_visibility_tenant_fkey',
+      'Key (tenant_id)=(8a1f2c3e-0099-4b5a-9c1d-000000000099) is not present in table "tenants"'], {}),
+    ('bad-uuid', 'a tenant_id that is not a UUID',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, 'not-a-uuid,acme-outfitters,Acme,active,enterprise,USD,UTC,{}\n')),
+     ['tenants.csv line 2: invalid input syntax for type uuid: "not-a-uuid"'], {}),
+    ('check-constraint-violation', 'a status the table does not allow, after a valid row',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(
+         t, TENANT + ',acme-outfitters,Acme Renamed,active,enterprise,USD,UTC,{}\n'
+         '8a1f2c3e-0009-4b5a-9c1d-000000000009,new-one,New,sleeping,standard,USD,UTC,{}\n')),
+     ['tenants.csv line 3', 'tenants_status_check'], {}),
+    ('json-not-an-object', 'settings that are a JSON array where an object is required',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, TENANT + ',acme-outfitters,Acme,active,enterprise,USD,UTC,"[1,2]"\n')),
+     ['tenants.csv line 2', 'tenants_settings_is_object'], {}),
+    ('duplicate-keys', 'the same key on two lines',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(
+         t, TENANT + ',acme-outfitters,Acme,active,enterprise,USD,UTC,{}\n' + TENANT + ',acme-2,Acme 2,active,enterprise,USD,UTC,{}\n')),
+     ['tenants.csv line 2 and', 'tenants.csv line 3 hold the same key (tenant_id)'], {}),
+    ('missing-seed-file', 'a seed file that does not exist',
+     lambda t: seed('tenants', ['tenant_id'], str(t / 'nowhere.csv')), ['nowhere.csv does not exist'], {}),
+    ('unknown-table', 'a table the database does not have',
+     lambda t: seed('tenant', ['tenant_id'], os.path.join(SEED_DIR, 'tenants.csv')), ['table public.tenant does not exist'], {}),
+    # -- connections ------------------------------------------------------------------------------
+    ('wrong-password', 'a password the server refuses',
+     lambda t: apply(SQL_DIR), ['password authentication failed for user "shoppulse_admin"'],
+     {'login_password': 'not-the-password'}),
+    ('unreachable-server', 'a port nothing listens on',
+     lambda t: apply(SQL_DIR), ['Connection refused'], {'login_port': 1}),
+    ('tls-ca-mismatch', 'a CA bundle that did not sign the server certificate',
+     lambda t: apply(SQL_DIR), ['certificate verify failed'], {'ca_cert': os.path.join(ROOT, 'files', 'rds-ca-bundle.pem')}),
+    ('host-name-mismatch', 'a host name the server certificate does not hold (verify-full)',
+     lambda t: apply(SQL_DIR), ['does not match host name "db.example.com"'],
+     {'login_host': 'db.example.com', 'connect_params': {'hostaddr': '127.0.0.1'}}),
+    ('no-tls', 'a connection without TLS to a server that requires it',
+     lambda t: apply(SQL_DIR), ['no encryption'], {'ssl_mode': 'disable'}),
+]
+
+
+def test_the_catalogue_is_large_enough_and_documented():
+    assert len(CASES) >= 25
+    assert len(set(case[0] for case in CASES)) == len(CASES)
+    with open(os.path.join(ROOT, 'docs', 'bad-inputs.md')) as handle:
+        docs = handle.read()
+    missing = [case[0] for case in CASES if '`%s`' % case[0] not in docs]
+    assert not missing, 'not in docs/bad-inputs.md: %s' % missing
+
+
+@pytest.mark.parametrize('case', CASES, ids=[case[0] for case in CASES])
+def test_a_bad_input_fails_naming_it_and_leaves_the_database_as_it_was(seeded, tmp_path, case):
+    case_id, dummy, task, messages, overrides = case
+    before = snapshot(seeded)
+    connection = connection_vars(seeded, **overrides)
+    proc, results, stats = run_play(tmp_path, [dict(task(tmp_path), name=case_id)], connection, sys.executable)
+    assert proc.returncode != 0 and stats['failures'] == 1
+    message = dict(results)[case_id]['msg']
+    if os.environ.get('SHOPPULSE_SHOW_MESSAGES'):
+        sys.stderr.write('\n%s: %s\n' % (case_id, message.replace(str(tmp_path) + '/', '')))
+    for fragment in messages:
+        assert fragment in message, (fragment, message)
+    assert 'not-the-password' not in proc.stdout
+    assert snapshot(seeded) == before
