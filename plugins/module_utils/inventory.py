@@ -27,7 +27,7 @@ MANIFEST_FORMAT = 1
 
 INVENTORY_QUERY = r"""
 WITH rels AS (
-  SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity
+  SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner, c.relacl
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
@@ -36,6 +36,14 @@ SELECT json_build_object(
   'tables', COALESCE((SELECT json_object_agg(r.relname, json_build_object(
     'row_security', r.relrowsecurity,
     'force_row_security', r.relforcerowsecurity,
+    'owner', pg_catalog.pg_get_userbyid(r.relowner),
+    'privileges', COALESCE((
+      SELECT json_object_agg(g.grantee, g.privileges ORDER BY g.grantee) FROM (
+        SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee,
+               string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) AS privileges
+        FROM pg_catalog.aclexplode(r.relacl) a
+        WHERE a.grantee <> r.relowner
+        GROUP BY 1) g), '{}'),
     'columns', COALESCE((
       SELECT json_object_agg(a.attname, json_build_object(
         'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -96,6 +104,23 @@ SELECT json_build_object(
       'security_invoker', COALESCE('security_invoker=true' = ANY (c.reloptions), false)) ORDER BY c.relname)
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = %(schema)s AND c.relkind = 'v'), '{}'),
+  'roles', COALESCE((
+    -- the roles that own or may use the tables, and their direct members: their powers
+    SELECT json_object_agg(ro.rolname, json_build_object(
+      'login', ro.rolcanlogin,
+      'superuser', ro.rolsuper,
+      'bypass_row_security', ro.rolbypassrls,
+      'create_role', ro.rolcreaterole,
+      'create_database', ro.rolcreatedb,
+      'member_of', COALESCE((SELECT json_agg(pg_catalog.pg_get_userbyid(m.roleid) ORDER BY 1)
+                             FROM pg_catalog.pg_auth_members m WHERE m.member = ro.oid), '[]')) ORDER BY ro.rolname)
+    FROM pg_catalog.pg_roles ro
+    WHERE NOT ro.rolsuper AND ro.oid IN (
+      WITH named AS (
+        SELECT r.relowner AS oid FROM rels r
+        UNION SELECT a.grantee FROM rels r, pg_catalog.aclexplode(r.relacl) a WHERE a.grantee <> 0)
+      SELECT oid FROM named
+      UNION SELECT m.member FROM pg_catalog.pg_auth_members m WHERE m.roleid IN (SELECT oid FROM named))), '{}'),
   'functions', COALESCE((
     SELECT json_object_agg(p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
       json_build_object(
@@ -123,6 +148,8 @@ TABLE_PARTS = (
     ('policy', 'policies'),
 )
 TABLE_FLAGS = ('row_security', 'force_row_security')
+# Compared when the manifest has them (manifests written before they were read do not).
+TABLE_SETTINGS = ('owner', 'privileges')
 
 
 def read_inventory(conn, schema='public'):
@@ -200,6 +227,10 @@ def compare(manifest, inventory):
                 differences.append(_difference('table setting', '%s.%s' % (name, flag), 'different',
                                                expected=bool(want.get(flag, False)),
                                                actual=bool(have.get(flag, False))))
+        for setting in TABLE_SETTINGS:
+            if setting in want and want[setting] != have.get(setting):
+                differences.append(_difference('table setting', '%s.%s' % (name, setting), 'different',
+                                               expected=want[setting], actual=have.get(setting)))
         for kind, key in TABLE_PARTS:
             _compare_named(kind, name + '.', want.get(key) or {}, have.get(key) or {}, differences)
     for name in sorted(actual_tables):
@@ -207,6 +238,8 @@ def compare(manifest, inventory):
             differences.append(_difference('table', name, 'unexpected'))
     _compare_named('view', '', manifest.get('views') or {}, inventory.get('views') or {}, differences)
     _compare_named('function', '', manifest.get('functions') or {}, inventory.get('functions') or {}, differences)
+    if 'roles' in manifest:
+        _compare_named('role', '', manifest.get('roles') or {}, inventory.get('roles') or {}, differences)
     return sorted(differences, key=lambda d: (d['name'], d['kind']))
 
 
@@ -228,7 +261,7 @@ def manifest_from_inventory(inventory, migrations=None):
     manifest = dict(format=MANIFEST_FORMAT, schema=inventory.get('schema', 'public'))
     if migrations is not None:
         manifest['migrations'] = migrations
-    for key in ('tables', 'views', 'functions'):
+    for key in ('tables', 'views', 'functions', 'roles'):
         manifest[key] = inventory.get(key) or {}
     return manifest
 

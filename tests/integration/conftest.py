@@ -19,6 +19,8 @@ import localpg
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SQL_DIR = os.path.join(ROOT, 'files', 'sql')
+# the version of the newest migration the collection ships
+LATEST = max(int(name.split('_', 1)[0]) for name in os.listdir(SQL_DIR) if name.endswith('.sql'))
 SEED_DIR = os.path.join(ROOT, 'files', 'seed')
 DRIVERS = {'psycopg2': psycopg2, 'psycopg': psycopg}
 

@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import LOCK_CLASS, MigrationError, Migrator
 
-from conftest import ROOT, SQL_DIR
+from conftest import LATEST, ROOT, SQL_DIR
 
 SEED_TABLES = {'tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns', 'role_metric_visibility',
                'governance_rules', 'audit_logs'}
@@ -31,41 +31,41 @@ def ledger(database):
 def test_first_apply_then_nothing_to_do(database, driver):
     conn = database.connect(driver)
     first = migrations.run(conn, SQL_DIR)
-    assert first['changed'] and first['previous_version'] is None and first['current_version'] == 7
-    assert [m['version'] for m in first['applied']] == [1, 2, 3, 4, 5, 6, 7]
+    assert first['changed'] and first['previous_version'] is None and first['current_version'] == LATEST
+    assert [m['version'] for m in first['applied']] == list(range(1, LATEST + 1))
     assert all(m['duration_ms'] >= 0 for m in first['applied'])
     assert database.tables() == SEED_TABLES | {'schema_migrations'}
     second = migrations.run(conn, SQL_DIR)
     assert not second['changed'] and second['applied'] == [] and second['pending'] == []
-    assert second['current_version'] == 7 and second['previous_version'] == 7
+    assert second['current_version'] == LATEST and second['previous_version'] == LATEST
     rows = database.query('SELECT version, description, checksum, applied_at, applied_by, duration_ms, '
                           'transactional FROM schema_migrations ORDER BY version')
-    assert [r[0] for r in rows] == list(range(1, 8))
+    assert [r[0] for r in rows] == list(range(1, LATEST + 1))
     assert rows[0][1] == 'tenants and updated at' and rows[0][4] == database.server.superuser
-    assert [r[6] for r in rows] == [True] * 6 + [False]
+    assert [r[6] for r in rows] == [True] * 6 + [False] + [True] * (LATEST - 7)  # 7: CONCURRENTLY
     assert [r[2] for r in rows] == [m['checksum'] for m in first['applied']]
 
 
 def test_check_mode_lists_what_would_be_applied_and_changes_nothing(database, driver, sql_copy):
     conn = database.connect(driver)
     would = migrations.run(conn, str(sql_copy), check_mode=True)
-    assert would['changed'] and [m['version'] for m in would['applied']] == list(range(1, 8))
-    assert would['current_version'] == 7
+    assert would['changed'] and [m['version'] for m in would['applied']] == list(range(1, LATEST + 1))
+    assert would['current_version'] == LATEST
     assert database.tables() == set()  # not even the ledger
     migrations.run(conn, str(sql_copy))
-    write(sql_copy, '0008_note.sql', 'ALTER TABLE orders ADD COLUMN note text;')
+    write(sql_copy, '%04d_note.sql' % (LATEST + 1), 'ALTER TABLE orders ADD COLUMN note text;')
     would = migrations.run(conn, str(sql_copy), check_mode=True)
-    assert [m['file'] for m in would['applied']] == ['0008_note.sql'] and would['current_version'] == 8
+    assert [m['file'] for m in would['applied']] == ['%04d_note.sql' % (LATEST + 1)] and would['current_version'] == LATEST + 1
     assert database.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") == 0
-    assert len(ledger(database)) == 7
+    assert len(ledger(database)) == LATEST
 
 
 def test_target_version_stops_there(database, driver):
     conn = database.connect(driver)
     result = migrations.run(conn, SQL_DIR, target_version=3)
-    assert result['current_version'] == 3 and [m['version'] for m in result['pending']] == [4, 5, 6, 7]
+    assert result['current_version'] == 3 and [m['version'] for m in result['pending']] == list(range(4, LATEST + 1))
     assert 'audit_logs' not in database.tables()
-    assert migrations.run(conn, SQL_DIR)['current_version'] == 7
+    assert migrations.run(conn, SQL_DIR)['current_version'] == LATEST
 
 
 def test_concurrent_runs_apply_each_migration_once(database):
@@ -86,10 +86,10 @@ def test_concurrent_runs_apply_each_migration_once(database):
     for thread in threads:
         thread.join(60)
     assert errors == []
-    assert len(results) == 6 and all(r['current_version'] == 7 for r in results)
+    assert len(results) == 6 and all(r['current_version'] == LATEST for r in results)
     applied = sorted(m['version'] for r in results for m in r['applied'])
-    assert applied == list(range(1, 8))  # every migration applied by exactly one run
-    assert [r[0] for r in ledger(database)] == list(range(1, 8))
+    assert applied == list(range(1, LATEST + 1))  # every migration applied by exactly one run
+    assert [r[0] for r in ledger(database)] == list(range(1, LATEST + 1))
 
 
 KILLABLE = """
@@ -232,4 +232,4 @@ def test_a_run_waits_for_the_migration_lock_and_gives_up_after_its_timeout(datab
         migrations.run(database.connect(), SQL_DIR, migration_lock_timeout='300ms')
     assert database.tables() == set()  # the ledger is created under the lock only
     holder.close()
-    assert migrations.run(database.connect(), SQL_DIR)['current_version'] == 7
+    assert migrations.run(database.connect(), SQL_DIR)['current_version'] == LATEST

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The catalogue of bad inputs (docs/bad-inputs.md): one test each, through the modules as a playbook runs them.
 
-Every case starts from a database with the 7 migrations applied and the seeds loaded, gives one bad
+Every case starts from a database with the migrations applied and the seeds loaded, gives one bad
 input (a migration file, a seed file, a module option or a connection setting), and asserts that
 
 - the task fails with a message naming what is wrong (the file and line, the column, the value, the
@@ -90,30 +90,30 @@ CASES = [
     ('bad-migration-file-name', 'a file whose name has no version',
      lambda t: apply(migrations(t, 'add_column.sql', 'SELECT 1;\n')), ['add_column.sql: not a migration file name'], {}),
     ('syntax-error', 'a migration with a syntax error on its third line, after a statement that worked',
-     lambda t: apply(migrations(t, '0008_broken.sql',
+     lambda t: apply(migrations(t, '0010_broken.sql',
                                 'CREATE TABLE half_written (id int);\n\nSELEC 1;\n')),
-     ['0008_broken.sql line 3', 'syntax error'], {}),
+     ['0010_broken.sql line 3', 'syntax error'], {}),
     ('unterminated-string', 'a migration whose string literal never ends',
-     lambda t: apply(migrations(t, '0008_quote.sql', "CREATE TABLE q (id int);\nSELECT 'abc;\n")),
-     ['0008_quote.sql line 2', 'unterminated'], {}),
+     lambda t: apply(migrations(t, '0010_quote.sql', "CREATE TABLE q (id int);\nSELECT 'abc;\n")),
+     ['0010_quote.sql line 2', 'unterminated'], {}),
     ('non-utf8-migration', 'a migration saved as Latin-1',
-     lambda t: apply(migrations(t, '0008_latin1.sql', "-- r\u00e9sum\u00e9\nSELECT 1;\n", 'latin-1')),
-     ['0008_latin1.sql line 1: the file is not valid UTF-8 (byte 0xe9)'], {}),
+     lambda t: apply(migrations(t, '0010_latin1.sql', "-- r\u00e9sum\u00e9\nSELECT 1;\n", 'latin-1')),
+     ['0010_latin1.sql line 1: the file is not valid UTF-8 (byte 0xe9)'], {}),
     ('edited-applied-migration', 'a migration changed after it was applied',
      lambda t: apply(migrations(t, '0003_orders_and_fulfillment.sql',
                                 open(os.path.join(SQL_DIR, '0003_orders_and_fulfillment.sql')).read() + '\n-- edited\n')),
      ['applied migrations must not be edited', '0003_orders_and_fulfillment.sql'], {}),
     ('transaction-control-in-migration', 'a migration that commits on its own',
-     lambda t: apply(migrations(t, '0008_commit.sql', 'CREATE TABLE c (id int);\nCOMMIT;\n')),
-     ['0008_commit.sql line 2: transaction control (COMMIT) is not allowed'], {}),
+     lambda t: apply(migrations(t, '0010_commit.sql', 'CREATE TABLE c (id int);\nCOMMIT;\n')),
+     ['0010_commit.sql line 2: transaction control (COMMIT) is not allowed'], {}),
     ('concurrently-in-a-transaction', 'CREATE INDEX CONCURRENTLY without the no-transaction directive',
-     lambda t: apply(migrations(t, '0008_idx.sql', 'CREATE TABLE i (id int);\nCREATE INDEX CONCURRENTLY i_idx ON i (id);\n')),
-     ['0008_idx.sql line 2', 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block'], {}),
+     lambda t: apply(migrations(t, '0010_idx.sql', 'CREATE TABLE i (id int);\nCREATE INDEX CONCURRENTLY i_idx ON i (id);\n')),
+     ['0010_idx.sql line 2', 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block'], {}),
     ('migration-breaks-a-constraint', 'a migration whose data breaks a unique constraint',
-     lambda t: apply(migrations(t, '0008_dup.sql',
+     lambda t: apply(migrations(t, '0010_dup.sql',
                                 "UPDATE tenants SET name = 'Renamed';\nINSERT INTO tenants (slug, name) "
                                 "VALUES ('acme-outfitters', 'Copy');\n")),
-     ['0008_dup.sql line 2', 'tenants_slug_key'], {}),
+     ['0010_dup.sql line 2', 'tenants_slug_key'], {}),
     ('unknown-target-version', 'a target version no migration has',
      lambda t: apply(SQL_DIR, target_version=42), ['target_version 42'], {}),
     ('bad-duration', 'a lock timeout that is not a duration',

@@ -25,7 +25,7 @@ import yaml
 import localaws
 import localpg
 import moto_extension
-from conftest import ROOT
+from conftest import LATEST, ROOT
 
 BIN = os.path.dirname(sys.executable)
 
@@ -82,7 +82,7 @@ def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tm
     stdout = runner.stdout.read()
     assert runner.status == 'successful', stdout[-4000:]
     assert 'Show schema_migrations' in stdout and 'TASK [Show secret_metadata]' in stdout
-    assert 'is at migration version 7' in stdout  # it did connect with the canary
+    assert 'is at migration version %d' % LATEST in stdout  # it did connect with the canary
 
     places = {'stdout': stdout}
     with open(str(log), errors='replace') as handle:

@@ -116,8 +116,9 @@ def test_csv_null_and_empty_string_follow_psql(shoppulse_db, tmp_path):
 
 
 def test_works_as_a_non_superuser(shoppulse_db, driver):
+    # as the RDS master user is: not a superuser, a member of the maintenance role shoppulse_migrator
     shoppulse_db.execute("CREATE ROLE seed_loader LOGIN PASSWORD 'loader-pw-1' NOSUPERUSER")
-    shoppulse_db.execute('GRANT SELECT, INSERT, UPDATE ON tenants TO seed_loader')
+    shoppulse_db.execute('GRANT shoppulse_migrator TO seed_loader')
     try:
         conn = shoppulse_db.connect(driver, user='seed_loader', password='loader-pw-1')
         assert seeding.load(conn, table='tenants', key=['tenant_id'], path=TENANTS)['inserted'] == 3
@@ -125,6 +126,20 @@ def test_works_as_a_non_superuser(shoppulse_db, driver):
     finally:
         shoppulse_db.execute('DROP OWNED BY seed_loader')
         shoppulse_db.execute('DROP ROLE seed_loader')
+
+
+def test_a_loader_outside_the_maintenance_role_cannot_write_across_tenants(shoppulse_db):
+    shoppulse_db.execute("CREATE ROLE seed_outsider LOGIN PASSWORD 'outsider-pw-1' NOSUPERUSER")
+    shoppulse_db.execute('GRANT SELECT, INSERT, UPDATE ON tenants TO seed_outsider')
+    try:
+        conn = shoppulse_db.connect(user='seed_outsider', password='outsider-pw-1')
+        with pytest.raises(seeding.SeedError, match='row-level security policy for table "tenants"'):
+            seeding.load(conn, table='tenants', key=['tenant_id'], path=TENANTS)
+        conn.close()
+        assert shoppulse_db.scalar('SELECT count(*) FROM tenants') == 0
+    finally:
+        shoppulse_db.execute('DROP OWNED BY seed_outsider')
+        shoppulse_db.execute('DROP ROLE seed_outsider')
 
 
 def bad_copy(tmp_path, source, line, replacement):

@@ -39,7 +39,11 @@ def test_every_kind_of_drift_is_named(manifest):
     del live['tables']['users']['triggers']['users_set_updated_at']
     live['tables']['orders']['columns']['note'] = {'type': 'text', 'nullable': True}
     live['tables']['tenants']['columns']['name']['nullable'] = True
-    live['tables']['audit_logs']['row_security'] = True
+    live['tables']['audit_logs']['row_security'] = False
+    live['tables']['orders']['owner'] = 'shoppulse_admin'
+    live['tables']['audit_logs']['privileges']['shoppulse_app'] = 'DELETE,INSERT,SELECT,UPDATE'
+    live['roles']['shoppulse_app']['bypass_row_security'] = True
+    live['roles']['intruder'] = {'login': True}
     live['tables']['extra'] = {'columns': {}}
     del live['tables']['governance_rules']
     del live['functions']['update_updated_at_column()']
@@ -49,6 +53,10 @@ def test_every_kind_of_drift_is_named(manifest):
                      'unexpected column orders.note',
                      'different column tenants.name',
                      'different table setting audit_logs.row_security',
+                     'different table setting orders.owner',
+                     'different table setting audit_logs.privileges',
+                     'different role shoppulse_app',
+                     'unexpected role intruder',
                      'unexpected table extra',
                      'missing table governance_rules',
                      'missing function update_updated_at_column()'):
@@ -124,3 +132,24 @@ def test_seed_files_hold_three_tenants_and_every_role_for_each():
     for tenant in tenants:
         assert set(r['role'] for r in rows if r['tenant_id'] == tenant) == ROLES
     assert set(r['tenant_id'] for r in rows) == tenants
+
+
+def test_the_manifest_holds_tenant_isolation(manifest):
+    """Migrations 8 and 9, as the manifest records them: what schema_verify holds the database to."""
+    tenant_tables = [name for name, table in manifest['tables'].items() if 'tenant_id' in table['columns']]
+    assert len(tenant_tables) == 8
+    for name in tenant_tables:
+        table = manifest['tables'][name]
+        assert table['row_security'] and table['force_row_security'], name
+        policy = table['policies']['tenant_isolation']
+        assert policy['command'] == 'ALL' and 'app_current_tenant()' in policy['using'], name
+        assert policy['using'] == policy['with_check'], name
+        assert table['owner'] == 'shoppulse_owner', name
+        assert table['privileges']['shoppulse_readonly'] == 'SELECT', name
+    assert manifest['tables']['audit_logs']['privileges']['shoppulse_app'] == 'INSERT,SELECT'
+    assert manifest['tables']['orders']['privileges']['shoppulse_app'] == 'DELETE,INSERT,SELECT,UPDATE'
+    assert 'shoppulse_app' not in manifest['tables']['schema_migrations']['privileges']
+    for name, role in manifest['roles'].items():
+        assert not (role['superuser'] or role['bypass_row_security'] or role['create_role']
+                    or role['create_database']), name
+    assert manifest['roles']['shoppulse_owner']['login'] is False

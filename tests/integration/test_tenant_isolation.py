@@ -1,0 +1,233 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tenant isolation, enforced by the database (migrations 8 and 9), with real connections.
+
+The application role, logged in with its own password, sets its tenant per transaction with
+set_config('app.tenant_id', ..., true) and sees, writes and changes only that tenant's rows, in every
+table with a tenant_id; with no tenant set it sees nothing. The read-only role reads the same way and
+writes nothing. The owner's sessions are held by the same policies (FORCE), so a view the owner
+owns is no way around them either.
+"""
+
+import psycopg2
+import psycopg2.errors
+import pytest
+
+from conftest import SEED_DIR
+
+A = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
+B = '8a1f2c3e-0002-4b5a-9c1d-000000000002'
+PASSWORDS = {'shoppulse_app': 'app-test-password-1', 'shoppulse_readonly': 'readonly-test-password-1'}
+TENANT_TABLES = ['tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns', 'role_metric_visibility',
+                 'governance_rules', 'audit_logs']
+
+
+def rows_for(tenant, n):
+    """One row of every tenant table for a tenant (n makes the keys unique)."""
+    user = '00000000-0000-4000-8000-00000000000%d' % n
+    order = '00000000-0000-4000-8000-0000000000%d0' % n
+    return [
+        ("INSERT INTO users (tenant_id, user_id, cognito_sub, email, role) VALUES (%s, %s, %s, %s, 'Finance')",
+         (tenant, user, 'sub-%d' % n, 'user%d@example.com' % n)),
+        ("INSERT INTO orders (tenant_id, order_id, external_order_id, currency, total_amount, ordered_at) "
+         "VALUES (%s, %s, %s, 'USD', 10, now())", (tenant, order, 'ext-%d' % n)),
+        ("INSERT INTO fulfillment (tenant_id, order_id) VALUES (%s, %s)", (tenant, order)),
+        ("INSERT INTO marketing_campaigns (tenant_id, name, channel, starts_on, currency) "
+         "VALUES (%s, %s, 'email', current_date, 'USD')", (tenant, 'campaign %d' % n)),
+        ("INSERT INTO governance_rules (tenant_id, name, rule_type, definition) VALUES (%s, %s, 'pii_masking', '{}')",
+         (tenant, 'rule %d' % n)),
+        ("INSERT INTO audit_logs (tenant_id, action, resource_type) VALUES (%s, 'order.viewed', 'order')", (tenant,)),
+    ]
+
+
+@pytest.fixture
+def tenants_db(shoppulse_db):
+    """Two tenants with a row in every table (loaded by the test superuser, a maintenance identity)."""
+    from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
+    import os
+    conn = shoppulse_db.connect()
+    seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(SEED_DIR, 'tenants.csv'))
+    seeding.load(conn, table='role_metric_visibility', key=['tenant_id', 'role', 'metric_key'],
+                 path=os.path.join(SEED_DIR, 'role_metric_visibility.csv'))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for sql, params in rows_for(A, 1) + rows_for(B, 2):
+            cur.execute(sql, params)
+        for role, password in PASSWORDS.items():
+            cur.execute('ALTER ROLE %s PASSWORD %%s' % role, (password,))
+    conn.close()
+    return shoppulse_db
+
+
+def login(database, role):
+    conn = psycopg2.connect(**database.dsn(user=role, password=PASSWORDS[role]))
+    return conn
+
+
+def as_tenant(cur, tenant):
+    cur.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
+
+
+def tenants_seen(cur, table):
+    cur.execute('SELECT DISTINCT tenant_id::text FROM %s' % table)
+    return sorted(r[0] for r in cur.fetchall())
+
+
+@pytest.mark.parametrize('role', sorted(PASSWORDS))
+def test_a_role_with_tenant_a_sees_only_a_in_every_table(tenants_db, role):
+    conn = login(tenants_db, role)
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        for table in TENANT_TABLES:
+            assert tenants_seen(cur, table) == [A], table
+    conn.close()
+
+
+@pytest.mark.parametrize('role', sorted(PASSWORDS))
+def test_no_tenant_set_no_rows(tenants_db, role):
+    conn = login(tenants_db, role)
+    with conn.cursor() as cur:
+        for table in TENANT_TABLES:
+            cur.execute('SELECT count(*) FROM %s' % table)
+            assert cur.fetchone()[0] == 0, table
+        cur.execute("SELECT set_config('app.tenant_id', '', true)")  # set, but empty: still nothing
+        cur.execute('SELECT count(*) FROM orders')
+        assert cur.fetchone()[0] == 0
+    conn.close()
+
+
+def test_the_tenant_lasts_for_the_transaction_only(tenants_db):
+    conn = login(tenants_db, 'shoppulse_app')
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        cur.execute('SELECT count(*) FROM orders')
+        assert cur.fetchone()[0] == 1
+    conn.commit()
+    with conn.cursor() as cur:
+        cur.execute('SELECT count(*) FROM orders')
+        assert cur.fetchone()[0] == 0
+    conn.close()
+
+
+@pytest.mark.parametrize('sql, params', [
+    ("INSERT INTO users (tenant_id, cognito_sub, email, role) VALUES (%s, 'x', 'x@example.com', 'Admin')", (B,)),
+    ("INSERT INTO orders (tenant_id, external_order_id, currency, total_amount, ordered_at) "
+     "VALUES (%s, 'sneaky', 'USD', 1, now())", (B,)),
+    ("INSERT INTO audit_logs (tenant_id, action, resource_type) VALUES (%s, 'order.viewed', 'order')", (B,)),
+    ("INSERT INTO governance_rules (tenant_id, name, rule_type, definition) VALUES (%s, 'r', 'pii_masking', '{}')", (B,)),
+    ("INSERT INTO role_metric_visibility (tenant_id, role, metric_key, is_visible) VALUES (%s, 'Admin', 'm', true)",
+     (B,)),
+    ("UPDATE orders SET tenant_id = %s", (B,)),
+    ("UPDATE users SET tenant_id = %s", (B,)),
+])
+def test_the_app_cannot_write_into_another_tenant(tenants_db, sql, params):
+    conn = login(tenants_db, 'shoppulse_app')
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match='row-level security policy'):
+            cur.execute(sql, params)
+    conn.rollback()
+    conn.close()
+
+
+def test_the_app_cannot_change_or_delete_another_tenants_rows(tenants_db):
+    conn = login(tenants_db, 'shoppulse_app')
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        cur.execute("UPDATE orders SET total_amount = 0 WHERE tenant_id = %s", (B,))
+        assert cur.rowcount == 0
+        cur.execute("DELETE FROM users WHERE tenant_id = %s", (B,))
+        assert cur.rowcount == 0
+        cur.execute("UPDATE orders SET total_amount = 11")  # its own: allowed
+        assert cur.rowcount == 1
+    conn.commit()
+    conn.close()
+    assert tenants_db.query("SELECT tenant_id::text, total_amount FROM orders ORDER BY 1") == [(A, 11), (B, 10)]
+    assert tenants_db.scalar('SELECT count(*) FROM users') == 2
+
+
+@pytest.mark.parametrize('sql', ["UPDATE audit_logs SET action = 'order.edited'", 'DELETE FROM audit_logs',
+                                 'TRUNCATE audit_logs'])
+def test_the_app_cannot_update_or_delete_audit_logs(tenants_db, sql):
+    conn = login(tenants_db, 'shoppulse_app')
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match='permission denied for table audit_logs'):
+            cur.execute(sql)
+    conn.rollback()
+    conn.close()
+    assert tenants_db.scalar('SELECT count(*) FROM audit_logs') == 2
+
+
+@pytest.mark.parametrize('sql', ['CREATE TABLE mine (a int)', 'CREATE VIEW every_order AS SELECT * FROM orders',
+                                 'ALTER TABLE orders DISABLE ROW LEVEL SECURITY', 'DROP POLICY tenant_isolation ON orders',
+                                 'SELECT * FROM schema_migrations', "SET ROLE shoppulse_owner"])
+def test_the_app_has_no_ddl_no_ledger_and_no_way_to_the_owner(tenants_db, sql):
+    conn = login(tenants_db, 'shoppulse_app')
+    with conn.cursor() as cur:
+        with pytest.raises((psycopg2.errors.InsufficientPrivilege, psycopg2.errors.UndefinedObject)):
+            cur.execute(sql)
+    conn.rollback()
+    conn.close()
+
+
+def test_the_read_only_role_writes_nothing(tenants_db):
+    conn = login(tenants_db, 'shoppulse_readonly')
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match='permission denied for table orders'):
+            cur.execute("UPDATE orders SET total_amount = 0")
+    conn.rollback()
+    conn.close()
+
+
+def test_a_view_is_no_way_around_the_policies(tenants_db):
+    """The owner's own sessions are held by the policies (FORCE), so are views it owns."""
+    admin = tenants_db.connect()
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute('SET ROLE shoppulse_owner')
+        cur.execute('CREATE VIEW every_order AS SELECT * FROM orders')
+        cur.execute('GRANT SELECT ON every_order TO shoppulse_app')
+        cur.execute('RESET ROLE')
+    admin.close()
+    conn = login(tenants_db, 'shoppulse_app')
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        assert tenants_seen(cur, 'every_order') == [A]
+    conn.commit()
+    with conn.cursor() as cur:
+        cur.execute('SELECT count(*) FROM every_order')
+        assert cur.fetchone()[0] == 0
+    conn.close()
+
+
+def test_the_owner_is_held_by_the_policies_too(tenants_db):
+    admin = tenants_db.connect()
+    with admin.cursor() as cur:
+        cur.execute('SET LOCAL ROLE shoppulse_owner')
+        as_tenant(cur, B)
+        for table in TENANT_TABLES:
+            assert tenants_seen(cur, table) == [B], table
+    admin.rollback()
+    with admin.cursor() as cur:
+        cur.execute('SET LOCAL ROLE shoppulse_owner')
+        cur.execute('SELECT count(*) FROM orders')
+        assert cur.fetchone()[0] == 0
+    admin.rollback()
+    admin.close()
+
+
+def test_the_roles_have_no_way_around_row_level_security(tenants_db):
+    rows = dict((r[0], r[1:]) for r in tenants_db.query(
+        "SELECT rolname, rolcanlogin, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
+        "WHERE rolname LIKE 'shoppulse\\_%' AND rolname <> 'shoppulse_admin'"))
+    assert rows == {
+        'shoppulse_owner': (False, False, False, False, False),
+        'shoppulse_migrator': (True, False, False, False, False),
+        'shoppulse_app': (True, False, False, False, False),
+        'shoppulse_readonly': (True, False, False, False, False),
+    }
+    owners = set(r[0] for r in tenants_db.query(
+        "SELECT tableowner FROM pg_tables WHERE schemaname = 'public'"))
+    assert owners == {'shoppulse_owner'}
