@@ -133,6 +133,7 @@ class Tree:
             source = handle.read()
         env = jinja2.Environment(undefined=_Placeholder)
         env.filters['regex_replace'] = lambda value, *args: str(value)
+        env.filters['to_json'] = lambda value: json.dumps(value, default=str)
         return env.from_string(source).render()
 
 
@@ -149,6 +150,12 @@ class _Placeholder(jinja2.Undefined):
 
     def __bool__(self):
         return False
+
+    def __radd__(self, other):  # [a] + list_variable: the list as one placeholder
+        return list(other) + [str(self)]
+
+    def __add__(self, other):
+        return [str(self)] + list(other)
 
 
 # -- the checks ---------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ version_added: 0.1.0
 description:
   - Reads the live catalog of a schema in a single query, whatever its size, tables with their
     columns, indexes (with definitions and validity), constraints (with foreign keys), triggers
-    (timing, events, level, function), row-level security flags and policies; views; functions.
+    (timing, events, level, function), row-level security flags and policies, owner and privileges;
+    views; functions; and the roles that own or use the tables (login, superuser, row-level security
+    bypass, role and database creation, memberships).
   - Compares it with a manifest of the expected inventory and fails listing every missing,
     unexpected and different object by name.
   - With O(fail_on_drift=false) it only reports, for a scheduled drift check or to read the

@@ -155,7 +155,8 @@ def check_stack(moto, vpc, tiers, outputs_file):
     ec2, rds, iam = client(moto, 'ec2'), client(moto, 'rds'), client(moto, 'iam')
     isolated = sorted(ident for cidr, zone, ident in tiers['isolated'])
 
-    secret = client(moto, 'secretsmanager').get_secret_value(SecretId='shoppulse-analytics/db-master')
+    sm = client(moto, 'secretsmanager')
+    secret = sm.get_secret_value(SecretId='shoppulse-analytics/db-master')
     credentials = json.loads(secret['SecretString'])
     assert len(credentials['password']) == 32 and credentials['password'].isalnum()
     assert (credentials['username'], credentials['engine'], credentials['port'], credentials['dbname']) == (
@@ -195,6 +196,14 @@ def check_stack(moto, vpc, tiers, outputs_file):
     proxy = rds.describe_db_proxies(DBProxyName='shoppulse-analytics-proxy')['DBProxies'][0]
     assert proxy['RequireTLS'] and proxy['IdleClientTimeout'] == 1800 and proxy['EngineFamily'] == 'POSTGRESQL'
     assert proxy['Auth'][0]['SecretArn'] == secret['ARN']
+    role_secrets = dict((name, sm.get_secret_value(SecretId='shoppulse-analytics/db-' + name))
+                        for name in ('migrator', 'app', 'readonly'))
+    assert [a['SecretArn'] for a in proxy['Auth']] == [secret['ARN']] + [role_secrets[n]['ARN'] for n in
+                                                                         ('migrator', 'app', 'readonly')]
+    assert all(a['ClientPasswordAuthType'] == 'POSTGRES_SCRAM_SHA_256' for a in proxy['Auth'])
+    for name, value in role_secrets.items():
+        role_credentials = json.loads(value['SecretString'])
+        assert role_credentials['username'] == 'shoppulse_' + name and len(role_credentials['password']) == 32
     assert sorted(proxy['VpcSubnetIds']) == isolated and proxy['VpcSecurityGroupIds'] == [proxy_group['GroupId']]
     pool = rds.describe_db_proxy_target_groups(DBProxyName='shoppulse-analytics-proxy')['TargetGroups'][0]
     assert (pool['ConnectionPoolConfig']['MaxConnectionsPercent'],
@@ -204,12 +213,13 @@ def check_stack(moto, vpc, tiers, outputs_file):
 
     role_name = proxy['RoleArn'].rsplit('/', 1)[1]
     statements = iam.get_role_policy(RoleName=role_name, PolicyName='read-database-secret')['PolicyDocument']['Statement']
-    assert [(s['Action'], s['Resource']) for s in statements] == [(['secretsmanager:GetSecretValue'], [secret['ARN']])]
+    assert [(s['Action'], s['Resource']) for s in statements] == [(['secretsmanager:GetSecretValue'], [
+        secret['ARN']] + [role_secrets[n]['ARN'] for n in ('migrator', 'app', 'readonly')])]
     policy = [p for p in iam.list_policies(Scope='Local')['Policies']
               if p['PolicyName'] == 'shoppulse-analytics-read-db-secret'][0]
     document = iam.get_policy_version(PolicyArn=policy['Arn'], VersionId=policy['DefaultVersionId'])['PolicyVersion']
     assert [(s['Action'], s['Resource']) for s in document['Document']['Statement']] == [
-        (['secretsmanager:GetSecretValue'], [secret['ARN']])]
+        (['secretsmanager:GetSecretValue'], [role_secrets['app']['ARN']])]  # the applications' own, not the master's
 
     alarms = client(moto, 'cloudwatch').describe_alarms(AlarmNamePrefix='shoppulse-analytics-')['MetricAlarms']
     assert sorted(a['MetricName'] for a in alarms) == sorted([
@@ -217,7 +227,7 @@ def check_stack(moto, vpc, tiers, outputs_file):
 
     written = yaml.safe_load(outputs_file.read_text())
     assert written['lambda_environment'] == dict(RDS_PROXY_ENDPOINT=proxy['Endpoint'], RDS_PORT='5432',
-                                                 RDS_DATABASE='shoppulse', RDS_SECRET_ARN=secret['ARN'])
+                                                 RDS_DATABASE='shoppulse', RDS_SECRET_ARN=role_secrets['app']['ARN'])
     assert written['vpc_id'] == vpc and written['instance_endpoint'] == instance['Endpoint']['Address']
     assert written['app_secret_policy_arn'] == policy['Arn']
     assert credentials['password'] not in outputs_file.read_text()

@@ -202,7 +202,7 @@ def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_p
 
     database = awx.launch('database')
     assert database.status == 'successful', failure(database)
-    assert stats(database)['changed'].get('localhost', 0) == 3  # database, migrations, seeds
+    assert stats(database)['changed'].get('localhost', 0) == 4  # database, migrations, role passwords, seeds
     again = awx.launch('database')
     assert again.status == 'successful' and stats(again)['changed'].get('localhost', 0) == 0
 

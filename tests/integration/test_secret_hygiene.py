@@ -10,6 +10,7 @@ times in the output, the log, the debug output and the runner's artifacts (event
 """
 
 import glob
+import json
 import os
 import re
 import secrets
@@ -19,6 +20,7 @@ import sys
 import tempfile
 
 import ansible_runner
+import boto3
 import pytest
 import yaml
 
@@ -95,3 +97,14 @@ def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tm
     assert len([p for p in places if 'job_events' in p]) > 200
     counts = dict((place, text.count(canary)) for place, text in places.items() if canary in text)
     assert counts == {}, counts
+
+    # the login roles' passwords, generated during the run, are secrets as well
+    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
+        endpoint = 'http://127.0.0.1:%s' % handle.read().strip()
+    secrets_manager = boto3.client('secretsmanager', endpoint_url=endpoint, region_name='eu-west-1',
+                                   aws_access_key_id='local', aws_secret_access_key='local')
+    for name in ('migrator', 'app', 'readonly'):
+        password = json.loads(secrets_manager.get_secret_value(
+            SecretId='shoppulse-analytics/db-' + name)['SecretString'])['password']
+        leaks = [place for place, text in places.items() if password in text]
+        assert not leaks, (name, leaks)

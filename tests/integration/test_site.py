@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 
+import boto3
+import psycopg2
 import pytest
 
 import localaws
@@ -64,6 +66,26 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site):
     assert report, names
     message = report[0]['hosts']['localhost']['msg'][0]
     assert '.proxy-aaaaaaaaaaaa.eu-west-1.rds.amazonaws.com:%d is at migration version %d' % (server.port, LATEST) in message
+
+    # every login role logs in with the password of its own secret, which the proxy authenticates
+    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
+        endpoint = 'http://127.0.0.1:%s' % handle.read().strip()
+    aws = dict(endpoint_url=endpoint, region_name='eu-west-1', aws_access_key_id='local', aws_secret_access_key='local')
+    proxy = boto3.client('rds', **aws).describe_db_proxies()['DBProxies'][0]
+    secrets = boto3.client('secretsmanager', **aws)
+    credentials = [json.loads(secrets.get_secret_value(SecretId=auth['SecretArn'])['SecretString'])
+                   for auth in proxy['Auth']]
+    assert [c['username'] for c in credentials] == ['shoppulse_admin', 'shoppulse_migrator', 'shoppulse_app',
+                                                    'shoppulse_readonly']
+    assert len(set(c['password'] for c in credentials)) == 4
+    for login in credentials[1:]:
+        conn = psycopg2.connect(**server.dsn('shoppulse', user=login['username'], password=login['password']))
+        with conn.cursor() as cur:
+            cur.execute("SELECT set_config('app.tenant_id', '8a1f2c3e-0001-4b5a-9c1d-000000000001', true)")
+            cur.execute('SELECT count(*) FROM tenants')
+            # the migrator is a maintenance identity (all tenants); the others see the tenant they set
+            assert cur.fetchone()[0] == (3 if login['username'] == 'shoppulse_migrator' else 1), login['username']
+        conn.close()
 
     second, stats, dummy = site(base)
     assert second.returncode == 0 and stats['changed'] == 0, second.stdout[-4000:]

@@ -72,7 +72,8 @@ BAD_EXAMPLES = [
      '            retention: "{{ network_flow_logs_retention_days }}"\n', '', 'has no retention'),
     ('SP-IAM-SECRETS', 'roles/access/templates/read-secret.json.j2', '"secretsmanager:GetSecretValue"',
      '"secretsmanager:*"', 'allows a wildcard action (secretsmanager:*)'),
-    ('SP-IAM-SECRETS', 'roles/proxy/templates/read-secret.json.j2', '"Resource": ["{{ proxy_secret_arn }}"]',
+    ('SP-IAM-SECRETS', 'roles/proxy/templates/read-secret.json.j2',
+     '"Resource": {{ ([proxy_secret_arn] + proxy_role_secret_arns) | to_json }}',
      '"Resource": ["*"]', 'allows secrets actions on a wildcard resource (*)'),
 ]
 
