@@ -76,3 +76,20 @@ def test_the_inventory_is_read_in_one_query(shoppulse_db):
     conn.initialize(logger)
     inventory = read_inventory(conn)
     assert len(collect.queries) == 1 and len(inventory['tables']) == 9
+
+
+@pytest.mark.parametrize('table', ['tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns',
+                                   'role_metric_visibility', 'governance_rules', 'audit_logs'])
+def test_row_level_security_switched_off_on_any_tenant_table_is_drift(shoppulse_db, manifest, table):
+    shoppulse_db.execute('ALTER TABLE %s DISABLE ROW LEVEL SECURITY' % table)
+    assert drift(shoppulse_db, 'psycopg2', manifest) == ['different table setting %s.row_security' % table]
+
+
+def test_a_grant_by_hand_is_drift(shoppulse_db, manifest):
+    shoppulse_db.execute('GRANT UPDATE, DELETE ON audit_logs TO shoppulse_app')
+    shoppulse_db.execute('ALTER ROLE shoppulse_readonly BYPASSRLS')
+    try:
+        assert drift(shoppulse_db, 'psycopg2', manifest) == ['different table setting audit_logs.privileges',
+                                                             'different role shoppulse_readonly']
+    finally:
+        shoppulse_db.execute('ALTER ROLE shoppulse_readonly NOBYPASSRLS')
