@@ -30,50 +30,18 @@ COMMENT ON FUNCTION app_is_maintenance() IS
 ALTER FUNCTION app_current_tenant() OWNER TO shoppulse_owner;
 ALTER FUNCTION app_is_maintenance() OWNER TO shoppulse_owner;
 
-ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
-ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON tenants
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
-
-ALTER TABLE users ENABLE ROW LEVEL SECURITY;
-ALTER TABLE users FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON users
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
-
-ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
-ALTER TABLE orders FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON orders
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
-
-ALTER TABLE fulfillment ENABLE ROW LEVEL SECURITY;
-ALTER TABLE fulfillment FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON fulfillment
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
-
-ALTER TABLE marketing_campaigns ENABLE ROW LEVEL SECURITY;
-ALTER TABLE marketing_campaigns FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON marketing_campaigns
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
-
-ALTER TABLE role_metric_visibility ENABLE ROW LEVEL SECURITY;
-ALTER TABLE role_metric_visibility FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON role_metric_visibility
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
-
-ALTER TABLE governance_rules ENABLE ROW LEVEL SECURITY;
-ALTER TABLE governance_rules FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON governance_rules
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
-
-ALTER TABLE audit_logs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE audit_logs FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON audit_logs
-    USING (tenant_id = app_current_tenant() OR app_is_maintenance())
-    WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance());
+DO $$
+DECLARE
+    tenant_table text;
+BEGIN
+    FOREACH tenant_table IN ARRAY ARRAY['tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns',
+                                        'role_metric_visibility', 'governance_rules', 'audit_logs']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tenant_table);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', tenant_table);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %I '
+                       'USING (tenant_id = app_current_tenant() OR app_is_maintenance()) '
+                       'WITH CHECK (tenant_id = app_current_tenant() OR app_is_maintenance())', tenant_table);
+    END LOOP;
+END
+$$;

@@ -110,6 +110,18 @@ def shoppulse_db(database):
 
 
 @pytest.fixture
+def seeded_db(shoppulse_db):
+    """A database with the migrations applied and the collection's seeds loaded."""
+    from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
+    conn = shoppulse_db.connect()
+    seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(SEED_DIR, 'tenants.csv'))
+    seeding.load(conn, table='role_metric_visibility', key=['tenant_id', 'role', 'metric_key'],
+                 path=os.path.join(SEED_DIR, 'role_metric_visibility.csv'))
+    conn.close()
+    return shoppulse_db
+
+
+@pytest.fixture
 def sql_copy(tmp_path):
     """A writable copy of the collection's migrations."""
     target = tmp_path / 'sql'

@@ -26,17 +26,6 @@ from test_modules import connection_vars, run_play
 TENANT = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
 
 
-@pytest.fixture
-def seeded(shoppulse_db):
-    from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
-    conn = shoppulse_db.connect()
-    seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(SEED_DIR, 'tenants.csv'))
-    seeding.load(conn, table='role_metric_visibility', key=['tenant_id', 'role', 'metric_key'],
-                 path=os.path.join(SEED_DIR, 'role_metric_visibility.csv'))
-    conn.close()
-    return shoppulse_db
-
-
 def snapshot(database):
     """Every relation, and every table's rows (as a digest), the ledger included."""
     relations = database.query("SELECT relname, relkind FROM pg_class WHERE relnamespace = 'public'::regnamespace "
@@ -185,8 +174,9 @@ def test_the_catalogue_is_large_enough_and_documented():
 
 
 @pytest.mark.parametrize('case', CASES, ids=[case[0] for case in CASES])
-def test_a_bad_input_fails_naming_it_and_leaves_the_database_as_it_was(seeded, tmp_path, case):
+def test_a_bad_input_fails_naming_it_and_leaves_the_database_as_it_was(seeded_db, tmp_path, case):
     case_id, dummy, task, messages, overrides = case
+    seeded = seeded_db
     before = snapshot(seeded)
     connection = connection_vars(seeded, **overrides)
     proc, results, stats = run_play(tmp_path, [dict(task(tmp_path), name=case_id)], connection, sys.executable)

@@ -13,8 +13,6 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from conftest import SEED_DIR
-
 A = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
 B = '8a1f2c3e-0002-4b5a-9c1d-000000000002'
 PASSWORDS = {'shoppulse_app': 'app-test-password-1', 'shoppulse_readonly': 'readonly-test-password-1'}
@@ -41,14 +39,9 @@ def rows_for(tenant, n):
 
 
 @pytest.fixture
-def tenants_db(shoppulse_db):
-    """Two tenants with a row in every table (loaded by the test superuser, a maintenance identity)."""
-    from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
-    import os
-    conn = shoppulse_db.connect()
-    seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(SEED_DIR, 'tenants.csv'))
-    seeding.load(conn, table='role_metric_visibility', key=['tenant_id', 'role', 'metric_key'],
-                 path=os.path.join(SEED_DIR, 'role_metric_visibility.csv'))
+def tenants_db(seeded_db):
+    """Two tenants with a row in every table (written by the test superuser, a maintenance identity)."""
+    conn = seeded_db.connect()
     conn.autocommit = True
     with conn.cursor() as cur:
         for sql, params in rows_for(A, 1) + rows_for(B, 2):
@@ -56,7 +49,7 @@ def tenants_db(shoppulse_db):
         for role, password in PASSWORDS.items():
             cur.execute('ALTER ROLE %s PASSWORD %%s' % role, (password,))
     conn.close()
-    return shoppulse_db
+    return seeded_db
 
 
 def login(database, role):
