@@ -176,8 +176,8 @@ def _require(tree, tasks, option, wanted, what, absent=UNKNOWN):
         raw = task.args.get(option, absent)
         value = tree.resolve(task.role, raw)
         if value is UNKNOWN or value != wanted:
-            findings.append('%s: %s is %r, not %r' % (task.where, option, 'not proved' if value is UNKNOWN else value,
-                                                       wanted))
+            shown = 'not proved' if value is UNKNOWN else value
+            findings.append('%s: %s is %r, not %r' % (task.where, option, shown, wanted))
         for path, name, override in tree.overrides(task.role, raw):
             if override != wanted:
                 findings.append('%s sets %s to %r, so %s is not %r' % (path, name, override, option, wanted))
