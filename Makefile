@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: site test venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
-        lint security sanity units integration molecule postgres-image clean help
+        lint security sanity units integration molecule bench postgres-image clean help
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
@@ -24,6 +24,7 @@ help:
 	@echo "make molecule        the Molecule scenarios default and recovery (Podman or Docker)"
 	@echo "make postgres-image  build the local PostgreSQL 15 image for hosts that cannot pull one"
 	@echo "make manifest        regenerate files/manifest.yml from the migrations"
+	@echo "make bench           the benchmarks (benchmarks/), side by side with psql"
 
 $(VENV)/.run-installed: requirements/run.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -99,6 +100,10 @@ integration: test-venv
 
 molecule: test-venv
 	tools/molecule.sh
+
+# speed and memory against the tools a user would otherwise use (not part of make test)
+bench: test-venv
+	$(BIN)/python benchmarks/seed_load.py
 
 postgres-image:
 	tools/build-postgres-image.sh

@@ -1,0 +1,216 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Seed loading against psql's \\copy: first load, unchanged re-load and a 1 % change, side by side.
+
+  python benchmarks/seed_load.py [--rows 1000000] [--runs 3] [--json benchmarks/results/seed_load.json]
+
+Starts its own PostgreSQL 15 (tools/localpg.py, TLS as everywhere), applies the migrations, loads the
+tenants, and generates an orders CSV. Then, several times each:
+
+1. first load: `seed_load` (the module process itself, as Ansible runs it) into an empty orders
+   table, against `psql -c "\\copy orders (...) FROM ... CSV HEADER"` into the same empty table;
+   rows per second, and the module process's peak resident memory (wait4's ru_maxrss);
+2. re-load of the unchanged file: changed=false and no row written (the table's n_tup_ins, n_tup_upd
+   and n_tup_del do not move), time against the first load;
+3. 1 % of the rows changed: exactly those rows written.
+
+Prints one table and writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import localpg  # noqa: E402  pylint: disable=wrong-import-position
+from collection_path import ensure_importable  # noqa: E402  pylint: disable=wrong-import-position
+
+ensure_importable()
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations, seeding  # noqa: E402  pylint: disable=wrong-import-position
+
+COLUMNS = ['tenant_id', 'external_order_id', 'customer_ref', 'channel', 'status', 'currency', 'subtotal_amount',
+           'discount_amount', 'tax_amount', 'shipping_amount', 'total_amount', 'item_count', 'ordered_at']
+KEY = ['tenant_id', 'external_order_id']
+TENANTS = ['8a1f2c3e-000%d-4b5a-9c1d-00000000000%d' % (n, n) for n in (1, 2, 3)]
+MODULE = os.path.join(ROOT, 'plugins', 'modules', 'seed_load.py')
+
+
+def generate(path, rows, seed=7, changed_every=None):
+    """An orders CSV; with changed_every, every n-th row's amounts differ from the first file's."""
+    rng = random.Random(seed)
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    with open(path, 'w', newline='', encoding='utf-8') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            subtotal = rng.randint(500, 50000) / 100
+            discount = rng.randint(0, 500) / 100
+            if changed_every and n % changed_every == 0:
+                discount += 1
+            tax = round(subtotal * 0.2, 2)
+            total = round(subtotal - discount + tax + 4.99, 2)
+            writer.writerow([TENANTS[n % 3], 'ord-%08d' % n, 'cust-%06d' % rng.randint(0, 999999),
+                             rng.choice(('web', 'mobile', 'marketplace')), rng.choice(('paid', 'shipped', 'pending')),
+                             'USD', '%.2f' % subtotal, '%.2f' % discount, '%.2f' % tax, '4.99', '%.2f' % total,
+                             rng.randint(1, 9), (start + datetime.timedelta(seconds=n * 7)).isoformat()])
+    return os.path.getsize(path)
+
+
+def tuple_stats(server, dbname):
+    import psycopg2
+    conn = psycopg2.connect(**server.dsn(dbname))
+    with conn.cursor() as cur:
+        cur.execute('SELECT pg_stat_force_next_flush()')
+        cur.execute("SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relname = 'orders'")
+        row = cur.fetchone()
+    conn.close()
+    return dict(inserted=row[0], updated=row[1], deleted=row[2])
+
+
+def sql(server, dbname, statement):
+    import psycopg2
+    conn = psycopg2.connect(**server.dsn(dbname))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(statement)
+    conn.close()
+
+
+def run_module_measured(server, dbname, path, workdir):
+    """run_module, with the module process's peak resident memory from wait4."""
+    args = os.path.join(workdir, 'args.json')
+    with open(args, 'w') as handle:
+        json.dump({'ANSIBLE_MODULE_ARGS': dict(
+            login_host='localhost', login_port=server.port, login_user=server.superuser, login_password=server.password,
+            login_db=dbname, ssl_mode='verify-full', ca_cert=server.ca_cert, table='orders', key=KEY, path=path)}, handle)
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'collections'))
+    out_path = os.path.join(workdir, 'module.out')
+    with open(out_path, 'wb') as out:
+        started = time.perf_counter()
+        pid = subprocess.Popen([sys.executable, MODULE, args], stdout=out, stderr=subprocess.STDOUT, env=env).pid
+        dummy, status, usage = os.wait4(pid, 0)
+        elapsed = time.perf_counter() - started
+    with open(out_path) as handle:
+        text = handle.read()
+    result = json.loads(text[text.index('{'):])
+    if status != 0 or result.get('failed'):
+        raise RuntimeError('seed_load failed: %s' % text[-1000:])
+    return elapsed, usage.ru_maxrss / 1024.0, result
+
+
+def run_psql(server, dbname, path):
+    env = dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert)
+    command = "\\copy orders (%s) FROM '%s' WITH (FORMAT csv, HEADER true)" % (', '.join(COLUMNS), path)
+    started = time.perf_counter()
+    subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', server.superuser, '-d', dbname,
+                    '-v', 'ON_ERROR_STOP=1', '-c', command], env=env, check=True)
+    return time.perf_counter() - started
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('--rows', type=int, default=1000000)
+    parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('--json', default=os.path.join(HERE, 'results', 'seed_load.json'))
+    args = parser.parse_args(argv)
+
+    base = tempfile.mkdtemp(prefix='shoppulse-bench-')
+    os.chmod(base, 0o755)
+    server = localpg.LocalPostgres(os.path.join(base, 'pg'), port=localpg.free_port(),
+                                   settings={'max_wal_size': "'4GB'", 'checkpoint_timeout': "'30min'"}).start()
+    try:
+        dbname = 'bench'
+        sql(server, 'postgres', 'CREATE DATABASE %s' % dbname)
+        import psycopg2
+        conn = psycopg2.connect(**server.dsn(dbname))
+        migrations.run(conn, os.path.join(ROOT, 'files', 'sql'))
+        seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(ROOT, 'files', 'seed', 'tenants.csv'))
+        conn.close()
+
+        first_file = os.path.join(base, 'orders.csv')
+        changed_file = os.path.join(base, 'orders-1pct.csv')
+        size = generate(first_file, args.rows)
+        generate(changed_file, args.rows, changed_every=100)
+        expected_changes = len(range(0, args.rows, 100))
+
+        figures = dict(psql=[], first=[], reload=[], incremental=[], rss=[])
+        checks = []
+        for dummy in range(args.runs):
+            sql(server, dbname, 'TRUNCATE orders CASCADE')
+            figures['psql'].append(run_psql(server, dbname, first_file))
+            sql(server, dbname, 'TRUNCATE orders CASCADE')
+            seconds, rss, result = run_module_measured(server, dbname, first_file, base)
+            assert result['inserted'] == args.rows, result
+            figures['first'].append(seconds)
+            figures['rss'].append(rss)
+
+            before = tuple_stats(server, dbname)
+            seconds, rss, result = run_module_measured(server, dbname, first_file, base)
+            after = tuple_stats(server, dbname)
+            figures['reload'].append(seconds)
+            figures['rss'].append(rss)
+            written = dict((k, after[k] - before[k]) for k in after)
+            checks.append(('re-load: changed=false, no row written', not result['changed'] and not any(written.values()),
+                           written))
+
+            before = tuple_stats(server, dbname)
+            seconds, rss, result = run_module_measured(server, dbname, changed_file, base)
+            after = tuple_stats(server, dbname)
+            figures['incremental'].append(seconds)
+            figures['rss'].append(rss)
+            written = dict((k, after[k] - before[k]) for k in after)
+            exact = dict(inserted=0, updated=expected_changes, deleted=0)
+            checks.append(('1 %% changed: exactly %d rows updated' % expected_changes,
+                           result['updated'] == expected_changes and written == exact, written))
+            # back to the first file's content for the next run's re-load
+            run_module_measured(server, dbname, first_file, base)
+
+        med = dict((k, statistics.median(v)) for k, v in figures.items() if k != 'rss')
+        psql_rate = args.rows / med['psql']
+        module_rate = args.rows / med['first']
+        rows = [
+            ('first load, rows/s', '%.0f' % module_rate, '%.0f' % psql_rate, '%.2f' % (module_rate / psql_rate),
+             '>= 0.80', module_rate / psql_rate >= 0.8),
+            ('module peak RSS, MiB', '%.0f' % max(figures['rss']), '-', '-', '< 150', max(figures['rss']) < 150),
+            ('re-load unchanged, s', '%.2f' % med['reload'], '%.2f (first load)' % med['first'],
+             '%.2f' % (med['reload'] / med['first']), '<= 1.50', med['reload'] / med['first'] <= 1.5),
+            ('1 % changed, s', '%.2f' % med['incremental'], '%.2f (first load)' % med['first'],
+             '%.2f' % (med['incremental'] / med['first']), '-', True),
+        ]
+        print('seed_load vs psql \\copy: %d orders rows, %.0f MB CSV, median of %d runs, PostgreSQL %s'
+              % (args.rows, size / 1e6, args.runs, '15'))
+        print('%-24s %14s %22s %8s %9s  %s' % ('measure', 'seed_load', 'psql \\copy', 'ratio', 'target', 'met'))
+        for name, ours, theirs, ratio, target, met in rows:
+            print('%-24s %14s %22s %8s %9s  %s' % (name, ours, theirs, ratio, target, 'yes' if met else 'NO'))
+        for name, ok, written in checks:
+            print('%-60s %s  (tuples written: %s)' % (name, 'yes' if ok else 'NO', written))
+        os.makedirs(os.path.dirname(args.json), exist_ok=True)
+        with open(args.json, 'w') as handle:
+            json.dump(dict(rows=args.rows, csv_bytes=size, runs=args.runs, seconds=figures,
+                           medians=med, rows_per_second=dict(seed_load=module_rate, psql=psql_rate),
+                           peak_rss_mib=max(figures['rss']),
+                           checks=[dict(check=name, ok=ok, written=written) for name, ok, written in checks]),
+                      handle, indent=2)
+        return 0 if all(r[-1] for r in rows) and all(c[1] for c in checks) else 1
+    finally:
+        server.destroy()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
