@@ -150,30 +150,28 @@ def main(argv=None):
 
         figures = dict(psql=[], first=[], reload=[], incremental=[], rss=[])
         checks = []
+
+        def load(measure, path):
+            """One timed module run; (its result, the tuples it wrote according to the server)."""
+            before = tuple_stats(server, dbname)
+            seconds, rss, result = run_module_measured(server, dbname, path, base)
+            after = tuple_stats(server, dbname)
+            figures[measure].append(seconds)
+            figures['rss'].append(rss)
+            return result, dict((k, after[k] - before[k]) for k in after)
+
         for dummy in range(args.runs):
             sql(server, dbname, 'TRUNCATE orders CASCADE')
             figures['psql'].append(run_psql(server, dbname, first_file))
             sql(server, dbname, 'TRUNCATE orders CASCADE')
-            seconds, rss, result = run_module_measured(server, dbname, first_file, base)
+            result, written = load('first', first_file)
             assert result['inserted'] == args.rows, result
-            figures['first'].append(seconds)
-            figures['rss'].append(rss)
 
-            before = tuple_stats(server, dbname)
-            seconds, rss, result = run_module_measured(server, dbname, first_file, base)
-            after = tuple_stats(server, dbname)
-            figures['reload'].append(seconds)
-            figures['rss'].append(rss)
-            written = dict((k, after[k] - before[k]) for k in after)
+            result, written = load('reload', first_file)
             checks.append(('re-load: changed=false, no row written', not result['changed'] and not any(written.values()),
                            written))
 
-            before = tuple_stats(server, dbname)
-            seconds, rss, result = run_module_measured(server, dbname, changed_file, base)
-            after = tuple_stats(server, dbname)
-            figures['incremental'].append(seconds)
-            figures['rss'].append(rss)
-            written = dict((k, after[k] - before[k]) for k in after)
+            result, written = load('incremental', changed_file)
             exact = dict(inserted=0, updated=expected_changes, deleted=0)
             checks.append(('1 %% changed: exactly %d rows updated' % expected_changes,
                            result['updated'] == expected_changes and written == exact, written))
