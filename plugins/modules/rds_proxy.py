@@ -132,7 +132,6 @@ attributes:
     support: none
   platform:
     platforms: posix
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 seealso:
   - module: shoppulse.analytics.rds_proxy_info
   - module: amazon.aws.rds_instance
