@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 
+import psycopg2
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
@@ -72,7 +74,6 @@ def generate(path, rows, seed=7, changed_every=None):
 
 
 def tuple_stats(server, dbname):
-    import psycopg2
     conn = psycopg2.connect(**server.dsn(dbname))
     with conn.cursor() as cur:
         cur.execute('SELECT pg_stat_force_next_flush()')
@@ -83,7 +84,6 @@ def tuple_stats(server, dbname):
 
 
 def sql(server, dbname, statement):
-    import psycopg2
     conn = psycopg2.connect(**server.dsn(dbname))
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -136,7 +136,6 @@ def main(argv=None):
     try:
         dbname = 'bench'
         sql(server, 'postgres', 'CREATE DATABASE %s' % dbname)
-        import psycopg2
         conn = psycopg2.connect(**server.dsn(dbname))
         migrations.run(conn, os.path.join(ROOT, 'files', 'sql'))
         seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(ROOT, 'files', 'seed', 'tenants.csv'))

@@ -14,18 +14,14 @@ import json
 import os
 import re
 import secrets
-import shutil
 import sys
-import tempfile
 
 import ansible_runner
 import boto3
 import pytest
 import yaml
 
-import localaws
-import localpg
-import moto_extension
+import conftest
 from conftest import LATEST, ROOT
 
 BIN = os.path.dirname(sys.executable)
@@ -42,21 +38,9 @@ def registered_names():
 
 @pytest.fixture(scope='module')
 def canary_site():
-    base = tempfile.mkdtemp(prefix='shoppulse-canary-')
-    os.chmod(base, 0o755)
     canary = 'Canary' + secrets.token_hex(12)
-    shutil.copytree(os.path.join(ROOT, 'inventories', 'local'), os.path.join(base, 'inventories', 'local'))
-    pg_dir = os.path.join(base, '.local', 'postgres')
-    os.makedirs(pg_dir)
-    with open(os.open(os.path.join(pg_dir, 'password'), os.O_WRONLY | os.O_CREAT, 0o600), 'w') as handle:
-        handle.write(canary)
-    aws = localaws.LocalAws(os.path.join(base, '.local', 'aws'), port=localpg.free_port()).start()
-    server = localpg.LocalPostgres(pg_dir, port=localpg.free_port(),
-                                   names=('*.' + moto_extension.proxy_domain('eu-west-1'),)).start()
-    yield base, canary, server
-    aws.stop()
-    server.destroy()
-    shutil.rmtree(base, ignore_errors=True)
+    with conftest.local_site('shoppulse-canary-', password=canary) as (base, server):
+        yield base, canary, server
 
 
 def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tmp_path, monkeypatch):

@@ -9,18 +9,14 @@ The inventory is the repository's own, copied beside a .local of its own (so tha
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import boto3
 import psycopg2
 import pytest
 
-import localaws
-import localpg
-import moto_extension
+import conftest
 from conftest import LATEST, ROOT
 
 BIN = os.path.dirname(sys.executable)
@@ -28,16 +24,8 @@ BIN = os.path.dirname(sys.executable)
 
 @pytest.fixture(scope='module')
 def local_site():
-    base = tempfile.mkdtemp(prefix='shoppulse-site-')
-    os.chmod(base, 0o755)  # the postgres OS user must reach .local/postgres when the tests run as root
-    shutil.copytree(os.path.join(ROOT, 'inventories', 'local'), os.path.join(base, 'inventories', 'local'))
-    aws = localaws.LocalAws(os.path.join(base, '.local', 'aws'), port=localpg.free_port()).start()
-    server = localpg.LocalPostgres(os.path.join(base, '.local', 'postgres'), port=localpg.free_port(),
-                                   names=('*.' + moto_extension.proxy_domain('eu-west-1'),)).start()
-    yield base, server
-    aws.stop()
-    server.destroy()
-    shutil.rmtree(base, ignore_errors=True)
+    with conftest.local_site('shoppulse-site-') as site_and_server:
+        yield site_and_server
 
 
 def site(base, *extra):
