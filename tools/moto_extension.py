@@ -29,9 +29,6 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
    (see proxy_domain) and be verified as the proxy is, with verify-full.
 """
 
-from moto.ec2 import utils as ec2_utils
-from moto.ec2.models import tags as ec2_tags
-from moto.rds import models as rds_models
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
@@ -74,6 +71,12 @@ def proxy_domain(region):
 
 def apply():
     """Patch the moto modules in this process (call before the server starts)."""
+    # imported here: moto takes about 0.8 s to import, which proxy_domain() and `localaws.py start`
+    # on a running server (every `make site`) do not need
+    from moto.ec2 import utils as ec2_utils  # pylint: disable=import-outside-toplevel
+    from moto.ec2.models import tags as ec2_tags  # pylint: disable=import-outside-toplevel
+    from moto.rds import models as rds_models  # pylint: disable=import-outside-toplevel
+
     for mapping in (ec2_utils.EC2_PREFIX_TO_RESOURCE, ec2_tags.EC2_PREFIX_TO_RESOURCE):
         mapping.update(AWS_TAG_RESOURCE_TYPES)
 

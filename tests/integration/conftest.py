@@ -6,7 +6,6 @@ One server per test session (tools/localpg.py, the same set-up as `make site`)
 and a fresh database per test. Nothing here is mocked.
 """
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -16,9 +15,7 @@ import psycopg
 import psycopg2
 import pytest
 
-import localaws
 import localpg
-import moto_extension
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SQL_DIR = os.path.join(ROOT, 'files', 'sql')
@@ -26,33 +23,6 @@ SQL_DIR = os.path.join(ROOT, 'files', 'sql')
 LATEST = max(int(name.split('_', 1)[0]) for name in os.listdir(SQL_DIR) if name.endswith('.sql'))
 SEED_DIR = os.path.join(ROOT, 'files', 'seed')
 DRIVERS = {'psycopg2': psycopg2, 'psycopg': psycopg}
-
-
-@contextlib.contextmanager
-def local_site(prefix, password=None):
-    """What `make site` runs against, in a directory of its own: (the directory, the PostgreSQL server).
-
-    The directory holds a copy of inventories/local beside its .local, where a moto server and the local
-    TLS server run, the server's certificate issued for the emulated proxy domain, as the Makefile does.
-    password: the server's superuser password (generated when None).
-    """
-    base = tempfile.mkdtemp(prefix=prefix)
-    os.chmod(base, 0o755)  # the postgres OS user must reach .local/postgres when the tests run as root
-    shutil.copytree(os.path.join(ROOT, 'inventories', 'local'), os.path.join(base, 'inventories', 'local'))
-    pg_dir = os.path.join(base, '.local', 'postgres')
-    if password is not None:
-        os.makedirs(pg_dir)
-        with open(os.open(os.path.join(pg_dir, 'password'), os.O_WRONLY | os.O_CREAT, 0o600), 'w') as handle:
-            handle.write(password)
-    aws = localaws.LocalAws(os.path.join(base, '.local', 'aws'), port=localpg.free_port()).start()
-    server = localpg.LocalPostgres(pg_dir, port=localpg.free_port(),
-                                   names=('*.' + moto_extension.proxy_domain('eu-west-1'),)).start()
-    try:
-        yield base, server
-    finally:
-        aws.stop()
-        server.destroy()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')

@@ -21,7 +21,7 @@ import boto3
 import pytest
 import yaml
 
-import conftest
+import localsite
 from conftest import LATEST, ROOT
 
 BIN = os.path.dirname(sys.executable)
@@ -39,7 +39,7 @@ def registered_names():
 @pytest.fixture(scope='module')
 def canary_site():
     canary = 'Canary' + secrets.token_hex(12)
-    with conftest.local_site('shoppulse-canary-', password=canary) as (base, server):
+    with localsite.local_site('shoppulse-canary-', password=canary) as (base, server):
         yield base, canary, server
 
 

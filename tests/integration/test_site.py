@@ -16,7 +16,7 @@ import boto3
 import psycopg2
 import pytest
 
-import conftest
+import localsite
 from conftest import LATEST, ROOT
 
 BIN = os.path.dirname(sys.executable)
@@ -24,7 +24,7 @@ BIN = os.path.dirname(sys.executable)
 
 @pytest.fixture(scope='module')
 def local_site():
-    with conftest.local_site('shoppulse-site-') as site_and_server:
+    with localsite.local_site('shoppulse-site-') as site_and_server:
         yield site_and_server
 
 
