@@ -1,0 +1,158 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole site on the local inventory: the first run, the no-op run, the tasks, and where the time goes.
+
+  python benchmarks/site.py [--runs 3] [--json benchmarks/results/site.json]
+
+Starts its own moto server and PostgreSQL (tools/localsite.py, what `make site` runs against) and runs
+`ansible-playbook site.yml` as `make site` does: once on the empty emulated account, then --runs times
+with nothing to do. Each task's action and duration come from the ansible.posix.json callback, and the
+no-op run's time is split into AWS API tasks, PostgreSQL tasks and Ansible's own (facts, includes,
+argument checks). The floors it is set against are measured in the same run: a playbook of
+ansible.builtin.ping tasks (Ansible's own cost of a module task on this machine) and one of
+amazon.aws.aws_az_info tasks (the cheapest AWS API task: Python, boto3 and one call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import yaml
+
+from common import ROOT, median, print_table, write_json
+
+import localsite  # noqa: E402  (tools/, on the path through common)
+
+AWS_COLLECTIONS = ('amazon.aws.', 'community.aws.')
+AWS_OWN = ('shoppulse.analytics.rds_proxy', 'shoppulse.analytics.vpc_flow_log')
+PG_ACTIONS = ('community.postgresql.', 'shoppulse.analytics.schema_', 'shoppulse.analytics.seed_load')
+FLOOR_TASKS = 20
+
+
+def environment(base, report):
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('AWS_', 'ANSIBLE_')))
+    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
+               ANSIBLE_INVENTORY=os.path.join(base, 'inventories', 'local'),
+               PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get('PATH', '')]))
+    if report:
+        env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
+    return env
+
+
+def kind(action):
+    if action.startswith(AWS_COLLECTIONS) or action.startswith(AWS_OWN):
+        return 'AWS API'
+    if action.startswith(PG_ACTIONS):
+        return 'PostgreSQL'
+    return 'Ansible itself'
+
+
+def playbook(base, path, *extra, report=True):
+    """Run a playbook; (wall seconds, [(action, seconds)], the recap of localhost).
+
+    report=False: as `make site` shows it (the default output callback; no tasks, the recap from its text).
+    """
+    started = time.perf_counter()
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), path] + list(extra),
+                          cwd=ROOT, env=environment(base, report), capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if not report:
+        recap = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', proc.stdout)
+        if proc.returncode != 0 or not recap:
+            raise RuntimeError('%s failed: %s' % (path, (proc.stdout + proc.stderr)[-3000:]))
+        return wall, None, dict(zip(('ok', 'changed', 'unreachable', 'failures'), map(int, recap.groups())))
+    try:
+        report = json.loads(proc.stdout[proc.stdout.index('{'):])
+    except ValueError:
+        raise RuntimeError('%s gave no JSON report: %s' % (path, (proc.stdout + proc.stderr)[-3000:]))
+    if proc.returncode != 0:
+        raise RuntimeError('%s failed: %s' % (path, json.dumps(report['stats'])))
+    tasks = []
+    for play in report['plays']:
+        for task in play['tasks']:
+            duration = task['task']['duration']
+            seconds = (parse(duration['end']) - parse(duration['start'])).total_seconds() if 'end' in duration else 0.0
+            action = next(iter(task['hosts'].values()), {}).get('action', '')
+            tasks.append((action, seconds))
+    return wall, tasks, report['stats']['localhost']
+
+
+def parse(stamp):
+    return datetime.datetime.strptime(stamp, '%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def floor_playbook(base, module, args):
+    path = os.path.join(base, 'floor-%s.yml' % module.rsplit('.', 1)[-1])
+    with open(path, 'w') as handle:
+        yaml.safe_dump([{'name': 'floor', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+            {'name': 'task %d' % n, module: args} for n in range(FLOOR_TASKS)]}], handle)
+    return path
+
+
+def breakdown(tasks):
+    out = {}
+    for action, seconds in tasks:
+        count, total = out.get(kind(action), (0, 0.0))
+        out[kind(action)] = (count + 1, total + seconds)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('--json', default=os.path.join(ROOT, 'benchmarks', 'results', 'site.json'))
+    args = parser.parse_args(argv)
+
+    with localsite.local_site('shoppulse-bench-site-') as (base, dummy):
+        outputs = ['-e', 'shoppulse_outputs_file=%s' % os.path.join(base, 'outputs.yml')]
+        first_wall, first_tasks, dummy = playbook(base, 'site.yml', *outputs)
+        noop = [playbook(base, 'site.yml', *outputs, report=False) for dummy in range(args.runs)]
+        noop_tasks = playbook(base, 'site.yml', *outputs)[1]  # once more, for the tasks and their times
+        ping_wall = playbook(base, floor_playbook(base, 'ansible.builtin.ping', {}))[1]
+        aws_floor = playbook(base, floor_playbook(base, 'amazon.aws.aws_az_info', {
+            'region': 'eu-west-1', 'endpoint_url': '{{ shoppulse_aws_endpoint_url }}'}))[1]
+
+    noop_walls = [wall for wall, dummy, dummy in noop]
+    ping = median(s for dummy, s in ping_wall)
+    aws = median(s for dummy, s in aws_floor)
+    parts = breakdown(noop_tasks)
+    rows = [
+        ('first run, s', '%.1f' % first_wall, '-', '-', '-', None),
+        ('no-op run, s', '%.1f' % median(noop_walls), '%.1f (first run)' % first_wall,
+         '%.2f' % (median(noop_walls) / first_wall), '< 30 s', median(noop_walls) < 30),
+        ('tasks run, first / no-op', '%d / %d' % (len(first_tasks), len(noop_tasks)), '-', '-', '-', None),
+        ('changed, no-op runs', max(r['changed'] for dummy, dummy, r in noop), '-', '-', '0',
+         all(r['changed'] == 0 for dummy, dummy, r in noop)),
+    ]
+    print_table('make site (ansible-playbook site.yml, local inventory): first run, then median of %d no-op runs'
+                % args.runs, ('measure', 'site.yml', 'reference', 'ratio', 'target'), rows)
+    where = []
+    for name in ('AWS API', 'PostgreSQL', 'Ansible itself'):
+        count, total = parts.get(name, (0, 0.0))
+        floor = aws if name == 'AWS API' else ping if name == 'PostgreSQL' else None
+        where.append(('%s tasks: %d' % (name, count), '%.1f s (%.2f each)' % (total, total / count if count else 0),
+                      '%.2f each' % floor if floor else '-', '%.1f' % ((total / count) / floor) if floor and count else '-',
+                      '-', None))
+    where.append(('outside the tasks (start-up, parsing)',
+                  '%.1f s' % (median(noop_walls) - sum(s for dummy, s in noop_tasks)), '-', '-', '-', None))
+    print_table('where the no-op run goes; floors: ansible.builtin.ping %.2f s a task, amazon.aws.aws_az_info %.2f s a task'
+                % (ping, aws), ('part', 'no-op run', 'floor', 'ratio', 'target'), where)
+    slowest = sorted(noop_tasks, key=lambda item: -item[1])[:5]
+    print('slowest no-op tasks: %s' % ', '.join('%s %.2f s' % item for item in slowest))
+    met = all(r[5] is not False for r in rows)
+    write_json(args.json, dict(runs=args.runs, first_run_seconds=first_wall, noop_run_seconds=noop_walls,
+                               tasks=dict(first=len(first_tasks), noop=len(noop_tasks)),
+                               breakdown=dict((k, dict(tasks=v[0], seconds=v[1])) for k, v in parts.items()),
+                               floors=dict(ping=ping, aws_az_info=aws), met=met))
+    return 0 if met else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
