@@ -248,6 +248,43 @@ def report_lines(differences):
     return ['%s %s %s' % (d['problem'], d['kind'], d['name']) for d in differences]
 
 
+def _cell(value, width):
+    """A short readable rendering of an expected or actual value, for a table cell."""
+    if value is None:
+        text = '-'
+    elif isinstance(value, dict) and 'definition' in value:
+        text = value['definition']
+    elif isinstance(value, dict) and 'type' in value and 'nullable' in value:
+        text = value['type'] + ('' if value['nullable'] else ' not null')
+        if value.get('default') is not None:
+            text += ' default ' + str(value['default'])
+    elif isinstance(value, dict):
+        text = json.dumps(value, sort_keys=True, separators=(',', ':'))
+    else:
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+    text = ' '.join(text.split())
+    return text if len(text) <= width else text[:width - 3] + '...'
+
+
+def report_table(differences, width=100):
+    """The differences as an aligned text table, one row each, for people reading a job's output.
+
+    Columns: problem, kind, object, expected, actual (long values cut at ``width`` characters).
+    """
+    if not differences:
+        return ['no differences']
+    header = ('PROBLEM', 'KIND', 'OBJECT', 'EXPECTED', 'ACTUAL')
+    rows = [(d['problem'], d['kind'], d['name'], _cell(d.get('expected'), width), _cell(d.get('actual'), width))
+            for d in differences]
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+
+    def line(row):
+        return '  '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+
+    return ([line(header), line(tuple('-' * w for w in widths))] + [line(row) for row in rows]
+            + ['%d difference(s)' % len(differences)])
+
+
 def describe(differences, limit=None):
     """One readable sentence for a list of differences."""
     parts = report_lines(differences if limit is None else differences[:limit])

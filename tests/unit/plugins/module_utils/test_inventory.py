@@ -12,6 +12,7 @@ import yaml
 from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
     compare,
     describe,
+    report_table,
     summarize,
     validate_manifest,
 )
@@ -153,3 +154,31 @@ def test_the_manifest_holds_tenant_isolation(manifest):
         assert not (role['superuser'] or role['bypass_row_security'] or role['create_role']
                     or role['create_database']), name
     assert manifest['roles']['shoppulse_owner']['login'] is False
+
+
+def test_the_report_table_aligns_one_row_per_difference_with_short_values():
+    differences = [
+        dict(kind='index', name='orders.orders_tenant_ordered_at_idx', problem='missing',
+             expected={'definition': 'CREATE INDEX orders_tenant_ordered_at_idx ON public.orders USING btree '
+                                     '(tenant_id, ordered_at DESC)', 'unique': False}, actual=None),
+        dict(kind='column', name='orders.note', problem='unexpected', expected=None,
+             actual={'type': 'text', 'nullable': True}),
+        dict(kind='column', name='tenants.name', problem='different',
+             expected={'type': 'text', 'nullable': False}, actual={'type': 'character varying(20)', 'nullable': True,
+                                                                   'default': "'x'::character varying"}),
+        dict(kind='table setting', name='orders.force_row_security', problem='different', expected=True, actual=False),
+    ]
+    table = report_table(differences, width=40)
+    assert table[0].split() == ['PROBLEM', 'KIND', 'OBJECT', 'EXPECTED', 'ACTUAL']
+    assert set(table[1].replace(' ', '')) == {'-'}
+    assert table[-1] == '4 difference(s)'
+    rows = table[2:-1]
+    assert len(rows) == 4
+    # every column starts at the same place in every row
+    start = table[0].index('OBJECT')
+    assert all(row[start:].startswith(name) for row, name in zip(rows, [d['name'] for d in differences]))
+    assert 'CREATE INDEX orders_tenant_ordered_at...' in rows[0] and rows[0].endswith('-')
+    assert rows[1].split()[-1] == 'text' and 'not null' not in rows[1]
+    assert "text not null " in rows[2] and rows[2].endswith("character varying(20) default 'x'::ch...")
+    assert rows[3].split()[-2:] == ['true', 'false']
+    assert report_table([]) == ['no differences']
