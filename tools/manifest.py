@@ -1,10 +1,10 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Generate files/manifest.yml from a database built by the migrations (``make manifest``).
+"""Generate files/manifest.yml and docs/erd.md from a database built by the migrations (``make manifest``).
 
-The manifest is the expected inventory that schema_verify checks; generating it
-from the migrations keeps one source of truth. ``--check`` exits 1 when the
-committed manifest no longer matches what the migrations build.
+The manifest is the expected inventory that schema_verify checks, and docs/erd.md the schema's
+entity-relationship diagram (tools/erd.py); generating both from the migrations keeps one source of
+truth. ``--check`` exits 1 when either committed file no longer matches what the migrations build.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import erd  # noqa: E402  pylint: disable=wrong-import-position
 import localpg  # noqa: E402  pylint: disable=wrong-import-position
 from collection_path import ensure_importable  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -40,8 +41,8 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
-def build(sql_dir: str, server=None) -> str:
-    """Apply the migrations to a fresh database and return the manifest text."""
+def build(sql_dir: str, server=None) -> tuple:
+    """Apply the migrations to a fresh database; return the texts of the manifest and of the diagram."""
     import psycopg2
     own = server is None
     tmp = None
@@ -68,30 +69,34 @@ def build(sql_dir: str, server=None) -> str:
             os.rmdir(tmp)
     document = inventory.manifest_from_inventory(live, migrations=result['current_version'])
     body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=120, default_flow_style=False)
-    return HEADER + body
+    return HEADER + body, erd.render(live)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--sql', default=os.path.join(ROOT, 'files', 'sql'))
     parser.add_argument('--output', default=os.path.join(ROOT, 'files', 'manifest.yml'))
-    parser.add_argument('--check', action='store_true', help='compare with --output instead of writing it')
+    parser.add_argument('--erd', default=os.path.join(ROOT, 'docs', 'erd.md'))
+    parser.add_argument('--check', action='store_true', help='compare with --output and --erd instead of writing them')
     args = parser.parse_args(argv)
-    text = build(args.sql)
-    if args.check:
-        with open(args.output) as handle:
-            committed = handle.read()
-        if committed != text:
-            sys.stdout.writelines(difflib.unified_diff(committed.splitlines(True), text.splitlines(True),
-                                                       args.output, 'generated from ' + args.sql))
-            sys.stderr.write('%s is out of date: run `make manifest`\n' % args.output)
-            return 1
-        print('%s matches the migrations' % args.output)
-        return 0
-    with open(args.output, 'w') as handle:
-        handle.write(text)
-    print('wrote %s' % args.output)
-    return 0
+    manifest_text, erd_text = build(args.sql)
+    status = 0
+    for path, text in ((args.output, manifest_text), (args.erd, erd_text)):
+        if args.check:
+            with open(path) as handle:
+                committed = handle.read()
+            if committed != text:
+                sys.stdout.writelines(difflib.unified_diff(committed.splitlines(True), text.splitlines(True),
+                                                           path, 'generated from ' + args.sql))
+                sys.stderr.write('%s is out of date: run `make manifest`\n' % path)
+                status = 1
+            else:
+                print('%s matches the migrations' % path)
+            continue
+        with open(path, 'w') as handle:
+            handle.write(text)
+        print('wrote %s' % path)
+    return status
 
 
 if __name__ == '__main__':
