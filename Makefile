@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: site test venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
+.PHONY: site test docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
         lint security sanity units integration molecule bench postgres-image clean help
 
 help:
@@ -84,6 +84,34 @@ manifest-check: venv
 lint: test-venv
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/antsibull-changelog lint
+	$(MAKE) changelog-check
+	$(BIN)/python tools/role_docs.py --check
+	$(MAKE) docs-lint
+
+# antsibull-docs copies a collection that lives in a Git checkout with `git ls-files`; the ceiling stops
+# it from taking .venv's collections (the dependencies) for files of this repository, which Git ignores
+docs-lint: test-venv
+	GIT_CEILING_DIRECTORIES=$(CURDIR) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/antsibull-docs lint-collection-docs \
+	  --plugin-docs --validate-collection-refs dependent --disallow-unknown-collection-refs .
+
+# the collection's docs as antsibull-docs renders them for docs.ansible.com (RST, under build/docs)
+docs: test-venv
+	rm -rf build/docs && mkdir -p build/docs
+	GIT_CEILING_DIRECTORIES=$(CURDIR) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/antsibull-docs collection --use-current \
+	  --squash-hierarchy --dest-dir build/docs shoppulse.analytics
+
+# CHANGELOG.md is rendered from changelogs/changelog.yaml, where `antsibull-changelog release` puts the fragments
+changelog: test-venv
+	$(BIN)/antsibull-changelog generate
+
+changelog-check: test-venv
+	mkdir -p .cache && cp CHANGELOG.md .cache/CHANGELOG.md.committed
+	$(BIN)/antsibull-changelog generate
+	@cmp -s CHANGELOG.md .cache/CHANGELOG.md.committed || { mv .cache/CHANGELOG.md.committed CHANGELOG.md; \
+	  echo 'CHANGELOG.md differs from changelogs/changelog.yaml: run `make changelog`' >&2; exit 1; }
+
+role-docs: venv
+	$(BIN)/python tools/role_docs.py
 
 # the stack's security promises, over the playbooks, role defaults and inventories
 security: test-venv
@@ -95,6 +123,10 @@ sanity: test-venv
 units: test-venv
 	$(BIN)/python -m pytest -q tests/unit
 
+# sanity and unit tests on the oldest ansible-core meta/runtime.yml allows and on the newest release
+test-matrix: test-venv
+	$(BIN)/python tools/matrix.py
+
 integration: test-venv
 	$(BIN)/python -m pytest -q tests/integration
 
@@ -104,6 +136,8 @@ molecule: test-venv
 # speed and memory against the tools a user would otherwise use (not part of make test)
 bench: test-venv
 	$(BIN)/python benchmarks/seed_load.py
+	$(BIN)/python benchmarks/catalog.py
+	$(BIN)/python benchmarks/site.py
 
 postgres-image:
 	tools/build-postgres-image.sh

@@ -6,14 +6,27 @@ Each expected call names its operation, the exact request and the response (or t
 order; a call the module makes that is not scripted, or one it fails to make, fails the test.
 """
 
+import contextlib
 import json
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible.module_utils.testing import patch_module_args
+from ansible.module_utils import basic
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+try:
+    from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19 and later
+except ImportError:  # ansible-core 2.17 and 2.18: the module reads its arguments from basic._ANSIBLE_ARGS
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode('utf-8')
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
 
 
 class Result(dict):

@@ -1,0 +1,111 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Sanity and unit tests on the oldest ansible-core the collection supports and on the newest release.
+
+  python tools/matrix.py                 # every entry of MATRIX (make test-matrix)
+  python tools/matrix.py oldest          # one entry
+
+Each entry gets a virtualenv of its own under .venv-matrix/ (its Python, its ansible-core, and
+requirements/matrix.txt); the collections this one depends on are the main virtualenv's copies (the
+`ansible` package's, at the versions of requirements.yml), put on that virtualenv's path with a .pth
+file. Then tools/sanity.py (ansible-test sanity of that ansible-core) and the unit tests run in it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PYENV = os.environ.get('PYENV_ROOT', os.path.expanduser('~/.pyenv'))
+# meta/runtime.yml's requires_ansible is >=2.17.0: its newest patch release is the oldest supported;
+# 2.21 is the newest release (it needs Python 3.12 or later).
+MATRIX = {
+    'oldest': dict(python='3.11', core='2.17.14'),
+    'newest': dict(python='3.13', core='2.21.5'),
+}
+DEPENDENCIES = ('amazon/aws', 'community/aws', 'community/postgresql')
+
+
+def interpreter(version):
+    """A Python of that version: pyenv's newest patch release of it, else pythonX.Y on PATH."""
+    versions = os.path.join(PYENV, 'versions')
+    if os.path.isdir(versions):
+        found = sorted((v for v in os.listdir(versions) if v.startswith(version + '.')),
+                       key=lambda v: [int(p) for p in v.split('.') if p.isdigit()])
+        if found:
+            return os.path.join(versions, found[-1], 'bin', 'python' + version)
+    path = shutil.which('python' + version)
+    if not path:
+        raise SystemExit('matrix: no Python %s (pyenv install %s, or put python%s on PATH)' % (version, version, version))
+    return path
+
+
+def main_collections():
+    """The directory holding ansible_collections/ of the main virtualenv (the `ansible` package)."""
+    import ansible_collections.community.postgresql as cp  # noqa: F401  # pylint: disable=import-outside-toplevel
+    return os.path.dirname(os.path.dirname(os.path.dirname(cp.__path__[0])))
+
+
+def prepare(name, python, core):
+    venv = os.path.join(ROOT, '.venv-matrix', name)
+    stamp = os.path.join(venv, '.installed-ansible-core-' + core)
+    if not os.path.exists(stamp):
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([interpreter(python), '-m', 'venv', venv], check=True)
+        subprocess.run([os.path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '-q', '--disable-pip-version-check',
+                        'ansible-core==' + core, '-r', os.path.join(ROOT, 'requirements', 'matrix.txt')], check=True)
+        open(stamp, 'w').close()
+    # the dependencies, and nothing else of the main virtualenv, on the matrix virtualenv's path
+    collections = os.path.join(ROOT, '.cache', 'matrix-collections')
+    for dependency in DEPENDENCIES:
+        link = os.path.join(collections, 'ansible_collections', dependency)
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if not os.path.islink(link):
+            os.symlink(os.path.join(main_collections(), 'ansible_collections', dependency), link)
+    site = subprocess.run([os.path.join(venv, 'bin', 'python'), '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(site, 'shoppulse-matrix-collections.pth'), 'w') as handle:
+        handle.write(collections + '\n')
+    return venv
+
+
+def run(name):
+    entry = MATRIX[name]
+    venv = prepare(name, entry['python'], entry['core'])
+    python = os.path.join(venv, 'bin', 'python')
+    version = subprocess.run([python, '-c', 'import ansible, sys; print(ansible.__version__, sys.version.split()[0])'],
+                             check=True, capture_output=True, text=True).stdout.split()
+    print('== %s: ansible-core %s on Python %s' % (name, version[0], version[1]), flush=True)
+    env = dict(os.environ)
+    env.pop('ANSIBLE_CONFIG', None)
+    results = []
+    for what, command in (('sanity', [python, os.path.join(HERE, 'sanity.py')]),
+                          ('units', [python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/unit'])):
+        started = time.monotonic()
+        status = subprocess.call(command, cwd=ROOT, env=env)
+        results.append((what, status, time.monotonic() - started))
+        print('== %s %s: %s in %.0f s' % (name, what, 'passed' if status == 0 else 'FAILED', results[-1][2]), flush=True)
+    return results
+
+
+def main(argv):
+    names = argv or list(MATRIX)
+    unknown = [n for n in names if n not in MATRIX]
+    if unknown:
+        raise SystemExit('matrix: unknown entries %s (known: %s)' % (', '.join(unknown), ', '.join(MATRIX)))
+    failed = []
+    for name in names:
+        failed += ['%s %s' % (name, what) for what, status, dummy in run(name) if status]
+    if failed:
+        print('matrix: failed: %s' % ', '.join(failed))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
