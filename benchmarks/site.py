@@ -120,13 +120,15 @@ def main(argv=None):
             'region': 'eu-west-1', 'endpoint_url': '{{ shoppulse_aws_endpoint_url }}'}))[1]
 
     noop_walls = [wall for wall, dummy, dummy in noop]
+    parts = breakdown(noop_tasks)
     ping = median(s for dummy, s in ping_wall)
     aws = median(s for dummy, s in aws_floor)
-    parts = breakdown(noop_tasks)
     rows = [
         ('first run, s', '%.1f' % first_wall, '-', '-', '-', None),
         ('no-op run, s', '%.1f' % median(noop_walls), '%.1f (first run)' % first_wall,
          '%.2f' % (median(noop_walls) / first_wall), '< 30 s', median(noop_walls) < 30),
+        # the machine's speed drifts; in units of the AWS floor measured in this run, the figure does not
+        ('no-op run, in AWS-task floors', '%.0f' % (median(noop_walls) / aws), '-', '-', '-', None),
         ('tasks run, first / no-op', '%d / %d' % (len(first_tasks), len(noop_tasks)), '-', '-', '-', None),
         ('changed, no-op runs', max(r['changed'] for dummy, dummy, r in noop), '-', '-', '0',
          all(r['changed'] == 0 for dummy, dummy, r in noop)),
