@@ -32,7 +32,7 @@ import time
 import psycopg2
 import yaml
 
-from common import (LOG_SETTINGS, ROOT, connection_args, median, module_path, print_table, run_module,
+from common import (LOG_SETTINGS, ROOT, connection_args, median, module_path, print_table, run_module, sql,
                     start_server, statements, write_json)
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations  # noqa: E402
@@ -50,14 +50,6 @@ REFERENCE_QUERIES = [
     "SELECT event_object_table, trigger_name, action_timing, event_manipulation, action_statement"
     " FROM information_schema.triggers WHERE trigger_schema = 'public'",
 ]
-
-
-def sql(server, dbname, statement):
-    conn = psycopg2.connect(**server.dsn(dbname))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(statement)
-    conn.close()
 
 
 def synthetic_schema(server, dbname, tables):

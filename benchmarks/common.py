@@ -75,6 +75,17 @@ def run_module(path, args, workdir, app=None):
     return elapsed, usage.ru_maxrss / 1024.0, result
 
 
+def sql(server, dbname, statement):
+    """Run one statement in autocommit (CREATE DATABASE, TRUNCATE)."""
+    import psycopg2  # pylint: disable=import-outside-toplevel
+
+    conn = psycopg2.connect(**server.dsn(dbname))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(statement)
+    conn.close()
+
+
 def statements(server, app):
     """The statements the server logged for connections named ``app``, in order."""
     marker = ' app=%s ' % app

@@ -34,22 +34,16 @@ import time
 
 import psycopg2
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
+from common import ROOT, connection_args, module_path, run_module, sql
 
-import localpg  # noqa: E402  pylint: disable=wrong-import-position
-from collection_path import ensure_importable  # noqa: E402  pylint: disable=wrong-import-position
-
-ensure_importable()
-
+import localpg  # noqa: E402  (tools/, on the path through common)
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations, seeding  # noqa: E402  pylint: disable=wrong-import-position
 
 COLUMNS = ['tenant_id', 'external_order_id', 'customer_ref', 'channel', 'status', 'currency', 'subtotal_amount',
            'discount_amount', 'tax_amount', 'shipping_amount', 'total_amount', 'item_count', 'ordered_at']
 KEY = ['tenant_id', 'external_order_id']
 TENANTS = ['8a1f2c3e-000%d-4b5a-9c1d-00000000000%d' % (n, n) for n in (1, 2, 3)]
-MODULE = os.path.join(ROOT, 'plugins', 'modules', 'seed_load.py')
+MODULE = module_path('seed_load')
 
 
 def generate(path, rows, seed=7, changed_every=None):
@@ -83,34 +77,9 @@ def tuple_stats(server, dbname):
     return dict(inserted=row[0], updated=row[1], deleted=row[2])
 
 
-def sql(server, dbname, statement):
-    conn = psycopg2.connect(**server.dsn(dbname))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(statement)
-    conn.close()
-
-
 def run_module_measured(server, dbname, path, workdir):
-    """run_module, with the module process's peak resident memory from wait4."""
-    args = os.path.join(workdir, 'args.json')
-    with open(args, 'w') as handle:
-        json.dump({'ANSIBLE_MODULE_ARGS': dict(
-            login_host='localhost', login_port=server.port, login_user=server.superuser, login_password=server.password,
-            login_db=dbname, ssl_mode='verify-full', ca_cert=server.ca_cert, table='orders', key=KEY, path=path)}, handle)
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'collections'))
-    out_path = os.path.join(workdir, 'module.out')
-    with open(out_path, 'wb') as out:
-        started = time.perf_counter()
-        pid = subprocess.Popen([sys.executable, MODULE, args], stdout=out, stderr=subprocess.STDOUT, env=env).pid
-        dummy, status, usage = os.wait4(pid, 0)
-        elapsed = time.perf_counter() - started
-    with open(out_path) as handle:
-        text = handle.read()
-    result = json.loads(text[text.index('{'):])
-    if status != 0 or result.get('failed'):
-        raise RuntimeError('seed_load failed: %s' % text[-1000:])
-    return elapsed, usage.ru_maxrss / 1024.0, result
+    """The seed_load module process on the orders CSV: (seconds, peak resident MiB, result)."""
+    return run_module(MODULE, dict(connection_args(server, dbname), table='orders', key=KEY, path=path), workdir)
 
 
 def run_psql(server, dbname, path):
@@ -126,7 +95,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--rows', type=int, default=1000000)
     parser.add_argument('--runs', type=int, default=3)
-    parser.add_argument('--json', default=os.path.join(HERE, 'results', 'seed_load.json'))
+    parser.add_argument('--json', default=os.path.join(ROOT, 'benchmarks', 'results', 'seed_load.json'))
     args = parser.parse_args(argv)
 
     base = tempfile.mkdtemp(prefix='shoppulse-bench-')
