@@ -24,16 +24,14 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 import psycopg2
 import yaml
 
-from common import (LOG_SETTINGS, ROOT, connection_args, median, module_path, print_table, run_module, sql,
-                    start_server, statements, write_json)
+from common import (LOG_SETTINGS, ROOT, connection_args, median, module_path, print_table, run_module, run_psql,
+                    sql, start_server, statements, workdir, write_json)
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations  # noqa: E402
 
@@ -94,15 +92,6 @@ def counted(server, workdir, label, path, args):
     return seconds, result, statements(server, app)
 
 
-def run_psql(server, dbname):
-    env = dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert,
-               PGAPPNAME='bench-psql')
-    started = time.perf_counter()
-    subprocess.run(['psql', '-X', '-q', '-t', '-h', 'localhost', '-p', str(server.port), '-U', server.superuser,
-                    '-d', dbname, '-c', 'select 1'], env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--tables', type=int, default=1000)
@@ -110,8 +99,7 @@ def main(argv=None):
     parser.add_argument('--json', default=os.path.join(ROOT, 'benchmarks', 'results', 'catalog.json'))
     args = parser.parse_args(argv)
 
-    base = tempfile.mkdtemp(prefix='shoppulse-bench-')
-    os.chmod(base, 0o755)
+    base = workdir()
     server = start_server(os.path.join(base, 'pg'), settings=LOG_SETTINGS)
     try:
         started = time.perf_counter()
@@ -155,7 +143,7 @@ def main(argv=None):
             assert not result['changed'], result
             figures['apply'].append(seconds)
             counts['apply'] = sent
-            figures['psql'].append(run_psql(server, 'up_to_date'))
+            figures['psql'].append(run_psql(server, 'up_to_date', '-t', '-c', 'select 1'))
 
         med = dict((k, median(v)) for k, v in figures.items())
         verify_rows = [

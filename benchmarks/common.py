@@ -9,6 +9,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,9 +26,26 @@ OWN_MODULES = os.path.join(ROOT, 'plugins', 'modules')
 LOG_SETTINGS = {'log_statement': "'all'", 'log_line_prefix': "'%m [%p] app=%a '"}
 
 
+def workdir():
+    """A directory of the benchmark's own that the postgres OS user can reach (the tests run as root)."""
+    base = tempfile.mkdtemp(prefix='shoppulse-bench-')
+    os.chmod(base, 0o755)
+    return base
+
+
 def start_server(directory, settings=None):
     server = localpg.LocalPostgres(directory, port=localpg.free_port(), settings=settings)
     return server.start()
+
+
+def run_psql(server, dbname, *args):
+    """Seconds that one psql run takes over the same TLS connection (verify-full) as the modules."""
+    env = dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert,
+               PGAPPNAME='bench-psql')
+    started = time.perf_counter()
+    subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', server.superuser, '-d', dbname,
+                    '-v', 'ON_ERROR_STOP=1'] + list(args), env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
 
 
 def module_path(name, collection='shoppulse.analytics'):

@@ -22,21 +22,17 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import json
 import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
 import psycopg2
 
-from common import ROOT, connection_args, module_path, run_module, sql
+from common import (ROOT, connection_args, module_path, print_table, run_module, run_psql, sql, start_server, workdir,
+                    write_json)
 
-import localpg  # noqa: E402  (tools/, on the path through common)
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations, seeding  # noqa: E402  pylint: disable=wrong-import-position
 
 COLUMNS = ['tenant_id', 'external_order_id', 'customer_ref', 'channel', 'status', 'currency', 'subtotal_amount',
@@ -82,13 +78,9 @@ def run_module_measured(server, dbname, path, workdir):
     return run_module(MODULE, dict(connection_args(server, dbname), table='orders', key=KEY, path=path), workdir)
 
 
-def run_psql(server, dbname, path):
-    env = dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert)
+def copy_with_psql(server, dbname, path):
     command = "\\copy orders (%s) FROM '%s' WITH (FORMAT csv, HEADER true)" % (', '.join(COLUMNS), path)
-    started = time.perf_counter()
-    subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', server.superuser, '-d', dbname,
-                    '-v', 'ON_ERROR_STOP=1', '-c', command], env=env, check=True)
-    return time.perf_counter() - started
+    return run_psql(server, dbname, '-c', command)
 
 
 def main(argv=None):
@@ -98,10 +90,8 @@ def main(argv=None):
     parser.add_argument('--json', default=os.path.join(ROOT, 'benchmarks', 'results', 'seed_load.json'))
     args = parser.parse_args(argv)
 
-    base = tempfile.mkdtemp(prefix='shoppulse-bench-')
-    os.chmod(base, 0o755)
-    server = localpg.LocalPostgres(os.path.join(base, 'pg'), port=localpg.free_port(),
-                                   settings={'max_wal_size': "'4GB'", 'checkpoint_timeout': "'30min'"}).start()
+    base = workdir()
+    server = start_server(os.path.join(base, 'pg'), settings={'max_wal_size': "'4GB'", 'checkpoint_timeout': "'30min'"})
     try:
         dbname = 'bench'
         sql(server, 'postgres', 'CREATE DATABASE %s' % dbname)
@@ -130,7 +120,7 @@ def main(argv=None):
 
         for dummy in range(args.runs):
             sql(server, dbname, 'TRUNCATE orders CASCADE')
-            figures['psql'].append(run_psql(server, dbname, first_file))
+            figures['psql'].append(copy_with_psql(server, dbname, first_file))
             sql(server, dbname, 'TRUNCATE orders CASCADE')
             result, written = load('first', first_file)
             assert result['inserted'] == args.rows, result
@@ -156,23 +146,17 @@ def main(argv=None):
             ('re-load unchanged, s', '%.2f' % med['reload'], '%.2f (first load)' % med['first'],
              '%.2f' % (med['reload'] / med['first']), '<= 1.50', med['reload'] / med['first'] <= 1.5),
             ('1 % changed, s', '%.2f' % med['incremental'], '%.2f (first load)' % med['first'],
-             '%.2f' % (med['incremental'] / med['first']), '-', True),
+             '%.2f' % (med['incremental'] / med['first']), '-', None),
         ]
-        print('seed_load vs psql \\copy: %d orders rows, %.0f MB CSV, median of %d runs, PostgreSQL %s'
-              % (args.rows, size / 1e6, args.runs, '15'))
-        print('%-24s %14s %22s %8s %9s  %s' % ('measure', 'seed_load', 'psql \\copy', 'ratio', 'target', 'met'))
-        for name, ours, theirs, ratio, target, met in rows:
-            print('%-24s %14s %22s %8s %9s  %s' % (name, ours, theirs, ratio, target, 'yes' if met else 'NO'))
+        print_table('seed_load vs psql \\copy: %d orders rows, %.0f MB CSV, median of %d runs, PostgreSQL 15'
+                    % (args.rows, size / 1e6, args.runs), ('measure', 'seed_load', 'psql \\copy', 'ratio', 'target'), rows)
         for name, ok, written in checks:
             print('%-60s %s  (tuples written: %s)' % (name, 'yes' if ok else 'NO', written))
-        os.makedirs(os.path.dirname(args.json), exist_ok=True)
-        with open(args.json, 'w') as handle:
-            json.dump(dict(rows=args.rows, csv_bytes=size, runs=args.runs, seconds=figures,
-                           medians=med, rows_per_second=dict(seed_load=module_rate, psql=psql_rate),
-                           peak_rss_mib=max(figures['rss']),
-                           checks=[dict(check=name, ok=ok, written=written) for name, ok, written in checks]),
-                      handle, indent=2)
-        return 0 if all(r[-1] for r in rows) and all(c[1] for c in checks) else 1
+        write_json(args.json, dict(rows=args.rows, csv_bytes=size, runs=args.runs, seconds=figures,
+                                   medians=med, rows_per_second=dict(seed_load=module_rate, psql=psql_rate),
+                                   peak_rss_mib=max(figures['rss']),
+                                   checks=[dict(check=name, ok=ok, written=written) for name, ok, written in checks]))
+        return 0 if all(r[-1] is not False for r in rows) and all(c[1] for c in checks) else 1
     finally:
         server.destroy()
         shutil.rmtree(base, ignore_errors=True)
