@@ -61,6 +61,19 @@ def as_tenant(cur, tenant):
     cur.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
 
 
+def assert_refused(database, role, sql, params=None, errors=psycopg2.errors.InsufficientPrivilege, match=None,
+                   tenant=A):
+    """``role``, logged in (and set to ``tenant`` unless None), is refused ``sql`` with ``errors``."""
+    conn = login(database, role)
+    with conn.cursor() as cur:
+        if tenant:
+            as_tenant(cur, tenant)
+        with pytest.raises(errors, match=match):
+            cur.execute(sql, params)
+    conn.rollback()
+    conn.close()
+
+
 def tenants_seen(cur, table):
     cur.execute('SELECT DISTINCT tenant_id::text FROM %s' % table)
     return sorted(r[0] for r in cur.fetchall())
@@ -114,13 +127,7 @@ def test_the_tenant_lasts_for_the_transaction_only(tenants_db):
     ("UPDATE users SET tenant_id = %s", (B,)),
 ])
 def test_the_app_cannot_write_into_another_tenant(tenants_db, sql, params):
-    conn = login(tenants_db, 'shoppulse_app')
-    with conn.cursor() as cur:
-        as_tenant(cur, A)
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match='row-level security policy'):
-            cur.execute(sql, params)
-    conn.rollback()
-    conn.close()
+    assert_refused(tenants_db, 'shoppulse_app', sql, params, match='row-level security policy')
 
 
 def test_the_app_cannot_change_or_delete_another_tenants_rows(tenants_db):
@@ -142,13 +149,7 @@ def test_the_app_cannot_change_or_delete_another_tenants_rows(tenants_db):
 @pytest.mark.parametrize('sql', ["UPDATE audit_logs SET action = 'order.edited'", 'DELETE FROM audit_logs',
                                  'TRUNCATE audit_logs'])
 def test_the_app_cannot_update_or_delete_audit_logs(tenants_db, sql):
-    conn = login(tenants_db, 'shoppulse_app')
-    with conn.cursor() as cur:
-        as_tenant(cur, A)
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match='permission denied for table audit_logs'):
-            cur.execute(sql)
-    conn.rollback()
-    conn.close()
+    assert_refused(tenants_db, 'shoppulse_app', sql, match='permission denied for table audit_logs')
     assert tenants_db.scalar('SELECT count(*) FROM audit_logs') == 2
 
 
@@ -156,22 +157,13 @@ def test_the_app_cannot_update_or_delete_audit_logs(tenants_db, sql):
                                  'ALTER TABLE orders DISABLE ROW LEVEL SECURITY', 'DROP POLICY tenant_isolation ON orders',
                                  'SELECT * FROM schema_migrations', "SET ROLE shoppulse_owner"])
 def test_the_app_has_no_ddl_no_ledger_and_no_way_to_the_owner(tenants_db, sql):
-    conn = login(tenants_db, 'shoppulse_app')
-    with conn.cursor() as cur:
-        with pytest.raises((psycopg2.errors.InsufficientPrivilege, psycopg2.errors.UndefinedObject)):
-            cur.execute(sql)
-    conn.rollback()
-    conn.close()
+    assert_refused(tenants_db, 'shoppulse_app', sql, tenant=None,
+                   errors=(psycopg2.errors.InsufficientPrivilege, psycopg2.errors.UndefinedObject))
 
 
 def test_the_read_only_role_writes_nothing(tenants_db):
-    conn = login(tenants_db, 'shoppulse_readonly')
-    with conn.cursor() as cur:
-        as_tenant(cur, A)
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match='permission denied for table orders'):
-            cur.execute("UPDATE orders SET total_amount = 0")
-    conn.rollback()
-    conn.close()
+    assert_refused(tenants_db, 'shoppulse_readonly', "UPDATE orders SET total_amount = 0",
+                   match='permission denied for table orders')
 
 
 def test_a_view_is_no_way_around_the_policies(tenants_db):
