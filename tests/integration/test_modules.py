@@ -157,6 +157,18 @@ def test_drift_fails_verify_naming_each_object(shoppulse_db, tmp_path, interpret
         FULL[3]['shoppulse.analytics.schema_verify'], fail_on_drift=False)})]
     proc, results, stats = run_play(tmp_path, report_only, connection_vars(shoppulse_db), interpreter)
     assert proc.returncode == 0 and len(dict(results)['verify']['differences']) == 3
+    as_table = [dict(FULL[3], **{'shoppulse.analytics.schema_verify': dict(
+        FULL[3]['shoppulse.analytics.schema_verify'], report_format='table')})]
+    proc, results, stats = run_play(tmp_path, as_table, connection_vars(shoppulse_db), interpreter)
+    result = dict(results)['verify']
+    assert proc.returncode != 0 and result['failed']
+    lines = result['msg'].split('\n')
+    assert lines[0] == 'schema public differs from the manifest in 3 place(s):'
+    assert lines[1:] == result['report'] and lines[1].split() == ['PROBLEM', 'KIND', 'OBJECT', 'EXPECTED', 'ACTUAL']
+    assert [line.split()[:3] for line in lines[3:6]] == [['unexpected', 'column', 'orders.note'],
+                                                         ['missing', 'index', 'orders.orders_tenant_ordered_at_idx'],
+                                                         ['missing', 'trigger', 'users.users_set_updated_at']]
+    assert lines[-1] == '3 difference(s)'
 
 
 def test_manifest_files_on_the_managed_node_json_always_yaml_with_pyyaml(shoppulse_db, tmp_path):
