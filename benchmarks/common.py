@@ -43,7 +43,7 @@ def run_psql(server, dbname, *args):
     env = dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert,
                PGAPPNAME='bench-psql')
     started = time.perf_counter()
-    subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', server.superuser, '-d', dbname,
+    subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', server.master, '-d', dbname,
                     '-v', 'ON_ERROR_STOP=1'] + list(args), env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
@@ -60,7 +60,7 @@ def module_path(name, collection='shoppulse.analytics'):
 
 
 def connection_args(server, dbname):
-    return dict(login_host='localhost', login_port=server.port, login_user=server.superuser,
+    return dict(login_host='localhost', login_port=server.port, login_user=server.master,
                 login_password=server.password, login_db=dbname, ssl_mode='verify-full', ca_cert=server.ca_cert)
 
 

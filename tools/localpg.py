@@ -8,13 +8,19 @@ creates, under one directory:
   data/             the cluster (initdb), owned by the server's OS user
   tls/ca.crt        a CA generated for this server (clients pass it as ca_cert)
   tls/server.*      the server certificate (SAN localhost, 127.0.0.1, ::1) and key
-  password          the superuser's password (generated, mode 0600)
+  password          the master user's password (generated, mode 0600)
+  setup-password    the set-up superuser's password (generated, mode 0600)
   run/              the Unix socket directory
   postgres.log      the server log
 
 and starts the server listening on 127.0.0.1 only, with password (SCRAM)
 authentication over ``hostssl`` only: a connection without TLS is rejected.
 A server that is already running from the directory is reused.
+
+The login that the collection uses is an RDS-like master user, not a superuser: ``shoppulse_admin``
+with CREATEROLE and CREATEDB, a member of ``rds_superuser``, which holds the predefined roles RDS
+grants it (``RDS_SUPERUSER_GRANTS``). The only superuser, ``rdsadmin`` as on RDS, sets the server up.
+``--version`` chooses the major version (15 to 18; tools/pgbin.py finds or fetches its binaries).
 
 PostgreSQL refuses to run as root; when this runs as root, the server runs as
 the ``postgres`` OS user (``runuser``), which must be able to reach the directory.
@@ -39,16 +45,30 @@ import subprocess
 import sys
 import time
 
-SUPERUSER = 'shoppulse_admin'
+MASTER = 'shoppulse_admin'
+SETUP_SUPERUSER = 'rdsadmin'
 SERVER_OS_USER = 'postgres'
+# What RDS grants its rds_superuser role (RDS for PostgreSQL user guide, "Understanding the rds_superuser
+# role" and "Understanding PostgreSQL roles and permissions"): the predefined roles of each version that
+# exist on the server, and RDS's own rds_replication and rds_password, made here as plain roles.
+RDS_SUPERUSER_GRANTS = ('pg_monitor', 'pg_signal_backend', 'pg_read_all_settings', 'pg_read_all_stats',
+                        'pg_stat_scan_tables', 'pg_checkpoint', 'pg_use_reserved_connections',
+                        'pg_create_subscription', 'pg_maintain', 'rds_replication', 'rds_password')
+RDS_OWN_ROLES = ('rds_superuser', 'rds_replication', 'rds_password')
 
 
 class LocalPgError(RuntimeError):
     pass
 
 
-def bindir() -> str:
-    """Directory of the PostgreSQL 15 server binaries."""
+def bindir(version: int | None = None) -> str:
+    """Directory of the server binaries: of ``version`` (tools/pgbin.py), else $PG_BINDIR, 15 or pg_ctl's."""
+    if version is not None:
+        import pgbin  # pylint: disable=import-outside-toplevel
+        try:
+            return pgbin.fetch(version)
+        except pgbin.PgBinError as exc:
+            raise LocalPgError(str(exc)) from exc
     candidates = [os.environ.get('PG_BINDIR', ''), '/usr/lib/postgresql/15/bin']
     found = shutil.which('pg_ctl')
     if found:
@@ -67,22 +87,23 @@ def free_port() -> int:
 
 
 class LocalPostgres:
-    def __init__(self, directory: str, port: int | None = None, superuser: str = SUPERUSER,
-                 settings: dict | None = None, names: tuple = ()):
+    def __init__(self, directory: str, port: int | None = None, master: str = MASTER,
+                 settings: dict | None = None, names: tuple = (), version: int | None = None):
         self.dir = os.path.abspath(directory)
         self.data = os.path.join(self.dir, 'data')
         self.tls = os.path.join(self.dir, 'tls')
         self.run_dir = os.path.join(self.dir, 'run')
         self.log = os.path.join(self.dir, 'postgres.log')
         self.password_file = os.path.join(self.dir, 'password')
+        self.setup_password_file = os.path.join(self.dir, 'setup-password')
         self.ca_cert = os.path.join(self.tls, 'ca.crt')
         self.port_file = os.path.join(self.dir, 'port')
-        self.superuser = superuser
+        self.master = master
         self.settings = settings or {}
         self.names = tuple(names)
         self.port = port or self._saved_port() or free_port()
         self.as_root = os.geteuid() == 0
-        self.bindir = bindir()
+        self.bindir = bindir(version)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -111,8 +132,20 @@ class LocalPostgres:
 
     @property
     def password(self) -> str:
+        """The master user's."""
         with open(self.password_file) as handle:
             return handle.read().strip()
+
+    @property
+    def setup_password(self) -> str:
+        with open(self.setup_password_file) as handle:
+            return handle.read().strip()
+
+    @staticmethod
+    def _new_secret(path: str) -> None:
+        if not os.path.exists(path):
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
+                handle.write(secrets.token_urlsafe(24))
 
     def is_running(self) -> bool:
         if not os.path.exists(os.path.join(self.data, 'postmaster.pid')):
@@ -176,18 +209,17 @@ class LocalPostgres:
     def _initdb(self) -> None:
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
-        if not os.path.exists(self.password_file):
-            with open(os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
-                handle.write(secrets.token_urlsafe(24))
+        self._new_secret(self.password_file)
+        self._new_secret(self.setup_password_file)
         pwfile = os.path.join(self.dir, '.initdb-password')
-        shutil.copyfile(self.password_file, pwfile)
+        shutil.copyfile(self.setup_password_file, pwfile)
         self._chown(pwfile)
         os.makedirs(self.data, mode=0o700, exist_ok=True)
         os.makedirs(self.run_dir, exist_ok=True)
         for path in (self.data, self.run_dir):
             self._chown(path)
         try:
-            self._run([os.path.join(self.bindir, 'initdb'), '-D', self.data, '-U', self.superuser,
+            self._run([os.path.join(self.bindir, 'initdb'), '-D', self.data, '-U', SETUP_SUPERUSER,
                        '--pwfile', pwfile, '--auth-local', 'scram-sha-256', '--auth-host', 'reject',
                        '-E', 'UTF8', '--locale', 'C.UTF-8', '--no-instructions'], 'initdb')
         except LocalPgError as exc:
@@ -243,6 +275,7 @@ class LocalPostgres:
             if self.is_running():
                 self._run([os.path.join(self.bindir, 'pg_ctl'), 'reload', '-D', self.data], 'pg_ctl reload')
         if self.is_running():
+            self._set_up_master()
             return self
         if not self._port_is_free():
             raise LocalPgError('port %d on 127.0.0.1 is already in use (another server?); choose another port '
@@ -265,10 +298,45 @@ class LocalPostgres:
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(('127.0.0.1', self.port), timeout=1):
-                    return self
+                    break
             except OSError:
                 time.sleep(0.1)
-        raise LocalPgError('the server did not accept connections on 127.0.0.1:%d; see %s' % (self.port, self.log))
+        else:
+            raise LocalPgError('the server did not accept connections on 127.0.0.1:%d; see %s' % (self.port, self.log))
+        self._set_up_master()
+        return self
+
+    def _set_up_master(self) -> None:
+        """Make the master user RDS-like (idempotent): CREATEROLE, CREATEDB, rds_superuser, no superuser.
+
+        A directory set up before there was a set-up superuser (the master was the superuser then) gets
+        one first, so that an existing local database is kept.
+        """
+        import psycopg2  # pylint: disable=import-outside-toplevel
+
+        if os.path.exists(self.setup_password_file):
+            conn = psycopg2.connect(**self.admin_dsn())
+        else:
+            self._new_secret(self.setup_password_file)
+            conn = psycopg2.connect(**self.dsn())
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY (%s)",
+                        (list(RDS_SUPERUSER_GRANTS + RDS_OWN_ROLES) + [SETUP_SUPERUSER, self.master],))
+            present = set(row[0] for row in cur.fetchall())
+            if SETUP_SUPERUSER not in present:
+                cur.execute('CREATE ROLE %s SUPERUSER LOGIN PASSWORD %%s' % SETUP_SUPERUSER, (self.setup_password,))
+            for role in RDS_OWN_ROLES:
+                if role not in present:
+                    cur.execute('CREATE ROLE %s NOLOGIN' % role)
+            if self.master not in present:
+                cur.execute('CREATE ROLE %s LOGIN' % self.master)
+            cur.execute('ALTER ROLE %s NOSUPERUSER INHERIT CREATEROLE CREATEDB NOREPLICATION NOBYPASSRLS LOGIN '
+                        'PASSWORD %%s' % self.master, (self.password,))
+            grants = [role for role in RDS_SUPERUSER_GRANTS if role in present or role in RDS_OWN_ROLES]
+            cur.execute('GRANT %s TO rds_superuser WITH ADMIN OPTION' % ', '.join(grants))
+            cur.execute('GRANT rds_superuser TO %s WITH ADMIN OPTION' % self.master)
+        conn.close()
 
     def _port_is_free(self) -> bool:
         with socket.socket() as sock:
@@ -288,14 +356,23 @@ class LocalPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def info(self) -> dict:
-        return dict(host='localhost', port=self.port, user=self.superuser, password_file=self.password_file,
+        return dict(host='localhost', port=self.port, user=self.master, password_file=self.password_file,
                     ca_cert=self.ca_cert, ssl_mode='verify-full', data=self.data, log=self.log,
                     running=self.is_running())
 
     def dsn(self, dbname: str = 'postgres', user: str | None = None, password: str | None = None) -> dict:
-        return dict(host='localhost', port=self.port, dbname=dbname, user=user or self.superuser,
+        """libpq parameters for the master user (or ``user``), over verify-full TLS."""
+        return dict(host='localhost', port=self.port, dbname=dbname, user=user or self.master,
                     password=self.password if password is None else password, sslmode='verify-full',
                     sslrootcert=self.ca_cert)
+
+    def admin_dsn(self, dbname: str = 'postgres') -> dict:
+        """libpq parameters for the set-up superuser: for preparing a test server, never for the collection."""
+        return self.dsn(dbname, user=SETUP_SUPERUSER, password=self.setup_password)
+
+    def major(self) -> int:
+        with open(os.path.join(self.data, 'PG_VERSION')) as handle:
+            return int(handle.read().strip())
 
 
 def main(argv=None) -> int:
@@ -305,10 +382,12 @@ def main(argv=None) -> int:
     parser.add_argument('--port', type=int, help='TCP port on 127.0.0.1 (default: the saved one, or a free one)')
     parser.add_argument('--name', action='append', default=[], help='extra DNS name in the server certificate')
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='extra server setting')
+    parser.add_argument('--version', type=int, help='major version (default: 15, or $PG_BINDIR\'s)')
     args = parser.parse_args(argv)
     settings = dict(item.split('=', 1) for item in args.set)
     try:
-        server = LocalPostgres(args.dir, port=args.port, settings=settings, names=tuple(args.name))
+        server = LocalPostgres(args.dir, port=args.port, settings=settings, names=tuple(args.name),
+                               version=args.version)
         if args.command == 'start':
             server.start()
         elif args.command == 'stop':

@@ -12,11 +12,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.community.postgresql.plugins.module_utils import postgres
 from ansible_collections.community.postgresql.plugins.module_utils.postgres import (
     connect_to_db,
     ensure_required_libs,
     get_conn_params,
     postgres_common_argument_spec,
+)
+from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import (
+    UnsupportedServer,
+    check_server_version,
 )
 
 
@@ -31,11 +37,36 @@ def argument_spec(**extra):
     return spec
 
 
-def connect(module):
-    """Connect (autocommit) or fail the module with community.postgresql's message."""
-    ensure_required_libs(module)
-    params = get_conn_params(module, module.params)
+def _params(module, **overrides):
+    params = get_conn_params(module, dict(module.params, **overrides), warn_db_default=False)
     if module.params.get('connect_timeout'):
         params.setdefault('connect_timeout', module.params['connect_timeout'])
-    conn, dummy = connect_to_db(module, params, autocommit=True)
+    return params
+
+
+def connect(module):
+    """Connect (autocommit) or fail the module with community.postgresql's message.
+
+    A server of a major version the collection does not serve fails the module here, before
+    anything is read or written.
+    """
+    ensure_required_libs(module)
+    conn, dummy = connect_to_db(module, _params(module), autocommit=True)
+    try:
+        check_server_version(conn)
+    except UnsupportedServer as exc:
+        conn.close()
+        module.fail_json(msg='%s:%s: %s' % (module.params.get('login_host') or 'localhost',
+                                            module.params.get('login_port'), exc))
     return conn
+
+
+def try_login(module, user, password):
+    """None when ``user`` logs in with ``password`` where the module connects (same host, TLS and
+    database), else the driver's error in one line. Nothing is run in the session."""
+    try:
+        conn = postgres.psycopg.connect(**_params(module, login_user=user, login_password=password))
+    except Exception as exc:  # pylint: disable=broad-except
+        return ' '.join(to_native(exc).split())
+    conn.close()
+    return None

@@ -13,6 +13,14 @@ does not grow with the size of the schema.
 The manifest has the same shape as the inventory; ``files/manifest.yml`` is
 generated from a database built by the migrations (``make manifest``), and a
 test keeps the two in step.
+
+One manifest serves PostgreSQL 15 to 18: where the catalogs of the versions
+differ, the query reads what they have in common (docs/postgresql-versions.md):
+NOT NULL constraints, which 18 adds to pg_constraint, are left to the columns'
+``nullable``. The roles section is the same whichever login ran the
+migrations: an administrator (a role with CREATEROLE, such as RDS's master user,
+which from 16 on is a member of every role it creates) is not one of the
+schema's roles unless the manifest names it (see ``compare``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -72,7 +80,8 @@ SELECT json_build_object(
                 ELSE con.contype::text END,
         'definition', pg_catalog.pg_get_constraintdef(con.oid, true)) ORDER BY con.conname)
       FROM pg_catalog.pg_constraint con
-      WHERE con.conrelid = r.oid), '{}'),
+      -- from 18 on NOT NULL is a constraint too (contype n); the columns' nullable says it on every version
+      WHERE con.conrelid = r.oid AND con.contype <> 'n'), '{}'),
     'triggers', COALESCE((
       SELECT json_object_agg(t.tgname, json_build_object(
         'timing', CASE WHEN t.tgtype & 2 = 2 THEN 'BEFORE' WHEN t.tgtype & 64 = 64 THEN 'INSTEAD OF'
@@ -112,7 +121,7 @@ SELECT json_build_object(
       'bypass_row_security', ro.rolbypassrls,
       'create_role', ro.rolcreaterole,
       'create_database', ro.rolcreatedb,
-      'member_of', COALESCE((SELECT json_agg(pg_catalog.pg_get_userbyid(m.roleid) ORDER BY 1)
+      'member_of', COALESCE((SELECT json_agg(DISTINCT pg_catalog.pg_get_userbyid(m.roleid) ORDER BY pg_catalog.pg_get_userbyid(m.roleid))
                              FROM pg_catalog.pg_auth_members m WHERE m.member = ro.oid), '[]')) ORDER BY ro.rolname)
     FROM pg_catalog.pg_roles ro
     WHERE NOT ro.rolsuper AND ro.oid IN (
@@ -192,6 +201,17 @@ def summarize(inventory):
     return counts
 
 
+def is_administrator(role):
+    """A role that may create roles (RDS's master user, rds_superuser's members): it can make itself a member
+    of any role at any time, so its memberships say nothing about the schema."""
+    return bool(role.get('create_role') or role.get('superuser'))
+
+
+def schema_roles(roles, keep=()):
+    """The roles of an inventory without the administrators, but for those named in ``keep``."""
+    return dict((name, role) for name, role in (roles or {}).items() if name in keep or not is_administrator(role))
+
+
 def _difference(kind, name, problem, expected=None, actual=None):
     return dict(kind=kind, name=name, problem=problem, expected=expected, actual=actual)
 
@@ -239,7 +259,9 @@ def compare(manifest, inventory):
     _compare_named('view', '', manifest.get('views') or {}, inventory.get('views') or {}, differences)
     _compare_named('function', '', manifest.get('functions') or {}, inventory.get('functions') or {}, differences)
     if 'roles' in manifest:
-        _compare_named('role', '', manifest.get('roles') or {}, inventory.get('roles') or {}, differences)
+        expected_roles = manifest.get('roles') or {}
+        _compare_named('role', '', expected_roles, schema_roles(inventory.get('roles'), keep=expected_roles),
+                       differences)
     return sorted(differences, key=lambda d: (d['name'], d['kind']))
 
 
@@ -298,8 +320,9 @@ def manifest_from_inventory(inventory, migrations=None):
     manifest = dict(format=MANIFEST_FORMAT, schema=inventory.get('schema', 'public'))
     if migrations is not None:
         manifest['migrations'] = migrations
-    for key in ('tables', 'views', 'functions', 'roles'):
+    for key in ('tables', 'views', 'functions'):
         manifest[key] = inventory.get(key) or {}
+    manifest['roles'] = schema_roles(inventory.get('roles'))
     return manifest
 
 

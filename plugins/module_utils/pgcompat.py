@@ -31,10 +31,41 @@ def tuple_cursor(conn):
     return conn.cursor()
 
 
+# The PostgreSQL major versions the collection serves and is tested on: those RDS offers.
+SUPPORTED_MAJORS = (15, 16, 17, 18)
+
+
+class UnsupportedServer(Exception):
+    """A server of a major version outside SUPPORTED_MAJORS."""
+
+
 def server_version(conn):
+    """The server's version number, as PostgreSQL gives it (180004 for 18.4)."""
     if driver_of(conn) == 'psycopg':
         return conn.info.server_version
     return conn.server_version
+
+
+def check_server_version(conn):
+    """Return the server's major version; raise UnsupportedServer for one the collection does not serve."""
+    number = server_version(conn)
+    major = number // 10000
+    if major not in SUPPORTED_MAJORS:
+        raise UnsupportedServer(
+            'the server runs PostgreSQL %d.%d, which this collection does not serve (it serves %s, the '
+            'versions RDS offers); nothing was changed' % (major, number % 10000, ', '.join(
+                str(m) for m in SUPPORTED_MAJORS)))
+    return major
+
+
+def encrypt_password(conn, user, password):
+    """The SCRAM-SHA-256 verifier of ``password`` for ``user``, made by libpq on the client (as psql's
+    \\password does), so that the password itself is never sent in a statement or written to a log."""
+    if driver_of(conn) == 'psycopg':
+        return conn.pgconn.encrypt_password(password.encode('utf-8'), user.encode('utf-8'),
+                                            b'scram-sha-256').decode('ascii')
+    from psycopg2.extensions import encrypt_password as libpq_encrypt  # pylint: disable=import-error
+    return libpq_encrypt(password, user, conn, 'scram-sha-256')
 
 
 class _ChunkReader(object):

@@ -1,16 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Split a PostgreSQL script into statements, keeping the line each one starts on.
+"""Split a PostgreSQL script into statements exactly where psql would, keeping each one's first line.
 
 Plain Python, no Ansible and no database: the migration engine uses it to run a
 file statement by statement, so that a failing statement is reported with the
 file and line it stands on, and so that statements which cannot run inside a
 transaction block (CREATE INDEX CONCURRENTLY) can be sent one at a time.
 
-It understands what can hide a semicolon: single-quoted strings (with '' and,
-for E'' strings, backslash escapes), quoted identifiers, dollar-quoted bodies
-($$ ... $$ and $tag$ ... $tag$), line comments and nested block comments.
+It follows psql's own lexer (src/fe_utils/psqlscan.l), which decides where
+``psql -f`` ends a statement: a semicolon ends one only outside strings
+('...', E'...' with backslash escapes, B'', X'', N'', U&''), quoted
+identifiers, dollar quotes ($$ ... $$, $tag$ ... $tag$), comments (-- and
+nested /* */), parentheses (``CREATE RULE ... DO ALSO (INSERT ...; INSERT
+...)``), and the ``BEGIN ... END`` of a statement that starts with CREATE [OR
+REPLACE] FUNCTION or PROCEDURE (a SQL-standard ``BEGIN ATOMIC`` body, with the
+``CASE ... END`` inside it counted as psql counts them).
+
+What psql does but a server cannot, the splitter refuses, naming the line: a
+psql meta-command (a backslash outside a string: ``\\set``, ``\\i``, ``\\copy``,
+``\\;``), and ``COPY ... FROM STDIN`` or ``TO STDOUT``, whose rows psql reads
+from, or prints to, its own input and output.
+
+Why not a library: pglast (libpg_query) parses with the grammar of one
+PostgreSQL release, so it refuses syntax of a newer server, needs a compiled
+extension on every managed node, and is not psql: it knows neither psql's
+meta-commands nor where psql ends a statement. The lexer psql uses is a
+few rules, kept here in plain Python that any managed node runs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,10 +38,18 @@ import re
 DIRECTIVE_PREFIX = 'shoppulse:'
 KNOWN_DIRECTIVES = ('no-transaction',)
 
-_DOLLAR_TAG = re.compile(r'\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$')
+# psqlscan.l: identifier = ident_start ident_cont*; dolqdelim = \$(dolq_start dolq_cont*)?\$
+_IDENT_START = r'A-Za-z\x80-\uffff_'
+_IDENTIFIER = re.compile(r'[%s][%s0-9$]*' % (_IDENT_START, _IDENT_START))
+_DOLLAR_TAG = re.compile(r'\$([%s][%s0-9]*)?\$' % (_IDENT_START, _IDENT_START))
+_NUMBER = re.compile(r'[0-9][0-9A-Za-z_]*(\.[0-9A-Za-z_]*)?|\.[0-9][0-9A-Za-z_]*')
+_META_COMMAND = re.compile(r'\\(\S*)')
 _TRANSACTION_CONTROL = re.compile(
     r'^(BEGIN|COMMIT|ROLLBACK|END|ABORT|START\s+TRANSACTION|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b',
     re.IGNORECASE)
+# psqlscan.l records the first letter of these words among a statement's first four identifiers: the
+# BEGIN ... END of CREATE [OR REPLACE] FUNCTION|PROCEDURE is tracked from them
+_HEAD_WORDS = ('create', 'function', 'procedure', 'or', 'replace')
 
 
 class ScriptError(Exception):
@@ -86,116 +110,194 @@ def parse_directives(script):
     return found
 
 
-def split_statements(script):
-    """Split ``script`` into a list of Statement objects.
+class _Scanner(object):
+    """psqlscan.l's state for one script: where statements end, and what psql would refuse."""
 
-    Empty statements (only whitespace, comments or stray semicolons) are dropped.
-    Raises ScriptError, with the line where it starts, for anything left open at
-    the end of the script.
-    """
-    statements = []
-    i = 0
-    n = len(script)
-    line = 1
-    start = None          # offset of the first significant character of the statement
-    start_line = None
+    def __init__(self, script):
+        self.script = script
+        self.n = len(script)
+        self.i = 0
+        self.line = 1
+        self.statements = []
+        self._new_statement()
 
-    def flush(end):
-        if start is not None:
-            text = script[start:end].rstrip()
+    def _new_statement(self):
+        self.start = None         # offset of the statement's first significant character
+        self.start_line = None
+        self.paren_depth = 0
+        self.begin_depth = 0
+        self.identifier_count = 0
+        self.heads = []           # psqlscan.l's identifiers[]: first letters of the leading words
+        self.words = []           # the statement's identifiers outside parentheses, lower case
+
+    def _begin_token(self):
+        if self.start is None:
+            self.start = self.i
+            self.start_line = self.line
+
+    def _advance_to(self, end):
+        self.line += self.script.count('\n', self.i, end)
+        self.i = end
+
+    def _end_statement(self):
+        if self.start is not None:
+            text = self.script[self.start:self.i].rstrip()
             if text:
-                statements.append(Statement(text, start_line))
+                statement = Statement(text, self.start_line)
+                self._refuse_copy_with_psql_data(statement)
+                self.statements.append(statement)
+        self._new_statement()
 
-    while i < n:
-        c = script[i]
-        if c == '\n':
-            line += 1
-            i += 1
-            continue
-        if c in ' \t\r\f\v':
-            i += 1
-            continue
-        if c == '-' and script.startswith('--', i):
-            end = script.find('\n', i)
-            i = n if end < 0 else end
-            continue
-        if c == '/' and script.startswith('/*', i):
-            opened = line
-            depth = 0
-            while i < n:
-                if script.startswith('/*', i):
-                    depth += 1
-                    i += 2
-                elif script.startswith('*/', i):
-                    depth -= 1
-                    i += 2
-                    if depth == 0:
-                        break
-                else:
-                    if script[i] == '\n':
-                        line += 1
-                    i += 1
-            if depth:
-                raise ScriptError('unterminated /* comment', opened)
-            continue
-        if c == ';':
-            flush(i)
-            start = None
-            i += 1
-            continue
-        if start is None:
-            start = i
-            start_line = line
-        if c == "'" or ((c in 'eE') and script.startswith("'", i + 1) and not _ident_char(script, i - 1)):
-            opened = line
-            backslash = c != "'"
-            i += 2 if backslash else 1
-            while True:
-                if i >= n:
-                    raise ScriptError('unterminated quoted string', opened)
-                ch = script[i]
-                if ch == '\n':
-                    line += 1
-                if backslash and ch == '\\':
-                    if i + 1 < n and script[i + 1] == '\n':
-                        line += 1
-                    i += 2
+    def _refuse_copy_with_psql_data(self, statement):
+        words = self.words
+        if not words or words[0] != 'copy':
+            return
+        for first, second, what in (('from', 'stdin', 'reads the rows that follow it in psql\'s input'),
+                                    ('to', 'stdout', 'prints its rows to psql\'s output')):
+            if any(words[k] == first and words[k + 1] == second for k in range(len(words) - 1)):
+                raise ScriptError('COPY ... %s %s %s, which only psql has: load rows with the seed_load module, '
+                                  'or COPY from a file on the server' % (first.upper(), second.upper(), what),
+                                  statement.line)
+
+    def _identifier(self, word):
+        lower = word.lower()
+        if self.paren_depth == 0:
+            self.words.append(lower)
+        if self.identifier_count < 4:
+            self.heads.append(lower[0] if lower in _HEAD_WORDS else '')
+        self.identifier_count += 1
+        heads = self.heads + [''] * (4 - len(self.heads))
+        routine = heads[0] == 'c' and (heads[1] in ('f', 'p') or (heads[1:3] == ['o', 'r'] and heads[3] in ('f', 'p')))
+        if routine and self.paren_depth == 0:
+            if lower == 'begin':
+                self.begin_depth += 1
+            elif lower == 'case':
+                if self.begin_depth >= 1:  # CASE ends with END too; counted only inside a BEGIN
+                    self.begin_depth += 1
+            elif lower == 'end':
+                if self.begin_depth > 0:
+                    self.begin_depth -= 1
+
+    def _quoted(self, quote, backslash, what):
+        """Skip a string or quoted identifier that opens at self.i (on its quote)."""
+        opened = self.line
+        script, n = self.script, self.n
+        j = self.i + 1
+        while True:
+            if j >= n:
+                raise ScriptError('unterminated %s' % what, opened)
+            ch = script[j]
+            if backslash and ch == '\\':
+                j += 2
+                continue
+            if ch == quote:
+                if script.startswith(quote * 2, j):
+                    j += 2
                     continue
-                if ch == "'":
-                    if script.startswith("''", i):
-                        i += 2
-                        continue
-                    i += 1
+                break
+            j += 1
+        self._advance_to(j + 1)
+
+    def scan(self):
+        script, n = self.script, self.n
+        while self.i < n:
+            c = script[self.i]
+            if c == '\n':
+                self.line += 1
+                self.i += 1
+            elif c in ' \t\r\f\v':
+                self.i += 1
+            elif script.startswith('--', self.i):
+                end = script.find('\n', self.i)
+                self.i = n if end < 0 else end
+            elif script.startswith('/*', self.i):
+                self._comment()
+            elif c == ';':
+                if self.paren_depth == 0 and self.begin_depth == 0:
+                    self._end_statement()
+                else:
+                    self._begin_token()
+                self.i += 1
+            elif c == '\\':
+                command = _META_COMMAND.match(script, self.i).group(0)
+                raise ScriptError('%s is a psql meta-command, not SQL: a migration holds only SQL statements, '
+                                  'which the server runs' % command, self.line)
+            else:
+                self._begin_token()
+                self._token(c)
+        self._end_statement()
+        return self.statements
+
+    def _comment(self):
+        opened = self.line
+        script, n = self.script, self.n
+        depth = 0
+        j = self.i
+        while j < n:
+            if script.startswith('/*', j):
+                depth += 1
+                j += 2
+            elif script.startswith('*/', j):
+                depth -= 1
+                j += 2
+                if depth == 0:
                     break
-                i += 1
-            continue
-        if c == '"':
-            opened = line
-            end = script.find('"', i + 1)
-            while end >= 0 and script.startswith('""', end):
-                end = script.find('"', end + 2)
-            if end < 0:
-                raise ScriptError('unterminated quoted identifier', opened)
-            line += script.count('\n', i, end)
-            i = end + 1
-            continue
-        if c == '$' and not _ident_char(script, i - 1):
-            match = _DOLLAR_TAG.match(script, i)
+            else:
+                j += 1
+        if depth:
+            raise ScriptError('unterminated /* comment', opened)
+        self._advance_to(j)
+
+    def _token(self, c):
+        script = self.script
+        if c == "'":
+            self._quoted("'", False, 'quoted string')
+        elif c == '"':
+            self._quoted('"', False, 'quoted identifier')
+        elif c == '(':
+            self.paren_depth += 1
+            self.i += 1
+        elif c == ')':
+            if self.paren_depth > 0:
+                self.paren_depth -= 1
+            self.i += 1
+        elif c == '$':
+            match = _DOLLAR_TAG.match(script, self.i)
             if match:
                 tag = match.group(0)
                 end = script.find(tag, match.end())
                 if end < 0:
-                    raise ScriptError('unterminated dollar-quoted string %s' % tag, line)
-                line += script.count('\n', i, end)
-                i = end + len(tag)
-                continue
-        i += 1
-    flush(n)
-    return statements
+                    raise ScriptError('unterminated dollar-quoted string %s' % tag, self.line)
+                self._advance_to(end + len(tag))
+            else:
+                self.i += 1  # a parameter ($1) or an operator character
+        elif c.isdigit() or (c == '.' and self.i + 1 < self.n and script[self.i + 1].isdigit()):
+            self.i = _NUMBER.match(script, self.i).end()
+        else:
+            match = _IDENTIFIER.match(script, self.i)
+            if not match:
+                self.i += 1  # an operator or punctuation character
+                return
+            word = match.group(0)
+            after = script[match.end():match.end() + 2]
+            lower = word.lower()
+            # string prefixes: E'' (backslash escapes), B'' X'' N'', and U&'' U&""
+            if lower in ('e', 'b', 'x', 'n') and after[:1] == "'":
+                self.i = match.end()
+                self._quoted("'", lower == 'e', 'quoted string')
+            elif lower == 'u' and after in ("&'", '&"'):
+                self.i = match.end() + 1
+                self._quoted(after[1], False, 'quoted string' if after[1] == "'" else 'quoted identifier')
+            else:
+                self.i = match.end()
+                self._identifier(word)
 
 
-def _ident_char(script, index):
-    if index < 0:
-        return False
-    ch = script[index]
-    return ch.isalnum() or ch in '_$'
+def split_statements(script):
+    """Split ``script`` into a list of Statement objects, where psql ends each statement.
+
+    Empty statements (only whitespace, comments or stray semicolons) are dropped.
+    Raises ScriptError, with its line, for anything left open at the end of the
+    script and for what only psql can run (meta-commands, COPY with psql's data).
+    """
+    return _Scanner(script).scan()

@@ -16,6 +16,9 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations imp
 
 from conftest import LATEST, ROOT, SQL_DIR
 
+# the engine on every PostgreSQL major the collection serves (15 to 18)
+pytestmark = pytest.mark.all_versions
+
 SEED_TABLES = {'tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns', 'role_metric_visibility',
                'governance_rules', 'audit_logs'}
 
@@ -41,7 +44,7 @@ def test_first_apply_then_nothing_to_do(database, driver):
     rows = database.query('SELECT version, description, checksum, applied_at, applied_by, duration_ms, '
                           'transactional FROM schema_migrations ORDER BY version')
     assert [r[0] for r in rows] == list(range(1, LATEST + 1))
-    assert rows[0][1] == 'tenants and updated at' and rows[0][4] == database.server.superuser
+    assert rows[0][1] == 'tenants and updated at' and rows[0][4] == database.server.master
     assert [r[6] for r in rows] == [True] * 6 + [False] + [True] * (LATEST - 7)  # 7: CONCURRENTLY
     assert [r[2] for r in rows] == [m['checksum'] for m in first['applied']]
 

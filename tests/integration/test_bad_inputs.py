@@ -18,10 +18,11 @@ import os
 import shutil
 import sys
 
+import psycopg2
 import pytest
 
-from conftest import ROOT, SEED_DIR, SQL_DIR
-from test_modules import connection_vars, run_play
+from conftest import ROOT, SEED_DIR, SQL_DIR, Database
+from test_modules import SCHEMA_PLAYBOOK, ansible, connection_vars, run_play, write_inventory
 
 TENANT = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
 
@@ -85,6 +86,12 @@ CASES = [
     ('unterminated-string', 'a migration whose string literal never ends',
      lambda t: apply(migrations(t, '0010_quote.sql', "CREATE TABLE q (id int);\nSELECT 'abc;\n")),
      ['0010_quote.sql line 2', 'unterminated'], {}),
+    ('psql-meta-command', 'a migration with a psql meta-command after a statement that works',
+     lambda t: apply(migrations(t, '0010_meta.sql', 'CREATE TABLE m (id int);\n\\set ON_ERROR_STOP on\n')),
+     ['0010_meta.sql line 2: \\set is a psql meta-command, not SQL'], {}),
+    ('copy-from-stdin', 'a migration with COPY ... FROM STDIN and the rows psql would read after it',
+     lambda t: apply(migrations(t, '0010_copy.sql', 'CREATE TABLE c (id int);\nCOPY c (id) FROM stdin;\n1\n\\.\n')),
+     ['0010_copy.sql line 2: COPY ... FROM STDIN reads the rows that follow it in psql\'s input'], {}),
     ('non-utf8-migration', 'a migration saved as Latin-1',
      lambda t: apply(migrations(t, '0010_latin1.sql', "-- r\u00e9sum\u00e9\nSELECT 1;\n", 'latin-1')),
      ['0010_latin1.sql line 1: the file is not valid UTF-8 (byte 0xe9)'], {}),
@@ -188,3 +195,48 @@ def test_a_bad_input_fails_naming_it_and_leaves_the_database_as_it_was(seeded_db
         assert fragment in message, (fragment, message)
     assert 'not-the-password' not in proc.stdout
     assert snapshot(seeded) == before
+
+
+# -- the server and the login: refused by the schema role's first check, before the database exists ----
+
+def role_run_refused(database, tmp_path, message, **inventory):
+    path = write_inventory(tmp_path, database, **inventory)
+    proc = ansible(['-i', path, SCHEMA_PLAYBOOK], tmp_path, json_output=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout, proc.stdout[-3000:]
+    assert 'Create the database if it is missing' not in proc.stdout
+    return proc
+
+
+def test_a_server_version_the_collection_does_not_serve_is_refused(pg_servers, tmp_path):
+    """`unsupported-server-version`: PostgreSQL 14, which RDS no longer offers for new instances."""
+    server = pg_servers(14)
+    old = Database(server, 'shoppulse_14')
+    role_run_refused(old, tmp_path, 'the server runs PostgreSQL 14.23, which this collection does not serve '
+                                         '(it serves 15, 16, 17, 18')
+    conn = psycopg2.connect(**server.dsn())
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_database WHERE datname = 'shoppulse_14_role'")
+        assert cur.fetchone()[0] == 0
+    conn.close()
+    # a module on its own refuses it too, before it reads or writes anything
+    proc, results, dummy = run_play(tmp_path, [dict(apply(SQL_DIR), name='apply')],
+                                    connection_vars(old, login_db='postgres'), sys.executable)
+    assert proc.returncode != 0 and 'does not serve' in dict(results)['apply']['msg']
+
+
+@pytest.mark.parametrize('attributes, lacking', [
+    ('CREATEDB', 'lacks CREATEROLE, which it needs to create the login roles'),
+    ('CREATEROLE', 'lacks CREATEDB, which it needs to create the database'),
+    ('', 'lacks CREATEROLE and CREATEDB'),
+])
+def test_a_login_without_the_privileges_the_role_needs_is_refused(database, tmp_path, attributes, lacking):
+    """`login-lacks-createrole` / `login-lacks-createdb`: a login that is not the master user."""
+    role = 'weak_%s' % (attributes.lower() or 'none')
+    database.execute("CREATE ROLE %s LOGIN %s PASSWORD 'weak-pw-1'" % (role, attributes))
+    try:
+        role_run_refused(database, tmp_path, 'the login %s %s' % (role, lacking),
+                         schema_db_user=role, schema_db_password='weak-pw-1')
+        assert not database.scalar('SELECT count(*) FROM pg_database WHERE datname = %s', (database.name + '_role',))
+    finally:
+        database.execute('DROP ROLE %s' % role)

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 
 import psycopg2
 import pytest
@@ -39,7 +40,7 @@ def interpreter(request):
 
 
 def connection_vars(database, **overrides):
-    values = dict(login_host='localhost', login_port=database.server.port, login_user=database.server.superuser,
+    values = dict(login_host='localhost', login_port=database.server.port, login_user=database.server.master,
                   login_password=database.server.password, login_db=database.name, ssl_mode='verify-full',
                   ca_cert=database.server.ca_cert)
     values.update(overrides)
@@ -243,7 +244,7 @@ def test_ansible_doc_renders_each_role_from_its_argument_spec(role):
 def write_inventory(tmp_path, database, **extra):
     """An inventory for the schema role's test playbooks; a variable given as None is left out."""
     group_vars = dict(schema_db_host='localhost', schema_db_port=database.server.port,
-                      schema_db_user=database.server.superuser, schema_db_password=database.server.password,
+                      schema_db_user=database.server.master, schema_db_password=database.server.password,
                       schema_db_name=database.name + '_role', schema_ca_cert=database.server.ca_cert,
                       schema_wait_timeout=10, ansible_python_interpreter=sys.executable)
     group_vars.update(extra)
@@ -263,19 +264,66 @@ def drop(database, name):
     database.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
 
 
-def test_the_schema_role_converges_then_changes_nothing(database, tmp_path):
-    inventory = write_inventory(tmp_path, database)
+LOGIN_ROLES = ('shoppulse_app', 'shoppulse_migrator', 'shoppulse_readonly')
+
+
+def stats_of(proc):
+    return json.loads(proc.stdout)['stats']['localhost']
+
+
+def changed_tasks(proc):
+    return [task['task']['name'].split(' : ', 1)[-1] for p in json.loads(proc.stdout)['plays'] for task in p['tasks']
+            if task['hosts'].get('localhost', {}).get('changed')]
+
+
+@pytest.mark.all_versions
+def test_the_schema_role_converges_then_changes_nothing(database, tmp_path, pg_version):
+    """As RDS's master user (not a superuser), on each version: a first run, then nothing to do, in check mode too."""
+    passwords = dict((role, 'pw-%s-%s' % (role, uuid.uuid4().hex)) for role in LOGIN_ROLES)
+    inventory = write_inventory(tmp_path, database, schema_role_passwords=passwords)
     playbook = SCHEMA_PLAYBOOK
+    name = database.name + '_role'
     try:
         first = ansible(['-i', inventory, playbook], tmp_path)
-        stats = json.loads(first.stdout)['stats']['localhost']
-        assert first.returncode == 0 and stats['changed'] == 3, first.stdout[-3000:]
+        assert first.returncode == 0, first.stdout[-3000:]
+        assert changed_tasks(first) == ['Create the database if it is missing', 'Apply the migrations',
+                                        "Set the passwords of the database's login roles (each from its own secret)",
+                                        'Load the seed data'], first.stdout[-3000:]
         second = ansible(['-i', inventory, playbook], tmp_path)
-        assert second.returncode == 0 and json.loads(second.stdout)['stats']['localhost']['changed'] == 0
+        assert second.returncode == 0 and changed_tasks(second) == [], second.stdout[-3000:]
         check = ansible(['-i', inventory, playbook, '--check'], tmp_path)
-        assert check.returncode == 0 and json.loads(check.stdout)['stats']['localhost']['changed'] == 0
+        assert check.returncode == 0 and changed_tasks(check) == [], check.stdout[-3000:]
+        for proc in (first, second, check):
+            assert not any(password in proc.stdout + proc.stderr for password in passwords.values())
+        for role, password in passwords.items():  # each role logs in with its password
+            psycopg2.connect(**database.server.dsn(name, user=role, password=password)).close()
+        assert not database.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     finally:
-        drop(database, database.name + '_role')
+        drop(database, name)
+
+
+@pytest.mark.all_versions
+def test_a_role_password_changed_elsewhere_is_set_again_and_only_that_one(database, tmp_path, pg_version):
+    passwords = dict((role, 'pw-%s-%s' % (role, uuid.uuid4().hex)) for role in LOGIN_ROLES)
+    inventory = write_inventory(tmp_path, database, schema_role_passwords=passwords, schema_seed_enabled=False,
+                                schema_verify_enabled=False)
+    name = database.name + '_role'
+    try:
+        assert ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path).returncode == 0
+        database.execute("ALTER ROLE shoppulse_readonly PASSWORD 'changed-by-hand'")
+        check = ansible(['-i', inventory, SCHEMA_PLAYBOOK, '--check'], tmp_path)
+        result = [task['hosts']['localhost'] for p in json.loads(check.stdout)['plays'] for task in p['tasks']
+                  if 'Set the passwords' in task['task']['name']][0]
+        assert result['changed'] and result['updated'] == ['shoppulse_readonly']
+        with pytest.raises(psycopg2.OperationalError, match='password authentication failed'):
+            psycopg2.connect(**database.server.dsn(name, user='shoppulse_readonly',
+                                                   password=passwords['shoppulse_readonly']))
+        fixed = ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path)
+        assert changed_tasks(fixed) == ["Set the passwords of the database's login roles (each from its own secret)"]
+        psycopg2.connect(**database.server.dsn(name, user='shoppulse_readonly',
+                                               password=passwords['shoppulse_readonly'])).close()
+    finally:
+        drop(database, name)
 
 
 @pytest.mark.parametrize('extra, message', [

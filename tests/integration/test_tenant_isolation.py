@@ -13,6 +13,9 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
+# the engine on every PostgreSQL major the collection serves (15 to 18)
+pytestmark = pytest.mark.all_versions
+
 A = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
 B = '8a1f2c3e-0002-4b5a-9c1d-000000000002'
 PASSWORDS = {'shoppulse_app': 'app-test-password-1', 'shoppulse_readonly': 'readonly-test-password-1'}
@@ -40,7 +43,7 @@ def rows_for(tenant, n):
 
 @pytest.fixture
 def tenants_db(seeded_db):
-    """Two tenants with a row in every table (written by the test superuser, a maintenance identity)."""
+    """Two tenants with a row in every table (written by the master user, a maintenance identity)."""
     conn = seeded_db.connect()
     conn.autocommit = True
     with conn.cursor() as cur:

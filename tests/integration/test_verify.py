@@ -11,6 +11,9 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory impo
 
 from conftest import ROOT
 
+# the engine on every PostgreSQL major the collection serves (15 to 18)
+pytestmark = pytest.mark.all_versions
+
 
 @pytest.fixture(scope='module')
 def manifest():
@@ -52,7 +55,7 @@ def test_every_drift_is_named(shoppulse_db, driver, manifest, sql, expected):
 
 def test_an_invalid_index_is_drift(shoppulse_db, manifest):
     # What a failed CREATE INDEX CONCURRENTLY leaves behind: the index exists but is not valid.
-    shoppulse_db.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'orders_tenant_customer_idx'::regclass")
+    shoppulse_db.admin_execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'orders_tenant_customer_idx'::regclass")
     assert drift(shoppulse_db, 'psycopg2', manifest) == ['different index orders.orders_tenant_customer_idx']
 
 
@@ -87,9 +90,30 @@ def test_row_level_security_switched_off_on_any_tenant_table_is_drift(shoppulse_
 
 def test_a_grant_by_hand_is_drift(shoppulse_db, manifest):
     shoppulse_db.execute('GRANT UPDATE, DELETE ON audit_logs TO shoppulse_app')
-    shoppulse_db.execute('ALTER ROLE shoppulse_readonly BYPASSRLS')
+    shoppulse_db.admin_execute('ALTER ROLE shoppulse_readonly BYPASSRLS')
     try:
         assert drift(shoppulse_db, 'psycopg2', manifest) == ['different table setting audit_logs.privileges',
                                                              'different role shoppulse_readonly']
     finally:
-        shoppulse_db.execute('ALTER ROLE shoppulse_readonly NOBYPASSRLS')
+        shoppulse_db.admin_execute('ALTER ROLE shoppulse_readonly NOBYPASSRLS')
+
+
+def test_a_member_granted_by_hand_is_drift_whichever_login_ran_the_migrations(shoppulse_db, manifest):
+    """The master user's own memberships (from 16 on it is a member of every role it created) are not drift;
+    anybody else made a member of a schema role is."""
+    assert shoppulse_db.scalar("SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+                               "WHERE r.rolname = current_user") >= 1
+    shoppulse_db.execute('CREATE ROLE intruder NOLOGIN')
+    shoppulse_db.execute('GRANT shoppulse_owner TO intruder')
+    try:
+        assert drift(shoppulse_db, 'psycopg2', manifest) == ['unexpected role intruder']
+    finally:
+        shoppulse_db.execute('DROP ROLE intruder')
+
+
+def test_a_schema_role_given_createrole_is_drift(shoppulse_db, manifest):
+    shoppulse_db.execute('ALTER ROLE shoppulse_app CREATEROLE')
+    try:
+        assert drift(shoppulse_db, 'psycopg2', manifest) == ['different role shoppulse_app']
+    finally:
+        shoppulse_db.execute('ALTER ROLE shoppulse_app NOCREATEROLE')

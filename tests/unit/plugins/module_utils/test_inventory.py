@@ -12,6 +12,8 @@ import yaml
 from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
     compare,
     describe,
+    manifest_from_inventory,
+    report_lines,
     report_table,
     summarize,
     validate_manifest,
@@ -182,3 +184,24 @@ def test_the_report_table_aligns_one_row_per_difference_with_short_values():
     assert "text not null " in rows[2] and rows[2].endswith("character varying(20) default 'x'::ch...")
     assert rows[3].split()[-2:] == ['true', 'false']
     assert report_table([]) == ['no differences']
+
+
+def _role(**attributes):
+    role = dict(login=True, superuser=False, bypass_row_security=False, create_role=False, create_database=False,
+                member_of=[])
+    role.update(attributes)
+    return role
+
+
+def test_administrators_are_not_schema_roles_unless_the_manifest_names_them():
+    manifest = {'tables': {}, 'roles': {'shoppulse_app': _role()}}
+    master = _role(create_role=True, create_database=True, member_of=['rds_superuser', 'shoppulse_app'])
+    live = {'tables': {}, 'roles': {'shoppulse_app': _role(), 'shoppulse_admin': master}}
+    assert compare(manifest, live) == []
+    assert manifest_from_inventory(live)['roles'] == {'shoppulse_app': _role()}
+    # a schema role made an administrator is still compared, and differs
+    live['roles']['shoppulse_app'] = _role(create_role=True)
+    assert report_lines(compare(manifest, live)) == ['different role shoppulse_app']
+    # anybody else is a difference
+    live['roles'] = {'shoppulse_app': _role(), 'intruder': _role(login=False)}
+    assert report_lines(compare(manifest, live)) == ['unexpected role intruder']
