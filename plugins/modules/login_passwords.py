@@ -20,8 +20,8 @@ description:
     (CREATEROLE, a member of C(rds_superuser)) and reports C(changed=false) when every role already
     logs in. M(community.postgresql.postgresql_user) cannot compare a password without C(pg_authid),
     and reports a change on every run there.
-  - A password is set as its SCRAM-SHA-256 verifier, made on the managed node by libpq as C(psql)'s
-    C(\password) makes it: the password itself is in no statement, so in no server log.
+  - A password is set as its SCRAM-SHA-256 verifier, made on the managed node by libpq as the
+    C(\password) command of C(psql) makes it, so the password itself is in no statement and no server log.
   - After setting a password, the role must log in with it, or the task fails naming the role and
     the server's answer (for example a C(pg_hba.conf) that refuses it).
   - Every role is checked to exist and to be a C(LOGIN) role before any password is set.

@@ -16,8 +16,8 @@ description:
   - Connects and fails, naming what is wrong, when the server runs a major version the collection
     does not serve (it serves PostgreSQL 15 to 18, the versions RDS offers), or when the login lacks
     a role attribute the work ahead needs (O(require)).
-  - Run first, it keeps a run from stopping half-way: without C(CREATEROLE), migration 8 would fail
-    after the migrations before it were applied.
+  - Run first, it keeps a run from stopping half-way. Without C(CREATEROLE), for example, migration 8
+    would fail after the migrations before it were applied.
   - Returns the server's version and the login's attributes and memberships. It never changes anything.
 author:
   - ShopPulse platform team (@shoppulse)

@@ -134,8 +134,9 @@ CASES = [
      lambda t: seed('role_metric_visibility', ['tenant_id', 'role', 'metric_key'], write(
          t / 'visibility.csv', 'tenant_id,role,metric_key,is_visible\n%s,Finance,revenue,false\n'
          '8a1f2c3e-0099-4b5a-9c1d-000000000099,Finance,revenue,true\n' % TENANT)),
-     ['visibility.csv line 3', 'role_metric_visibility_tenant_fkey',
-      'Key (tenant_id)=(8a1f2c3e-0099-4b5a-9c1d-000000000099) is not present in table "tenants"'], {}),
+     # as RDS's master user, PostgreSQL leaves the key's values out of the detail: row-level security is on
+     # for it on tenants (a superuser is shown them); the file and line name the row
+     ['visibility.csv line 3', 'role_metric_visibility_tenant_fkey', 'Key is not present in table "tenants"'], {}),
     ('bad-uuid', 'a tenant_id that is not a UUID',
      lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, 'not-a-uuid,acme-outfitters,Acme,active,enterprise,USD,UTC,{}\n')),
      ['tenants.csv line 2: invalid input syntax for type uuid: "not-a-uuid"'], {}),
