@@ -133,8 +133,11 @@ test-matrix: test-venv
 postgres-versions: venv
 	$(BIN)/python tools/pgbin.py fetch
 
+# in parallel (pytest-xdist): most of the time goes to playbook runs that wait on servers; each worker
+# starts servers of its own
+TEST_WORKERS ?= 3
 integration: test-venv postgres-versions
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/integration
 
 molecule: test-venv
 	tools/molecule.sh
