@@ -21,6 +21,14 @@ description:
     second run reports C(changed=false).
   - Each migration runs in a transaction of its own, statement by statement. A failing statement
     fails the task with the file and line, and nothing of that migration is left behind.
+  - Statements end where C(psql -f) ends them (its lexer, C(psqlscan.l)), so a file that psql runs
+    is split the same way, including the C(BEGIN ATOMIC ... END) body of C(CREATE FUNCTION) or
+    C(CREATE PROCEDURE) and a rule's several actions in parentheses. What only psql can run, a psql
+    meta-command such as C(\set) or C(\i), and C(COPY ... FROM STDIN) with its rows, fails the task
+    naming the file and line before anything of the run is applied.
+  - Serves PostgreSQL 15 to 18 and needs no superuser; a server of another major version is refused
+    before anything is read or written. Migrations that create roles need C(CREATEROLE), as the RDS
+    master user has it.
   - A file whose leading comment lines hold C(-- shoppulse:no-transaction) runs outside a
     transaction, for statements such as C(CREATE INDEX CONCURRENTLY); its statements should be
     re-runnable (C(IF NOT EXISTS)) since a failure part way cannot be rolled back.

@@ -24,6 +24,11 @@ description:
     inventory (the module never changes anything).
   - The collection's own manifest, C(files/manifest.yml), is generated from a database built by the
     migrations, so it is the single source of truth for what the schema holds.
+  - One manifest verifies on PostgreSQL 15 to 18. NOT NULL constraints, which 18 also lists as
+    constraints, are compared as the columns' C(nullable). Administrators (roles with C(CREATEROLE),
+    such as the RDS master user, which from 16 on is a member of every role it creates) are not
+    compared unless the manifest names them, so the report does not depend on which login ran the
+    migrations; a schema role given C(CREATEROLE) is still a difference.
 author:
   - ShopPulse platform team (@shoppulse)
 extends_documentation_fragment:
