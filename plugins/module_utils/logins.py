@@ -64,8 +64,8 @@ def check_login(conn, require=()):
     facts = login_facts(conn)
     unknown = sorted(set(require) - set(name for name, dummy in ATTRIBUTES))
     if unknown:
-        raise LoginError('unknown privilege(s) %s (known: %s)' % (', '.join(unknown),
-                                                                 ', '.join(name for name, dummy in ATTRIBUTES)))
+        known = ', '.join(name for name, dummy in ATTRIBUTES)
+        raise LoginError('unknown privilege(s) %s (known: %s)' % (', '.join(unknown), known))
     if facts['superuser']:
         return facts
     lacking = [(name, sql) for name, sql in ATTRIBUTES if name in require and not facts[name]]

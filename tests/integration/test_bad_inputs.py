@@ -213,8 +213,8 @@ def test_a_server_version_the_collection_does_not_serve_is_refused(pg_servers, t
     """`unsupported-server-version`: PostgreSQL 14, which RDS no longer offers for new instances."""
     server = pg_servers(14)
     old = Database(server, 'shoppulse_14')
-    role_run_refused(old, tmp_path, 'the server runs PostgreSQL 14.23, which this collection does not serve '
-                                         '(it serves 15, 16, 17, 18')
+    role_run_refused(old, tmp_path,
+                     'the server runs PostgreSQL 14.23, which this collection does not serve (it serves 15, 16, 17, 18')
     conn = psycopg2.connect(**server.dsn())
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_database WHERE datname = 'shoppulse_14_role'")
