@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import ipaddress
 import json
 import os
@@ -48,6 +49,8 @@ import time
 MASTER = 'shoppulse_admin'
 SETUP_SUPERUSER = 'rdsadmin'
 SERVER_OS_USER = 'postgres'
+# where a server directory the postgres OS user could not reach is put instead (as root)
+RELOCATED_ROOT = '/var/lib/shoppulse/local'
 # What RDS gives its master user, written once for this and the Molecule scenarios
 RDS_MASTER_SQL = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rds-master.sql.j2')
 
@@ -84,7 +87,19 @@ def free_port() -> int:
 class LocalPostgres:
     def __init__(self, directory: str, port: int | None = None, master: str = MASTER,
                  settings: dict | None = None, names: tuple = (), version: int | None = None):
-        self.dir = os.path.abspath(directory)
+        self.link = os.path.abspath(directory)
+        self.as_root = os.geteuid() == 0
+        self._set_paths(os.path.realpath(self.link))
+        self.master = master
+        self.settings = settings or {}
+        self.names = tuple(names)
+        self.port = port or self._saved_port() or free_port()
+        self.bindir = bindir(version)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _set_paths(self, directory: str) -> None:
+        self.dir = directory
         self.data = os.path.join(self.dir, 'data')
         self.tls = os.path.join(self.dir, 'tls')
         self.run_dir = os.path.join(self.dir, 'run')
@@ -93,14 +108,26 @@ class LocalPostgres:
         self.setup_password_file = os.path.join(self.dir, 'setup-password')
         self.ca_cert = os.path.join(self.tls, 'ca.crt')
         self.port_file = os.path.join(self.dir, 'port')
-        self.master = master
-        self.settings = settings or {}
-        self.names = tuple(names)
-        self.port = port or self._saved_port() or free_port()
-        self.as_root = os.geteuid() == 0
-        self.bindir = bindir(version)
 
-    # -- helpers ------------------------------------------------------------------------
+    def _relocate_if_unreachable(self) -> None:
+        """As root, before a new server directory is made: one the server's OS user can reach.
+
+        A checkout under a directory the postgres OS user cannot enter (root's home) gets its server
+        directory under RELOCATED_ROOT, named after the checkout's path, and the directory asked for
+        becomes a link to it, so that every path under it still works for the caller.
+        """
+        if not self.as_root or os.path.lexists(self.link):
+            return
+        parent = os.path.dirname(self.link)
+        os.makedirs(parent, exist_ok=True)
+        if subprocess.run(['runuser', '-u', SERVER_OS_USER, '--', 'test', '-x', parent], check=False).returncode == 0:
+            return
+        target = os.path.join(RELOCATED_ROOT, hashlib.sha256(self.link.encode()).hexdigest()[:16], 'postgres')
+        os.makedirs(target, exist_ok=True)
+        for directory in (RELOCATED_ROOT, os.path.dirname(target), target):
+            os.chmod(directory, 0o755)
+        os.symlink(target, self.link)
+        self._set_paths(target)
 
     def _saved_port(self):
         try:
@@ -276,6 +303,7 @@ class LocalPostgres:
             raise LocalPgError('port %d on 127.0.0.1 is already in use (another server?); choose another port '
                                '(make: LOCAL_PG_PORT=...)' % self.port)
         if not os.path.exists(os.path.join(self.data, 'PG_VERSION')):
+            self._relocate_if_unreachable()
             self._initdb()
         with open(self.port_file, 'w') as handle:
             handle.write(str(self.port))
@@ -343,6 +371,9 @@ class LocalPostgres:
     def destroy(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if os.path.islink(self.link):
+            os.unlink(self.link)
+            shutil.rmtree(os.path.dirname(self.dir), ignore_errors=True)
 
     def info(self) -> dict:
         return dict(host='localhost', port=self.port, user=self.master, password_file=self.password_file,

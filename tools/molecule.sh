@@ -42,6 +42,13 @@ fi
 export SHOPPULSE_PG_IMAGE
 echo "molecule: $SHOPPULSE_CONTAINER_ENGINE with $SHOPPULSE_PG_IMAGE"
 
+# Ports of their own, free now, so that the scenarios never meet make site's servers (or anything else)
+# on a fixed port; the molecule.yml defaults serve a run by hand.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export SHOPPULSE_PG_PORT="${SHOPPULSE_PG_PORT:-$(free_port)}"
+export SHOPPULSE_PG_RECOVERY_PORT="${SHOPPULSE_PG_RECOVERY_PORT:-$(free_port)}"
+export SHOPPULSE_MOTO_PORT="${SHOPPULSE_MOTO_PORT:-$(free_port)}"
+
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(default recovery aws)
 for scenario in "${scenarios[@]}"; do
