@@ -23,7 +23,9 @@ grants it (``tools/rds-master.sql.j2``). The only superuser, ``rdsadmin`` as on 
 ``--version`` chooses the major version (15 to 18; tools/pgbin.py finds or fetches its binaries).
 
 PostgreSQL refuses to run as root; when this runs as root, the server runs as
-the ``postgres`` OS user (``runuser``), which must be able to reach the directory.
+the ``postgres`` OS user (``runuser``). A new directory that user cannot reach
+(under root's home, say) is made under /var/lib/shoppulse/local instead, and the
+directory asked for becomes a link to it.
 
   python3 tools/localpg.py start --dir .local/postgres --port 55432
   python3 tools/localpg.py stop --dir .local/postgres

@@ -190,8 +190,11 @@ def create_request(params):
     """The CreateDBProxy request (tags added by the caller)."""
     request = dict(DBProxyName=params['name'], EngineFamily=params['engine_family'],
                    Auth=auth_request(params['auth']), RoleArn=params['role_arn'],
-                   VpcSubnetIds=params['vpc_subnet_ids'], RequireTLS=params['require_tls'],
-                   IdleClientTimeout=params['idle_client_timeout'], DebugLogging=params['debug_logging'])
+                   VpcSubnetIds=params['vpc_subnet_ids'])
+    # an option left out is AWS's default at creation, and left as it is afterwards (modify_request)
+    for option, field, argument in MODIFIABLE:
+        if params.get(option) is not None:
+            request[field] = params[option]
     if params.get('vpc_security_group_ids'):
         request['VpcSecurityGroupIds'] = params['vpc_security_group_ids']
     return request

@@ -74,17 +74,20 @@ options:
     type: list
     elements: str
   require_tls:
-    description: Whether client connections must use TLS.
+    description:
+      - Whether client connections must use TLS.
+      - Left out, a proxy keeps its setting; a new proxy gets AWS's default (TLS not required).
     type: bool
-    default: true
   idle_client_timeout:
-    description: Seconds a client connection may stay idle before the proxy closes it.
+    description:
+      - Seconds a client connection may stay idle before the proxy closes it (1 to 28800).
+      - Left out, a proxy keeps its setting; a new proxy gets AWS's default (1800).
     type: int
-    default: 1800
   debug_logging:
-    description: Whether the proxy logs the SQL of the statements it forwards (costly; for troubleshooting).
+    description:
+      - Whether the proxy logs the SQL of the statements it forwards (costly; for troubleshooting).
+      - Left out, a proxy keeps its setting; a new proxy gets AWS's default (off).
     type: bool
-    default: false
   connection_pool:
     description: Connection pool settings of the C(default) target group; settings left out are left as they are.
     type: dict
@@ -298,9 +301,9 @@ def main():
             role_arn=dict(type='str'),
             vpc_subnet_ids=dict(type='list', elements='str'),
             vpc_security_group_ids=dict(type='list', elements='str'),
-            require_tls=dict(type='bool', default=True),
-            idle_client_timeout=dict(type='int', default=1800),
-            debug_logging=dict(type='bool', default=False),
+            require_tls=dict(type='bool'),
+            idle_client_timeout=dict(type='int'),
+            debug_logging=dict(type='bool'),
             connection_pool=dict(type='dict', options=dict(
                 max_connections_percent=dict(type='int'),
                 max_idle_connections_percent=dict(type='int'),

@@ -128,6 +128,16 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
     code, tasks, stats = playbook(moto, 'provision.yml', '--check', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
 
+    # a setting of the inventory ends up on the proxy, and stays there: the attach step leaves it alone
+    timeout = ['-e', 'proxy_idle_client_timeout=900']
+    code, tasks, stats = playbook(moto, 'provision.yml', *timeout, outputs=outputs_file)
+    assert code == 0 and [name for name, result in tasks if result.get('changed')] == [
+        'shoppulse.analytics.proxy : Start the proxy (waited for once, later, by tasks_from=attach)'], tasks
+    assert client(moto, 'rds').describe_db_proxies()['DBProxies'][0]['IdleClientTimeout'] == 900
+    code, tasks, stats = playbook(moto, 'provision.yml', *timeout, outputs=outputs_file)
+    assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
+    assert client(moto, 'rds').describe_db_proxies()['DBProxies'][0]['IdleClientTimeout'] == 900
+
     code, tasks, stats = playbook(moto, 'teardown.yml')
     assert code == 0, [t for t in tasks if t[1].get('failed')]
     assert our_vpcs(moto) == []
@@ -233,7 +243,29 @@ def check_stack(moto, vpc, tiers, outputs_file):
     assert credentials['password'] not in outputs_file.read_text()
 
 
+@pytest.mark.parametrize('version', ['16.4', '17.2', '18.1'])
+def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_path, version):
+    major = version.split('.')[0]
+    extra = ['-e', 'database_engine_version=%s' % version]
+    code, tasks, stats = playbook(moto, 'provision.yml', *extra, outputs=tmp_path / 'outputs.yml')
+    try:
+        assert code == 0, [t for t in tasks if t[1].get('failed')]
+        rds = client(moto, 'rds')
+        instance = rds.describe_db_instances(DBInstanceIdentifier='shoppulse-analytics')['DBInstances'][0]
+        assert instance['EngineVersion'] == version
+        group = instance['DBParameterGroups'][0]['DBParameterGroupName']
+        assert group == 'shoppulse-analytics-postgres' + major
+        described = rds.describe_db_parameter_groups(DBParameterGroupName=group)['DBParameterGroups'][0]
+        assert described['DBParameterGroupFamily'] == 'postgres' + major
+        code, tasks, stats = playbook(moto, 'provision.yml', *extra, outputs=tmp_path / 'outputs.yml')
+        assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
+    finally:
+        assert playbook(moto, 'teardown.yml')[0] == 0
+
+
 @pytest.mark.parametrize('extra, message', [
+    (['-e', 'database_engine_version=14.9'], 'database_engine_version 14.9 is not a version this collection serves'),
+    (['-e', 'database_engine_version=sixteen'], 'give a PostgreSQL minor version of 15, 16, 17, 18'),
     (['-e', 'network_cidr=10.0.0.0/33'], 'network_cidr (10.0.0.0/33) must be a CIDR'),
     (['-e', '{"network_isolated_subnets": ["10.0.20.0/24"]}'], 'must each list two CIDRs'),
     (['-e', 'network_flow_logs_retention_days=17'], 'network_flow_logs_retention_days'),

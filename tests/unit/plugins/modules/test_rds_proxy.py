@@ -21,6 +21,7 @@ NOW = datetime.datetime(2026, 11, 24, tzinfo=datetime.timezone.utc)
 
 ARGS = dict(name=NAME, auth=[dict(secret_arn=SECRET, client_password_auth_type='POSTGRES_SCRAM_SHA_256')],
             role_arn=ROLE, vpc_subnet_ids=SUBNETS, vpc_security_group_ids=['sg-11111111'],
+            require_tls=True, idle_client_timeout=1800,
             connection_pool=dict(max_connections_percent=100, max_idle_connections_percent=50),
             db_instance_identifiers=['shoppulse-analytics'], tags=dict(Project='shoppulse'))
 AUTH = [dict(AuthScheme='SECRETS', SecretArn=SECRET, IAMAuth='DISABLED', ClientPasswordAuthType='POSTGRES_SCRAM_SHA_256')]
@@ -77,7 +78,7 @@ def run(monkeypatch, capsys, calls, check_mode=False, **overrides):
 
 def test_create_waits_then_sets_the_pool_and_registers_the_instance(monkeypatch, capsys):
     request = dict(DBProxyName=NAME, EngineFamily='POSTGRESQL', Auth=AUTH, RoleArn=ROLE, VpcSubnetIds=SUBNETS,
-                   RequireTLS=True, IdleClientTimeout=1800, DebugLogging=False, VpcSecurityGroupIds=['sg-11111111'],
+                   RequireTLS=True, IdleClientTimeout=1800, VpcSecurityGroupIds=['sg-11111111'],
                    Tags=TAGS)
     result = run(monkeypatch, capsys, [
         describe(AwsError('DBProxyNotFoundFault')),
@@ -108,6 +109,27 @@ def test_settings_that_differ_are_modified_in_place(monkeypatch, capsys):
         ('modify_db_proxy', dict(DBProxyName=NAME, RequireTLS=True, IdleClientTimeout=1800,
                                  SecurityGroups=['sg-11111111']), dict(DBProxy=proxy())),
         tags(), target_group(), targets(),
+    ] + final_state())
+    assert result['changed']
+
+
+def test_settings_left_out_are_left_as_they_are(monkeypatch, capsys):
+    # what the proxy role's attach entry point sends: the pool and the targets only
+    current = proxy(IdleClientTimeout=900, RequireTLS=True, DebugLogging=True)
+    attach = dict(name=NAME, connection_pool=ARGS['connection_pool'], db_instance_identifiers=['shoppulse-analytics'])
+    result = run_module(monkeypatch, capsys, rds_proxy.main, attach, 'rds', [
+        describe(current), target_group(), targets(), describe(current), tags(), target_group(), targets()])
+    assert not result['changed'] and result['proxy']['idle_client_timeout'] == 900
+
+
+def test_a_new_proxy_without_the_settings_gets_aws_defaults(monkeypatch, capsys):
+    args = dict((k, v) for k, v in ARGS.items() if k not in ('require_tls', 'idle_client_timeout'))
+    request = dict(DBProxyName=NAME, EngineFamily='POSTGRESQL', Auth=AUTH, RoleArn=ROLE, VpcSubnetIds=SUBNETS,
+                   VpcSecurityGroupIds=['sg-11111111'], Tags=TAGS)
+    result = run_module(monkeypatch, capsys, rds_proxy.main, args, 'rds', [
+        describe(AwsError('DBProxyNotFoundFault')),
+        ('create_db_proxy', request, dict(DBProxy=proxy(Status='creating'))),
+        target_group(), targets(), describe(proxy()),
     ] + final_state())
     assert result['changed']
 
