@@ -27,6 +27,9 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
    domain. moto names it <proxy name>.db-proxy-<random per proxy>...; with the fixed PROXY_ENDPOINT_ID
    here, the local server of `make site` can hold a certificate for *.proxy-<id>.<region>.rds.amazonaws.com
    (see proxy_domain) and be verified as the proxy is, with verify-full.
+7. RDS ModifyDBProxy changes a proxy's RequireTLS, IdleClientTimeout, DebugLogging, RoleArn, Auth and
+   security groups in place. moto has no ModifyDBProxy (it answers 500, NotImplementedError), so a
+   setting that differs could never be corrected and its test could not run.
 """
 
 
@@ -37,6 +40,10 @@ POSTGRES_DEFAULTS = {
                           Source='engine-default', ApplyType='dynamic', DataType='boolean', AllowedValues='0,1',
                           IsModifiable=True, ApplyMethod='pending-reboot'),
 }
+# ModifyDBProxy's fields, and the attributes of moto's DBProxy they set
+PROXY_MODIFIABLE = (('RequireTLS', 'require_tls'), ('IdleClientTimeout', 'idle_client_timeout'),
+                    ('DebugLogging', 'debug_logging'), ('RoleArn', 'role_arn'), ('Auth', 'auth'),
+                    ('SecurityGroups', 'vpc_security_group_ids'))
 PI_FIELDS = {
     'enable_performance_insights': 'performance_insights_enabled',
     'performance_insights_retention_period': 'performance_insights_retention_period',
@@ -132,3 +139,19 @@ def apply():
         self.endpoint = '%s.%s' % (self.db_proxy_name, proxy_domain(self.region))
 
     proxy_class.__init__ = proxy_init
+
+    from moto.core.responses import ActionResult  # pylint: disable=import-outside-toplevel
+    from moto.rds import exceptions as rds_exceptions  # pylint: disable=import-outside-toplevel
+    from moto.rds import responses as rds_responses  # pylint: disable=import-outside-toplevel
+
+    def modify_db_proxy(self):
+        params = self.params
+        proxy = self.backend.db_proxies.get(params['DBProxyName'])
+        if proxy is None:
+            raise rds_exceptions.DBProxyNotFoundFault(params['DBProxyName'])
+        for field, attribute in PROXY_MODIFIABLE:
+            if params.get(field) is not None:
+                setattr(proxy, attribute, params[field])
+        return ActionResult({'DBProxy': proxy})
+
+    rds_responses.RDSResponse.modify_db_proxy = modify_db_proxy
