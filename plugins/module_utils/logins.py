@@ -18,6 +18,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import quote_ident
 
 # What a role attribute is called in SQL, by the name the collection gives it.
 ATTRIBUTES = (('create_role', 'CREATEROLE'), ('create_database', 'CREATEDB'))
@@ -38,10 +39,6 @@ _VERIFIER = re.compile(r'^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+
 
 class LoginError(Exception):
     """What the login lacks, or a login role that cannot be given its password."""
-
-
-def quote_ident(name):
-    return '"%s"' % name.replace('"', '""')
 
 
 def login_facts(conn):
