@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: site test docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
+.PHONY: site test system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
         lint security sanity units integration molecule bench postgres-image postgres-versions clean help
 
 help:
@@ -53,7 +53,14 @@ venv: $(VENV)/.run-installed
 local-venv: $(VENV)/.local-installed
 test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed
 
-local-pg: local-venv
+# the Debian packages beyond Python: installed when run as root, else the one command to run is printed
+system-packages-site:
+	tools/system-packages.sh site
+
+system-packages:
+	tools/system-packages.sh test
+
+local-pg: local-venv system-packages-site
 	$(BIN)/python tools/localpg.py start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) \
 	  --name "*.$$($(BIN)/python tools/localaws.py proxy-domain $(LOCAL_AWS_REGION))" > /dev/null
 
@@ -151,7 +158,7 @@ bench: test-venv
 postgres-image:
 	tools/build-postgres-image.sh
 
-test: test-venv manifest-check lint security sanity units integration molecule
+test: system-packages test-venv manifest-check lint security sanity units integration molecule
 
 clean: local-aws-stop local-pg-destroy
 	rm -rf .cache tests/output

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Run the Molecule scenarios (`make molecule`): tools/molecule.sh [SCENARIO ...] (default: default recovery aws)
 #
-# Chooses the image and configures Podman for the host; the scenarios only see
-# SHOPPULSE_PG_IMAGE and never know which path produced it:
+# The container scenarios (default, recovery) run once per container engine: Podman and Docker, the
+# engines users run them on. SHOPPULSE_MOLECULE_ENGINES chooses ("podman", "docker" or both; default:
+# each engine this host has). Docker is the engine that answers (DOCKER_HOST, or the default socket);
+# where none answers and dockerd is installed, a Docker engine of the run's own is started
+# (tools/docker-engine.sh) and stopped at the end. The aws scenario needs no container and runs once.
+#
+# The image, for each engine (the scenarios only see SHOPPULSE_PG_IMAGE):
 #   1. SHOPPULSE_PG_IMAGE, when set;
 #   2. else the official docker.io/library/postgres:15, when it is present or can be pulled;
-#   3. else a local image built from Debian's postgresql-15 (tools/build-postgres-image.sh).
+#   3. else a local image built from Debian's postgresql-15 (tools/build-postgres-image.sh), which
+#      Docker gets from Podman (podman save | docker load) when Podman has it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,45 +20,106 @@ if [ -n "$conf" ]; then
   export CONTAINERS_CONF="$conf"
 fi
 
-if [ -z "${SHOPPULSE_CONTAINER_ENGINE:-}" ]; then
-  if command -v podman >/dev/null 2>&1; then
-    SHOPPULSE_CONTAINER_ENGINE=podman
-  elif docker info >/dev/null 2>&1; then
-    SHOPPULSE_CONTAINER_ENGINE=docker
-  else
-    echo "molecule: no container engine (install Podman or start Docker)" >&2
-    exit 1
-  fi
-fi
-export SHOPPULSE_CONTAINER_ENGINE
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(default recovery aws)
 
-official=docker.io/library/postgres:15
-if [ -z "${SHOPPULSE_PG_IMAGE:-}" ]; then
-  if "$SHOPPULSE_CONTAINER_ENGINE" image inspect "$official" >/dev/null 2>&1 \
-     || "$SHOPPULSE_CONTAINER_ENGINE" pull -q "$official" >/dev/null 2>&1; then
-    SHOPPULSE_PG_IMAGE="$official"
-  else
-    echo "molecule: $official cannot be pulled here; building a local image that honours its contract"
-    SHOPPULSE_PG_IMAGE=localhost/shoppulse/postgres:15
+# Everything of this run under one directory of its own: Molecule's ephemeral state, an own Docker
+# engine. A scenario run by hand, or another run, is never met.
+run_dir="$(mktemp -d /tmp/shoppulse-molecule.XXXXXX)"
+own_docker=""
+cleanup() {
+  if [ -n "$own_docker" ]; then
+    tools/docker-engine.sh stop "$own_docker" || echo "molecule: could not stop the Docker engine under $own_docker" >&2
+  fi
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+
+docker_answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
+
+if [ -n "${SHOPPULSE_MOLECULE_ENGINES:-}" ]; then
+  read -r -a engines <<< "$SHOPPULSE_MOLECULE_ENGINES"
+else
+  engines=()
+  command -v podman >/dev/null 2>&1 && engines+=(podman)
+  if docker_answers || { command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; }; then
+    engines+=(docker)
   fi
 fi
-if [[ "$SHOPPULSE_PG_IMAGE" == localhost/shoppulse/* ]]; then
-  tools/build-postgres-image.sh "$SHOPPULSE_PG_IMAGE"
+needs_engine=false
+for scenario in "${scenarios[@]}"; do
+  [ "$scenario" = aws ] || needs_engine=true
+done
+if $needs_engine && [ ${#engines[@]} -eq 0 ]; then
+  echo "molecule: no container engine (install Podman, or start Docker)" >&2
+  exit 1
 fi
-export SHOPPULSE_PG_IMAGE
-echo "molecule: $SHOPPULSE_CONTAINER_ENGINE with $SHOPPULSE_PG_IMAGE"
 
 # Ports of their own, free now, so that the scenarios never meet make site's servers (or anything else)
 # on a fixed port; the molecule.yml defaults serve a run by hand.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-export SHOPPULSE_PG_PORT="${SHOPPULSE_PG_PORT:-$(free_port)}"
-export SHOPPULSE_PG_RECOVERY_PORT="${SHOPPULSE_PG_RECOVERY_PORT:-$(free_port)}"
-export SHOPPULSE_MOTO_PORT="${SHOPPULSE_MOTO_PORT:-$(free_port)}"
 
-scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(default recovery aws)
-for scenario in "${scenarios[@]}"; do
+user_image="${SHOPPULSE_PG_IMAGE:-}"
+official=docker.io/library/postgres:15
+local_image=localhost/shoppulse/postgres:15
+image_for() {  # image_for ENGINE: prints the image the scenarios use on ENGINE, building or loading it first
+  local engine="$1"
+  if [ -n "$user_image" ]; then
+    echo "$user_image"
+    return
+  fi
+  if "$engine" image inspect "$official" >/dev/null 2>&1 || "$engine" pull -q "$official" >/dev/null 2>&1; then
+    echo "$official"
+    return
+  fi
+  echo "molecule: $official cannot be pulled with $engine; using a local image that honours its contract" >&2
+  if [ "$engine" = docker ] && command -v podman >/dev/null 2>&1 && podman image inspect "$local_image" >/dev/null 2>&1; then
+    if [ "$(podman image inspect --format '{{.Id}}' "$local_image")" != "$(docker image inspect --format '{{.Id}}' "$local_image" 2>/dev/null | sed 's/^sha256://')" ]; then
+      podman save "$local_image" | docker load -q >&2
+    fi
+  else
+    SHOPPULSE_CONTAINER_ENGINE="$engine" tools/build-postgres-image.sh "$local_image" >&2
+  fi
+  echo "$local_image"
+}
+
+run_scenario() {  # run_scenario SCENARIO [ENGINE]
+  local scenario="$1" engine="${2:-}" start label
   start=$(date +%s)
-  molecule test -s "$scenario"
-  echo "molecule: scenario $scenario passed in $(( $(date +%s) - start )) s"
+  label="$scenario${engine:+ on $engine}"
+  MOLECULE_EPHEMERAL_DIRECTORY="$run_dir/$scenario${engine:+-$engine}" \
+    SHOPPULSE_PG_PORT="$(free_port)" SHOPPULSE_PG_RECOVERY_PORT="$(free_port)" SHOPPULSE_MOTO_PORT="$(free_port)" \
+    molecule test -s "$scenario"
+  echo "molecule: scenario $label passed in $(( $(date +%s) - start )) s"
+}
+
+for engine in "${engines[@]}"; do
+  $needs_engine || break
+  case "$engine" in
+    podman) ;;
+    docker)
+      if ! docker_answers; then
+        own_docker="$run_dir/docker"
+        DOCKER_HOST="$(tools/docker-engine.sh start "$own_docker")"
+        export DOCKER_HOST
+        echo "molecule: started a Docker engine of this run's own ($DOCKER_HOST)"
+      fi
+      ;;
+    *) echo "molecule: unknown container engine $engine (podman or docker)" >&2; exit 1 ;;
+  esac
+  SHOPPULSE_PG_IMAGE="$(image_for "$engine")" SHOPPULSE_CONTAINER_ENGINE="$engine"
+  export SHOPPULSE_PG_IMAGE SHOPPULSE_CONTAINER_ENGINE
+  echo "molecule: $engine with $SHOPPULSE_PG_IMAGE"
+  for scenario in "${scenarios[@]}"; do
+    [ "$scenario" = aws ] || run_scenario "$scenario" "$engine"
+  done
+  unset SHOPPULSE_PG_IMAGE SHOPPULSE_CONTAINER_ENGINE
+  if [ -n "$own_docker" ]; then
+    tools/docker-engine.sh stop "$own_docker"
+    own_docker=""
+    unset DOCKER_HOST
+  fi
+done
+for scenario in "${scenarios[@]}"; do
+  [ "$scenario" != aws ] || run_scenario aws
 done

@@ -18,6 +18,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Er
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
+from ansible_collections.shoppulse.analytics.plugins.module_utils.iam_propagation import (
+    EC2_ROLE_REFUSAL,
+    retry_while_iam_propagates,
+)
 
 
 class FlowLogErrorHandler(AWSErrorHandler):
@@ -37,6 +41,7 @@ def describe_flow_logs(client, resource_id):
 
 
 @FlowLogErrorHandler.common_error_handler('create flow log')
+@retry_while_iam_propagates(EC2_ROLE_REFUSAL, 'DeliverLogsPermissionArn', 'create flow log')
 @AWSRetry.jittered_backoff()
 def create_flow_log(client, **params):
     result = client.create_flow_logs(**params)

@@ -21,6 +21,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.shoppulse.analytics.plugins.module_utils.iam_propagation import (
+    RDS_ROLE_REFUSAL,
+    retry_while_iam_propagates,
+)
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
@@ -86,12 +90,14 @@ def list_tags(client, arn):
 
 
 @ProxyErrorHandler.common_error_handler('create DB proxy')
+@retry_while_iam_propagates(RDS_ROLE_REFUSAL, 'RoleArn', 'create DB proxy')
 @AWSRetry.jittered_backoff()
 def create_proxy(client, **request):
     return client.create_db_proxy(**request)['DBProxy']
 
 
 @ProxyErrorHandler.common_error_handler('modify DB proxy')
+@retry_while_iam_propagates(RDS_ROLE_REFUSAL, 'RoleArn', 'modify DB proxy')
 @AWSRetry.jittered_backoff(catch_extra_error_codes=['InvalidDBProxyStateFault'])
 def modify_proxy(client, **request):
     return client.modify_db_proxy(**request)['DBProxy']

@@ -212,8 +212,8 @@ targets:
   sample: [{rds_resource_id: shoppulse-analytics, type: RDS_INSTANCE, port: 5432}]
 '''
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_proxy as api
 
@@ -324,7 +324,7 @@ def main():
         if module.params['state'] == 'absent':
             ensure_absent(module, client, module.params)
         ensure_present(module, client, module.params)
-    except AnsibleRDSError as exc:
+    except AnsibleAWSError as exc:
         module.fail_json_aws_error(exc)
 
 

@@ -138,7 +138,8 @@ replaced_settings:
 '''
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error, ensure_ec2_tags
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.shoppulse.analytics.plugins.module_utils import flow_logs
@@ -205,7 +206,7 @@ def main():
             changed |= ensure_ec2_tags(client, module, flow_log_id, tags=params['tags'],
                                        purge_tags=params['purge_tags'])
         final = [f for f in flow_logs.find(client, params) if f['FlowLogId'] == flow_log_id]
-    except AnsibleEC2Error as exc:
+    except AnsibleAWSError as exc:
         module.fail_json_aws_error(exc)
     module.exit_json(changed=changed, flow_log=describe(final[0] if final else {}), replaced_settings=stale)
 

@@ -271,6 +271,11 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
     (['-e', 'network_flow_logs_retention_days=17'], 'network_flow_logs_retention_days'),
     (['-e', '{"database_client_cidrs": ["0.0.0.0/0"]}'], 'must not open the proxy to the whole internet'),
     (['-e', 'database_instance_class=db.huge'], 'database_instance_class'),
+    (['-e', 'proxy_idle_client_timeout=28801'], 'proxy_idle_client_timeout must be 1 to 28800 seconds (it is 28801)'),
+    (['-e', 'proxy_idle_client_timeout=0'], 'proxy_idle_client_timeout must be 1 to 28800 seconds (it is 0)'),
+    (['-e', 'proxy_max_connections_percent=120'], 'proxy_max_connections_percent 1 to 100 (it is 120)'),
+    (['-e', 'proxy_max_idle_connections_percent=60', '-e', 'proxy_max_connections_percent=50'],
+     'proxy_max_idle_connections_percent 0 to proxy_max_connections_percent (it is 60)'),
 ])
 def test_bad_variables_fail_before_anything_is_created(moto, extra, message):
     code, tasks, stats = playbook(moto, 'provision.yml', *extra, network_name='shoppulse-bad')
@@ -279,3 +284,30 @@ def test_bad_variables_fail_before_anything_is_created(moto, extra, message):
     messages += [item.get('msg', '') for name, result in tasks for item in result.get('results', [])]
     assert any(message in text for text in messages), messages
     assert our_vpcs(moto, 'shoppulse-bad') == []
+
+
+def test_with_no_region_in_the_inventory_the_roles_use_aws_region_as_amazon_aws_does(moto, tmp_path):
+    # AWS_REGION before AWS_DEFAULT_REGION, as amazon.aws's modules read them, and both before the built-in default
+    play = tmp_path / 'secret.yml'
+    play.write_text(yaml.safe_dump([dict(
+        name='The secret role alone, with no region set', hosts='localhost', gather_facts=False,
+        vars=dict(secret_name='shoppulse-region-test/db-master', secret_roles=[]),
+        roles=[dict(role='shoppulse.analytics.secret')])]))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), AWS_REGION='us-east-2',
+               AWS_DEFAULT_REGION='ap-south-1', **CREDENTIALS)
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
+                           '-e', 'ansible_python_interpreter=%s' % sys.executable,
+                           '-e', 'shoppulse_aws_endpoint_url=%s' % moto, str(play)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+    def secrets(region):
+        listed = boto3.client('secretsmanager', endpoint_url=moto, region_name=region, aws_access_key_id='testing',
+                              aws_secret_access_key='testing').list_secrets()['SecretList']
+        return [s['Name'] for s in listed if s['Name'].startswith('shoppulse-region-test/')]
+
+    assert secrets('us-east-2') == ['shoppulse-region-test/db-master']
+    assert secrets('ap-south-1') == [] and secrets(REGION) == []
+    boto3.client('secretsmanager', endpoint_url=moto, region_name='us-east-2', aws_access_key_id='testing',
+                 aws_secret_access_key='testing').delete_secret(SecretId='shoppulse-region-test/db-master',
+                                                                ForceDeleteWithoutRecovery=True)

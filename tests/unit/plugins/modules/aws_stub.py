@@ -41,7 +41,9 @@ def run_module(monkeypatch, capsys, main, args, service, calls, check_mode=False
         operation, request = call[0], call[1]
         response = call[2] if len(call) > 2 else {}
         if isinstance(response, Exception):
-            stubber.add_client_error(operation, service_error_code=response.args[0], expected_params=request)
+            stubber.add_client_error(operation, service_error_code=response.args[0], expected_params=request,
+                                     service_message=response.args[1] if len(response.args) > 1 else '',
+                                     http_status_code=400)
         else:
             stubber.add_response(operation, response, request)
     monkeypatch.setattr(AnsibleAWSModule, 'client', lambda self, *a, **k: client)
@@ -57,4 +59,4 @@ def run_module(monkeypatch, capsys, main, args, service, calls, check_mode=False
 
 
 class AwsError(Exception):
-    """A scripted error response: AwsError('DBProxyNotFoundFault')."""
+    """A scripted error response: AwsError('DBProxyNotFoundFault'), or AwsError(code, message)."""
