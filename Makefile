@@ -79,8 +79,12 @@ local-pg-destroy: venv
 	$(BIN)/python tools/localpg.py destroy --dir $(LOCAL_PG_DIR)
 
 # moto's dummy credentials, for the emulated AWS only (inventories/local names its endpoint)
+# Mitogen's strategy when it is installed (tools/strategy.py); SHOPPULSE_MITOGEN=0 runs Ansible's own
 site: local-aws local-pg
-	env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN \
+	@strategy="$$($(BIN)/python tools/strategy.py)"; \
+	if [ -n "$$strategy" ]; then echo "make site: Mitogen's strategy, about twice as fast (SHOPPULSE_MITOGEN=0 for Ansible's" \
+	  "own); ansible-core 2.19 prints a deprecation warning for any strategy plugin it does not ship"; fi; \
+	env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN $$strategy \
 	  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local $(BIN)/ansible-playbook site.yml $(ARGS)
 
 manifest: venv
@@ -144,7 +148,7 @@ postgres-versions: venv
 # starts servers of its own
 TEST_WORKERS ?= 3
 integration: test-venv postgres-versions
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/integration
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25 tests/integration
 
 molecule: test-venv
 	tools/molecule.sh
@@ -158,7 +162,10 @@ bench: test-venv
 postgres-image:
 	tools/build-postgres-image.sh
 
-test: system-packages test-venv manifest-check lint security sanity units integration molecule
+# the stages one after the other, each timed (tools/stages.py)
+TEST_STAGES := manifest-check lint security sanity units integration molecule
+test: system-packages test-venv
+	$(BIN)/python tools/stages.py $(TEST_STAGES)
 
 clean: local-aws-stop local-pg-destroy
 	rm -rf .cache tests/output

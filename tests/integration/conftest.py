@@ -20,7 +20,12 @@ import psycopg2
 import pytest
 
 import localpg
+import strategy
 from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import SUPPORTED_MAJORS
+
+# The suite's playbook runs use the strategy `make site` uses (Mitogen's when it is installed;
+# SHOPPULSE_MITOGEN=0 for Ansible's own); the AWX tests set Ansible's own, as AWX runs job templates.
+os.environ.update(strategy.environment())
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SQL_DIR = os.path.join(ROOT, 'files', 'sql')
@@ -35,6 +40,12 @@ VERSIONS = tuple(int(v) for v in os.environ['SHOPPULSE_PG_VERSIONS'].split(','))
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'all_versions: run on every PostgreSQL major the collection serves')
+    config.addinivalue_line('markers', 'long: minutes of playbook runs; started first, so that the parallel '
+                                       'workers do not end waiting on one of them')
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: 0 if item.get_closest_marker('long') else 1)  # stable: the rest keeps its order
 
 
 def pytest_generate_tests(metafunc):

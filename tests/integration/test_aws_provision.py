@@ -65,6 +65,7 @@ def test_check_mode_on_an_empty_account_creates_nothing(moto):
     assert client(moto, 'iam').list_roles()['Roles'] == []
 
 
+@pytest.mark.long
 def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_it(moto, tmp_path):
     outputs_file = tmp_path / 'outputs.yml'
     code, tasks, stats = playbook(moto, 'provision.yml', outputs=outputs_file)
@@ -243,6 +244,7 @@ def check_stack(moto, vpc, tiers, outputs_file):
     assert credentials['password'] not in outputs_file.read_text()
 
 
+@pytest.mark.long
 @pytest.mark.parametrize('version', ['16.4', '17.2', '18.1'])
 def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_path, version):
     major = version.split('.')[0]
@@ -290,7 +292,7 @@ def test_with_no_region_in_the_inventory_the_roles_use_aws_region_as_amazon_aws_
     # AWS_REGION before AWS_DEFAULT_REGION, as amazon.aws's modules read them, and both before the built-in default
     play = tmp_path / 'secret.yml'
     play.write_text(yaml.safe_dump([dict(
-        name='The secret role alone, with no region set', hosts='localhost', gather_facts=False,
+        name='The secret role alone, with no region set', hosts='localhost', connection='local', gather_facts=False,
         vars=dict(secret_name='shoppulse-region-test/db-master', secret_roles=[]),
         roles=[dict(role='shoppulse.analytics.secret')])]))
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), AWS_REGION='us-east-2',

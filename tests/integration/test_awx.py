@@ -151,7 +151,7 @@ class Awx:
         envvars = dict(AWS_ACCESS_KEY_ID=self.aws['access_key'], AWS_SECRET_ACCESS_KEY=self.aws['secret_key'],
                        AWS_SECURITY_TOKEN=self.aws['token'],
                        ANSIBLE_COLLECTIONS_PATHS=os.path.join(pdd, 'requirements_collections'),
-                       ANSIBLE_FORCE_COLOR='False',
+                       ANSIBLE_FORCE_COLOR='False', ANSIBLE_STRATEGY='linear',  # AWX's: Ansible's own
                        PATH=os.pathsep.join([BIN, os.environ.get('PATH', '')]))  # the EE's ansible-playbook
         with open(os.path.join(pdd, 'env', 'envvars'), 'w') as handle:
             json.dump(envvars, handle)
@@ -192,6 +192,7 @@ def emulate_rds_master_password(aws, server):
     return password
 
 
+@pytest.mark.long
 def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_path, aws, server, monkeypatch):
     awx = Awx(str(tmp_path), aws, server, monkeypatch)
 

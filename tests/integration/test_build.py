@@ -11,6 +11,9 @@ import sys
 import tarfile
 
 import pytest
+
+# one worker builds the tarball once for every test of this file (pytest-xdist's loadgroup)
+pytestmark = pytest.mark.xdist_group('build')
 import yaml
 
 import localsite
@@ -30,8 +33,12 @@ def tarball(tmp_path_factory):
     with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
         galaxy = yaml.safe_load(handle)
     # the state a developer's tree has: local servers, test output, a virtualenv, outputs, a key
-    planted = [os.path.join(ROOT, '.local', 'planted-by-test_build'), os.path.join(ROOT, 'outputs', 'planted.yml'),
-               os.path.join(ROOT, 'tests', 'output', 'planted.xml'), os.path.join(ROOT, 'benchmarks', 'results', 'x.json')]
+    # (named after this process: parallel workers each build, none removes another's)
+    tag = os.getpid()
+    planted = [os.path.join(ROOT, '.local', 'planted-by-test_build-%d' % tag),
+               os.path.join(ROOT, 'outputs', 'planted-%d.yml' % tag),
+               os.path.join(ROOT, 'tests', 'output', 'planted-%d.xml' % tag),
+               os.path.join(ROOT, 'benchmarks', 'results', 'x-%d.json' % tag)]
     for path in planted:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'w') as handle:
@@ -68,6 +75,7 @@ def test_the_tarball_holds_the_collection_and_nothing_of_a_working_tree(tarball)
         'amazon.aws': '>=10.1.0,<11.0.0', 'community.aws': '>=10.0.0,<11.0.0', 'community.postgresql': '>=4.1.0,<5.0.0'}
 
 
+@pytest.mark.long
 def test_galaxy_importer_accepts_the_tarball_with_no_warning(tarball, tmp_path):
     """Galaxy's own importer (ansible-doc on every module and role, ansible-lint, the changelog, file checks)."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'GALAXY_IMPORTER_')))
@@ -82,6 +90,7 @@ def test_galaxy_importer_accepts_the_tarball_with_no_warning(tarball, tmp_path):
         assert 'Loading %s' % content in output, output[-4000:]
 
 
+@pytest.mark.long
 def test_the_installed_tarball_runs_the_site_playbooks_from_an_empty_collections_path(tarball, tmp_path):
     collections = tmp_path / 'collections'
     collections.mkdir()

@@ -43,6 +43,7 @@ def canary_site():
         yield base, canary, server
 
 
+@pytest.mark.long
 def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tmp_path, monkeypatch):
     base, canary, server = canary_site
     assert server.password == canary

@@ -40,6 +40,7 @@ def site(base, *extra):
     return proc, output['stats']['localhost'], output
 
 
+@pytest.mark.long
 def test_site_runs_end_to_end_offline_then_changes_nothing(local_site):
     base, server = local_site
     first, stats, output = site(base)
