@@ -20,6 +20,11 @@ if [ -n "$conf" ]; then
   export CONTAINERS_CONF="$conf"
 fi
 
+# the strategy make site uses (Mitogen's when it is installed; SHOPPULSE_MITOGEN=0 for Ansible's own)
+while IFS='=' read -r name value; do
+  [ -z "$name" ] || export "$name=$value"
+done < <(python tools/strategy.py)
+
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(default recovery aws)
 
