@@ -30,8 +30,17 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
 7. RDS ModifyDBProxy changes a proxy's RequireTLS, IdleClientTimeout, DebugLogging, RoleArn, Auth and
    security groups in place. moto has no ModifyDBProxy (it answers 500, NotImplementedError), so a
    setting that differs could never be corrected and its test could not run.
+8. RDS answers DescribeDBEngineVersions and DescribeOrderableDBInstanceOptions for PostgreSQL with the
+   versions it offers and, for each, the instance classes the region offers. moto knows no PostgreSQL
+   version (DescribeDBEngineVersions is missing, DescribeOrderableDBInstanceOptions answers an empty list
+   and ignores DBInstanceClass), so the database role's check of what RDS offers would refuse everything.
+   POSTGRES_OFFERED stands in for RDS's catalogue: it is the emulator's, not a copy of RDS's, and holds the
+   versions and classes the tests and inventories use. A test takes a class out of a region with the JSON
+   file named by SHOPPULSE_MOTO_RDS_UNOFFERED ({"region": ["db.class", ...]}), read on each call.
 """
 
+import json
+import os
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
@@ -44,6 +53,13 @@ POSTGRES_DEFAULTS = {
 PROXY_MODIFIABLE = (('RequireTLS', 'require_tls'), ('IdleClientTimeout', 'idle_client_timeout'),
                     ('DebugLogging', 'debug_logging'), ('RoleArn', 'role_arn'), ('Auth', 'auth'),
                     ('SecurityGroups', 'vpc_security_group_ids'))
+# correction 8: the emulated RDS's PostgreSQL catalogue (major: newest minor; every minor from .1 is offered)
+POSTGRES_OFFERED = {
+    'versions': {'15': 15, '16': 11, '17': 7, '18': 2},
+    'classes': ['db.t3.micro', 'db.t3.small', 'db.t3.medium', 'db.t3.large', 'db.t4g.micro', 'db.t4g.small',
+                'db.t4g.medium', 'db.t4g.large', 'db.m5.large', 'db.m6g.large', 'db.m6i.large', 'db.m7g.large',
+                'db.r5.large', 'db.r6g.large', 'db.r6i.large', 'db.r7g.large'],
+}
 PI_FIELDS = {
     'enable_performance_insights': 'performance_insights_enabled',
     'performance_insights_retention_period': 'performance_insights_retention_period',
@@ -69,6 +85,34 @@ def _performance_insights(instance, kwargs, creating):
         if not getattr(instance, 'performance_insights_kms_key_id', None):
             instance.performance_insights_kms_key_id = (
                 'arn:aws:kms:%s:%s:key/aws-rds-default' % (instance.region, instance.account_id))
+
+
+def postgres_versions():
+    return ['%s.%d' % (major, minor) for major, newest in sorted(POSTGRES_OFFERED['versions'].items(), key=lambda i: int(i[0]))
+            for minor in range(1, newest + 1)]
+
+
+def unoffered_classes(region):
+    """The classes a test took out of the region (SHOPPULSE_MOTO_RDS_UNOFFERED)."""
+    path = os.environ.get('SHOPPULSE_MOTO_RDS_UNOFFERED')
+    if not path or not os.path.exists(path):
+        return set()
+    with open(path) as handle:
+        return set(json.load(handle).get(region, []))
+
+
+def postgres_options(region, engine_version=None, instance_class=None):
+    """DescribeOrderableDBInstanceOptions' answer for PostgreSQL in the region."""
+    zones = ['%s%s' % (region, zone) for zone in 'abc']
+    classes = [c for c in POSTGRES_OFFERED['classes'] if c not in unoffered_classes(region)]
+    return [dict(Engine='postgres', EngineVersion=version, DBInstanceClass=db_class, LicenseModel='postgresql-license',
+                 AvailabilityZones=[dict(Name=zone) for zone in zones], MultiAZCapable=True, ReadReplicaCapable=True,
+                 Vpc=True, SupportsStorageEncryption=True, StorageType=storage, SupportsIops=storage != 'gp2',
+                 SupportsStorageThroughput=storage == 'gp3', SupportsIAMDatabaseAuthentication=True,
+                 SupportsPerformanceInsights=True, MinStorageSize=20, MaxStorageSize=65536)
+            for version in postgres_versions() if engine_version in (None, version)
+            for db_class in classes if instance_class in (None, db_class)
+            for storage in ('gp2', 'gp3', 'io1')]
 
 
 def proxy_domain(region):
@@ -155,3 +199,24 @@ def apply():
         return ActionResult({'DBProxy': proxy})
 
     rds_responses.RDSResponse.modify_db_proxy = modify_db_proxy
+
+    original_orderable = rds_responses.RDSResponse.describe_orderable_db_instance_options
+
+    def describe_orderable_db_instance_options(self):
+        if self.params.get('Engine') != 'postgres':
+            return original_orderable(self)
+        options = postgres_options(self.region, self.params.get('EngineVersion'), self.params.get('DBInstanceClass'))
+        return ActionResult({'OrderableDBInstanceOptions': options})
+
+    rds_responses.RDSResponse.describe_orderable_db_instance_options = describe_orderable_db_instance_options
+
+    def describe_db_engine_versions(self):
+        engine, wanted = self.params.get('Engine'), self.params.get('EngineVersion')
+        versions = [dict(Engine='postgres', EngineVersion=version, DBParameterGroupFamily='postgres' + version.split('.')[0],
+                         DBEngineDescription='PostgreSQL', DBEngineVersionDescription='PostgreSQL ' + version,
+                         Status='available')
+                    for version in postgres_versions()
+                    if engine in (None, 'postgres') and wanted in (None, version, version.split('.')[0])]
+        return ActionResult({'DBEngineVersions': versions})
+
+    rds_responses.RDSResponse.describe_db_engine_versions = describe_db_engine_versions

@@ -307,9 +307,13 @@ def check_log_retention(tree):
 
 def _policy_documents(tree):
     lookup = re.compile(r"lookup\('ansible\.builtin\.template',\s*'([^']+)'\)")
-    for task in tree.find('amazon.aws.iam_policy', 'amazon.aws.iam_managed_policy', 'amazon.aws.iam_role'):
-        for option in ('policy_json', 'policy', 'assume_role_policy_document'):
-            value = task.args.get(option)
+    for task in tree.find('amazon.aws.iam_policy', 'amazon.aws.iam_managed_policy', 'amazon.aws.iam_role',
+                          'shoppulse.analytics.iam_service_role'):
+        values = [(option, task.args.get(option)) for option in ('policy_json', 'policy', 'assume_role_policy_document')]
+        inline = task.args.get('inline_policies')
+        if isinstance(inline, dict):
+            values += [('inline_policies.%s' % name, value) for name, value in sorted(inline.items())]
+        for option, value in values:
             if value is None:
                 continue
             if isinstance(value, dict):

@@ -24,11 +24,21 @@ CREDENTIALS = dict(AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing',
 REGION = 'eu-west-1'
 
 
+class Endpoint(str):
+    """The moto server's URL, with the file through which a test takes instance classes out of a region."""
+    unoffered = None
+
+
 @pytest.fixture(scope='module')
 def moto(tmp_path_factory):
     port = localpg.free_port()
-    proc = localaws.spawn(port, str(tmp_path_factory.mktemp('moto') / 'moto.log'))
-    yield 'http://127.0.0.1:%d' % port
+    directory = tmp_path_factory.mktemp('moto')
+    endpoint = Endpoint('http://127.0.0.1:%d' % port)
+    # the classes a test takes out of a region (tools/moto_extension.py, correction 8)
+    endpoint.unoffered = directory / 'unoffered.json'
+    proc = localaws.spawn(port, str(directory / 'moto.log'),
+                          env=dict(os.environ, SHOPPULSE_MOTO_RDS_UNOFFERED=str(endpoint.unoffered)))
+    yield endpoint
     proc.terminate()
     proc.wait(10)
 
@@ -273,6 +283,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
     (['-e', 'network_flow_logs_retention_days=17'], 'network_flow_logs_retention_days'),
     (['-e', '{"database_client_cidrs": ["0.0.0.0/0"]}'], 'must not open the proxy to the whole internet'),
     (['-e', 'database_instance_class=db.huge'], 'database_instance_class'),
+    (['-e', 'database_engine_version=16.99'], 'RDS does not offer PostgreSQL 16.99 (database_engine_version) in eu-west-1'),
     (['-e', 'proxy_idle_client_timeout=28801'], 'proxy_idle_client_timeout must be 1 to 28800 seconds (it is 28801)'),
     (['-e', 'proxy_idle_client_timeout=0'], 'proxy_idle_client_timeout must be 1 to 28800 seconds (it is 0)'),
     (['-e', 'proxy_max_connections_percent=120'], 'proxy_max_connections_percent 1 to 100 (it is 120)'),
@@ -313,3 +324,17 @@ def test_with_no_region_in_the_inventory_the_roles_use_aws_region_as_amazon_aws_
     boto3.client('secretsmanager', endpoint_url=moto, region_name='us-east-2', aws_access_key_id='testing',
                  aws_secret_access_key='testing').delete_secret(SecretId='shoppulse-region-test/db-master',
                                                                 ForceDeleteWithoutRecovery=True)
+
+
+def test_an_instance_class_the_region_does_not_offer_fails_before_anything_is_created(moto):
+    moto.unoffered.write_text(json.dumps({REGION: ['db.t3.medium']}))
+    try:
+        code, tasks, stats = playbook(moto, 'provision.yml', '-e', 'database_instance_class=db.t3.medium',
+                                      network_name='shoppulse-no-class')
+    finally:
+        moto.unoffered.unlink()
+    assert code != 0
+    failed = [result.get('msg', '') for name, result in tasks if result.get('failed')]
+    assert failed == ['eu-west-1 offers no db.t3.medium (database_instance_class) for PostgreSQL 15.10: choose another '
+                      'class, or another region'], failed
+    assert our_vpcs(moto, 'shoppulse-no-class') == []

@@ -46,6 +46,10 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site):
     first, stats, output = site(base)
     assert first.returncode == 0, first.stdout[-4000:]
     assert stats['changed'] > 20 and stats['failures'] == 0
+    # no deprecation warning of a collection (amazon.aws's iam_role printed two on every call)
+    warnings = [w for play in output['plays'] for task in play['tasks'] for result in task['hosts'].values()
+                for w in result.get('deprecations', [])]
+    assert warnings == [] and "from collection '" not in first.stderr, warnings or first.stderr
     plays = [play['play']['name'] for play in output['plays']]
     assert plays == ['Provision the AWS side of the ShopPulse analytics database',
                      'ShopPulse database schema, seeds and inventory']

@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What RDS offers in a region: DescribeOrderableDBInstanceOptions over a boto3 RDS client.
+
+Plain Python on amazon.aws's helpers (AWSRetry, the RDS error handler family); the module
+rds_instance_offerings_info is the Ansible glue.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+
+class OfferingsErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleRDSError
+
+
+@OfferingsErrorHandler.common_error_handler('describe orderable DB instance options')
+@AWSRetry.jittered_backoff()
+def orderable_options(client, engine, engine_version, instance_class=None):
+    request = dict(Engine=engine, EngineVersion=engine_version)
+    if instance_class:
+        request['DBInstanceClass'] = instance_class
+    paginator = client.get_paginator('describe_orderable_db_instance_options')
+    return paginator.paginate(**request).build_full_result()['OrderableDBInstanceOptions']
+
+
+def instance_classes(options):
+    return sorted(set(option['DBInstanceClass'] for option in options))
