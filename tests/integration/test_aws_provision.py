@@ -254,25 +254,59 @@ def check_stack(moto, vpc, tiers, outputs_file):
     assert credentials['password'] not in outputs_file.read_text()
 
 
+def database_role(moto, tmp_path, state, **variables):
+    """The database role alone (with the master secret it reads), on a network the test made: where the
+    engine version matters. The whole stack is provisioned on 15 by the test above."""
+    play = tmp_path / ('database-%s.yml' % state)
+    role = dict(role='shoppulse.analytics.database')
+    tasks = [dict(name='Master secret', **{'ansible.builtin.include_role': dict(name='shoppulse.analytics.secret')}),
+             dict(name='Database', **{'ansible.builtin.include_role': dict(name=role['role'])})]
+    if state == 'present':
+        tasks.append(dict(name='Wait for it', **{'ansible.builtin.include_role': dict(name=role['role'], tasks_from='wait')}))
+    else:
+        tasks.reverse()
+    play.write_text(yaml.safe_dump([dict(name='The database role on PostgreSQL %s' % variables['database_engine_version'],
+                                         hosts='localhost', connection='local', gather_facts=False,
+                                         vars_files=[os.path.join(ROOT, 'playbooks', 'vars', 'aws.yml')],
+                                         vars=dict(variables, database_state=state, secret_state=state, secret_roles=[]),
+                                         tasks=tasks)]))
+    return playbook(moto, str(play))
+
+
 @pytest.mark.long
 @pytest.mark.parametrize('version', ['16.4', '17.2', '18.1'])
 def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_path, version):
     major = version.split('.')[0]
-    extra = ['-e', 'database_engine_version=%s' % version]
-    code, tasks, stats = playbook(moto, 'provision.yml', *extra, outputs=tmp_path / 'outputs.yml')
+    name = 'shoppulse-engine-%s' % major
+    ec2 = client(moto, 'ec2')
+    vpc = ec2.create_vpc(CidrBlock='10.%s.0.0/16' % major)['Vpc']['VpcId']
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.%s.%d.0/24' % (major, i), AvailabilityZone=REGION + zone)
+               ['Subnet']['SubnetId'] for i, zone in enumerate('ab')]
+    variables = dict(database_engine_version=version, database_identifier=name, database_name_prefix=name,
+                     database_vpc_id=vpc, database_subnet_ids=subnets, secret_name=name + '/db-master',
+                     database_secret_name=name + '/db-master')
     try:
-        assert code == 0, [t for t in tasks if t[1].get('failed')]
+        code, tasks, stats = database_role(moto, tmp_path, 'present', **variables)
+        assert code == 0, [t for t in tasks if t[1].get('failed')] or playbook.last_output[-3000:]
         rds = client(moto, 'rds')
-        instance = rds.describe_db_instances(DBInstanceIdentifier='shoppulse-analytics')['DBInstances'][0]
+        instance = rds.describe_db_instances(DBInstanceIdentifier=name)['DBInstances'][0]
         assert instance['EngineVersion'] == version
         group = instance['DBParameterGroups'][0]['DBParameterGroupName']
-        assert group == 'shoppulse-analytics-postgres' + major
+        assert group == name + '-postgres' + major
         described = rds.describe_db_parameter_groups(DBParameterGroupName=group)['DBParameterGroups'][0]
         assert described['DBParameterGroupFamily'] == 'postgres' + major
-        code, tasks, stats = playbook(moto, 'provision.yml', *extra, outputs=tmp_path / 'outputs.yml')
+        code, tasks, stats = database_role(moto, tmp_path, 'present', **variables)
         assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
     finally:
-        assert playbook(moto, 'teardown.yml')[0] == 0
+        code, tasks, stats = database_role(moto, tmp_path, 'absent', **variables)
+        assert code == 0, [t for t in tasks if t[1].get('failed')]
+    assert client(moto, 'rds').describe_db_instances(Filters=[dict(Name='db-instance-id', Values=[name])])['DBInstances'] == []
+    for group in ec2.describe_security_groups(Filters=[dict(Name='vpc-id', Values=[vpc])])['SecurityGroups']:
+        if group['GroupName'] != 'default':
+            ec2.delete_security_group(GroupId=group['GroupId'])
+    for subnet in subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
 
 
 @pytest.mark.parametrize('extra, message', [
