@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
-	@echo "make test            everything CI runs: lint, sanity, unit and integration tests"
+	@echo "make test            everything CI runs: lint, sanity, unit, integration and Molecule tests, the version matrix"
 	@echo "make local-stop      stop the local PostgreSQL and the emulated AWS of make site"
 	@echo "make molecule        the Molecule scenarios default and recovery (Podman or Docker)"
 	@echo "make postgres-image  build the local PostgreSQL 15 image for hosts that cannot pull one"
@@ -162,8 +162,9 @@ bench: test-venv
 postgres-image:
 	tools/build-postgres-image.sh
 
-# the stages one after the other, each timed (tools/stages.py)
-TEST_STAGES := manifest-check lint security sanity units integration molecule
+# the stages one after the other, each timed (tools/stages.py); the version matrix runs beside the
+# integration tests (after make sanity, whose ansible-test virtualenvs it may share)
+TEST_STAGES := manifest-check lint security sanity units "integration|test-matrix" molecule
 test: system-packages test-venv
 	$(BIN)/python tools/stages.py $(TEST_STAGES)
 

@@ -21,7 +21,11 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-TREE = os.path.join(ROOT, '.cache', 'sanity', 'ansible_collections')
+# a tree per virtualenv: the main one's under .cache/sanity, a matrix entry's (.venv-matrix/NAME) under
+# .cache/sanity-NAME, so that `make sanity` and `make test-matrix` may run at the same time
+VENV_NAME = os.path.basename(sys.prefix.rstrip(os.sep))
+TREE = os.path.join(ROOT, '.cache', 'sanity' if os.path.realpath(sys.prefix) == os.path.realpath(os.path.join(ROOT, '.venv'))
+                    else 'sanity-' + VENV_NAME, 'ansible_collections')
 TARGET = os.path.join(TREE, 'shoppulse', 'analytics')
 DEPENDENCIES = ('community/postgresql', 'amazon/aws', 'community/aws')
 PYTHON_VERSION = '%d.%d' % sys.version_info[:2]

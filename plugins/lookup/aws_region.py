@@ -79,6 +79,5 @@ def resolve(configured=None, environ=None):
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
         configured = next((term for term in terms or [] if term), None)
         return [resolve(configured)]

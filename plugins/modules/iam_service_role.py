@@ -20,10 +20,13 @@ description:
   - An option left out is left as it is on the role (O(description), O(max_session_duration),
     O(tags), O(inline_policies)); AWS's defaults apply when the role is created.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
   diff_mode:

@@ -20,13 +20,18 @@ description:
   - M(amazon.aws.rds_engine_versions_info) answers which engine versions exist; this module which instance
     classes a region offers for one of them, which no amazon.aws module answers.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
     details: It only reads.
+  diff_mode:
+    support: none
 options:
   engine:
     description: The engine.

@@ -133,20 +133,21 @@ def test_another_path_fails_clearly(monkeypatch, capsys):
 
 
 def test_delete_removes_policies_and_instance_profiles_first(monkeypatch, capsys):
-    result = run_module(monkeypatch, capsys, iam_service_role.main, dict(name=NAME, state='absent'), 'iam',
-                        current() + [
-                            get_role(ROLE),
-                            ('list_role_policies', dict(RoleName=NAME), dict(PolicyNames=['read-secret'])),
-                            ('delete_role_policy', dict(RoleName=NAME, PolicyName='read-secret'), {}),
-                            ('list_attached_role_policies', dict(RoleName=NAME), dict(AttachedPolicies=[
-                                dict(PolicyName='managed', PolicyArn='arn:aws:iam::aws:policy/managed')])),
-                            ('detach_role_policy', dict(RoleName=NAME, PolicyArn='arn:aws:iam::aws:policy/managed'), {}),
-                            ('list_instance_profiles_for_role', dict(RoleName=NAME), dict(InstanceProfiles=[dict(
-                                Path='/', InstanceProfileName='p', InstanceProfileId='AIPA0123456789EXAMPLE',
-                                Arn='arn:aws:iam::123456789012:instance-profile/p', CreateDate=NOW, Roles=[])])),
-                            ('remove_role_from_instance_profile', dict(InstanceProfileName='p', RoleName=NAME), {}),
-                            ('delete_role', dict(RoleName=NAME), {}),
-                        ])
+    profile = dict(Path='/', InstanceProfileName='p', InstanceProfileId='AIPA0123456789EXAMPLE',
+                   Arn='arn:aws:iam::123456789012:instance-profile/p', CreateDate=NOW, Roles=[])
+    managed = 'arn:aws:iam::aws:policy/managed'
+    calls = current() + [
+        get_role(ROLE),
+        ('list_role_policies', dict(RoleName=NAME), dict(PolicyNames=['read-secret'])),
+        ('delete_role_policy', dict(RoleName=NAME, PolicyName='read-secret'), {}),
+        ('list_attached_role_policies', dict(RoleName=NAME),
+         dict(AttachedPolicies=[dict(PolicyName='managed', PolicyArn=managed)])),
+        ('detach_role_policy', dict(RoleName=NAME, PolicyArn=managed), {}),
+        ('list_instance_profiles_for_role', dict(RoleName=NAME), dict(InstanceProfiles=[profile])),
+        ('remove_role_from_instance_profile', dict(InstanceProfileName='p', RoleName=NAME), {}),
+        ('delete_role', dict(RoleName=NAME), {}),
+    ]
+    result = run_module(monkeypatch, capsys, iam_service_role.main, dict(name=NAME, state='absent'), 'iam', calls)
     assert result['changed'] and result['iam_role'] == {}
 
 
