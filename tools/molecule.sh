@@ -24,6 +24,10 @@ fi
 while IFS='=' read -r name value; do
   [ -z "$name" ] || export "$name=$value"
 done < <(python tools/strategy.py)
+if [ "${ANSIBLE_STRATEGY:-}" = mitogen_linear ]; then
+  echo "molecule: Mitogen's strategy (SHOPPULSE_MITOGEN=0 for Ansible's own); ansible-core 2.19 prints a" \
+    "deprecation warning for any strategy plugin it does not ship"
+fi
 
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(default recovery aws)
