@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What RDS offers in a region: DescribeOrderableDBInstanceOptions over a boto3 RDS client.
 
-Plain Python on amazon.aws's helpers (AWSRetry, the RDS error handler family); the module
+Plain Python on amazon.aws's helpers (AWSRetry, its RDSErrorHandler); the module
 rds_instance_offerings_info is the Ansible glue.
 """
 
@@ -11,16 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
+from ansible_collections.amazon.aws.plugins.module_utils.rds import RDSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
-class OfferingsErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleRDSError
-
-
-@OfferingsErrorHandler.common_error_handler('describe orderable DB instance options')
+@RDSErrorHandler.common_error_handler('describe orderable DB instance options')
 @AWSRetry.jittered_backoff()
 def orderable_options(client, engine, engine_version, instance_class=None):
     request = dict(Engine=engine, EngineVersion=engine_version)

@@ -20,10 +20,13 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.iam import (
     IAMErrorHandler,
+    detach_iam_role_policy,
     get_iam_role,
+    list_iam_instance_profiles,
     list_iam_role_attached_policies,
     list_iam_role_policies,
     normalize_iam_role,
+    remove_role_from_iam_instance_profile,
 )
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -73,27 +76,6 @@ def put_role_policy(client, name, policy, document):
 @AWSRetry.jittered_backoff()
 def delete_role_policy(client, name, policy):
     client.delete_role_policy(RoleName=name, PolicyName=policy)
-    return True
-
-
-@IAMErrorHandler.deletion_error_handler('detach role policy')
-@AWSRetry.jittered_backoff()
-def detach_role_policy(client, name, arn):
-    client.detach_role_policy(RoleName=name, PolicyArn=arn)
-    return True
-
-
-@IAMErrorHandler.list_error_handler('list instance profiles for role', [])
-@AWSRetry.jittered_backoff()
-def list_instance_profiles(client, name):
-    paginator = client.get_paginator('list_instance_profiles_for_role')
-    return paginator.paginate(RoleName=name).build_full_result()['InstanceProfiles']
-
-
-@IAMErrorHandler.deletion_error_handler('remove role from instance profile')
-@AWSRetry.jittered_backoff()
-def remove_from_instance_profile(client, profile, name):
-    client.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=name)
     return True
 
 
@@ -229,8 +211,8 @@ def remove(client, name):
     for policy in list_iam_role_policies(client, name):
         delete_role_policy(client, name, policy)
     for attached in list_iam_role_attached_policies(client, name):
-        detach_role_policy(client, name, attached['PolicyArn'])
-    for profile in list_instance_profiles(client, name):
-        remove_from_instance_profile(client, profile['InstanceProfileName'], name)
+        detach_iam_role_policy(client, attached['PolicyArn'], name)
+    for profile in list_iam_instance_profiles(client, role=name):
+        remove_role_from_iam_instance_profile(client, profile['InstanceProfileName'], name)
     delete_role(client, name)
     return True
