@@ -24,6 +24,7 @@ if [ "$purpose" = test ]; then
   want docker.io has dockerd
   want debootstrap has debootstrap  # builds the PostgreSQL image where none can be pulled
   want shellcheck has shellcheck    # ansible-test sanity skips its shellcheck test without it
+  want pgbouncer has pgbouncer      # the tenant isolation test behind a transaction pooler, as RDS Proxy pools
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -1,6 +1,6 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tenant isolation, enforced by the database (migrations 8 and 9), with real connections.
+"""Tenant isolation, enforced by the database (migrations 8 to 10), with real connections.
 
 The application role, logged in with its own password, sets its tenant per transaction with
 set_config('app.tenant_id', ..., true) and sees, writes and changes only that tenant's rows, in every
@@ -12,6 +12,9 @@ owns is no way around them either.
 import psycopg2
 import psycopg2.errors
 import pytest
+
+import tenancy
+from conftest import SQL_DIR
 
 # the engine on every PostgreSQL major the collection serves (15 to 18)
 pytestmark = pytest.mark.all_versions
@@ -219,3 +222,79 @@ def test_the_roles_have_no_way_around_row_level_security(tenants_db):
     owners = set(r[0] for r in tenants_db.query(
         "SELECT tableowner FROM pg_tables WHERE schemaname = 'public'"))
     assert owners == {'shoppulse_owner'}
+
+
+# -- the plans: the policies must leave the tenant_id indexes usable ------------------------------------
+# On a small database the planner may rightly prefer to read a whole table, so seq scans are turned
+# off: what is checked is that the tenant condition of the policy can be an index condition, as an
+# explicit filter is. Under migration 9's policy (tenant = X OR maintenance) it never was. The same
+# queries on millions of rows, timed: benchmarks/tenancy.py.
+
+REFERENCE = 'shoppulse_test_reference'  # bypasses row-level security: the explicit filter's reference
+
+
+def _plans_db(database, target_version=None):
+    from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
+    conn = database.connect()
+    migrations.run(conn, SQL_DIR, target_version=target_version)
+    conn.close()
+    admin = psycopg2.connect(**database.server.admin_dsn(database.name))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        tenancy.load(cur, 1, 30, 40)
+        cur.execute('ANALYZE')
+        cur.execute('ALTER ROLE shoppulse_app PASSWORD %s', (PASSWORDS['shoppulse_app'],))
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (REFERENCE,))
+        if not cur.fetchone():  # roles belong to the server: one for every test database on it
+            cur.execute('CREATE ROLE %s NOLOGIN BYPASSRLS IN ROLE shoppulse_app' % REFERENCE)
+    return admin
+
+
+def _scans(cur, query, values, explicit):
+    cur.execute('SET LOCAL enable_seqscan = off')
+    return tenancy.scans(tenancy.explain(cur, tenancy.sql(query, explicit), values))
+
+
+@pytest.fixture
+def plans_db(database):
+    admin = _plans_db(database)
+    yield database, admin
+    admin.close()
+
+
+@pytest.mark.parametrize('name, query', [(q[0], q[2]) for q in tenancy.QUERIES], ids=[q[0] for q in tenancy.QUERIES])
+def test_the_applications_queries_read_one_tenant_through_its_index(plans_db, name, query):
+    database, admin = plans_db
+    tenant = tenancy.tenant_id(7)
+    with admin.cursor() as cur:
+        values = tenancy.params(cur, tenant)
+        cur.execute('BEGIN')
+        cur.execute('SET LOCAL ROLE %s' % REFERENCE)
+        reference = _scans(cur, query, values, explicit=True)
+        cur.execute('ROLLBACK')
+    conn = login(database, 'shoppulse_app')
+    with conn.cursor() as cur:
+        tenancy.set_tenant(cur, tenant)
+        scans = _scans(cur, query, values, explicit=False)
+        cur.execute(tenancy.sql(query), values)
+        rows = cur.fetchall()
+    conn.rollback()
+    conn.close()
+    assert rows, 'the query finds rows of tenant %s' % tenant
+    assert all(tenancy.tenant_conditioned(scan) for scan in reference), reference
+    # every table read by an index whose condition holds the tenant, the same indexes as the reference
+    assert all(tenancy.tenant_conditioned(scan) for scan in scans), scans
+    assert sorted(s[2] for s in scans) == sorted(s[2] for s in reference), (scans, reference)
+
+
+def test_under_migration_9s_policy_the_tenant_was_no_index_condition(database):
+    """The check above can fail: the policy of migration 9 hid the tenant condition behind an OR."""
+    admin = _plans_db(database, target_version=9)
+    admin.close()
+    name, dummy, query = tenancy.QUERIES[0]
+    conn = login(database, 'shoppulse_app')
+    with conn.cursor() as cur:
+        tenancy.set_tenant(cur, tenancy.tenant_id(7))
+        scans = _scans(cur, query, {}, explicit=False)
+    conn.close()
+    assert not any(tenancy.tenant_conditioned(scan) for scan in scans), scans

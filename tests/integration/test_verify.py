@@ -41,6 +41,17 @@ def test_a_migrated_database_matches_the_manifest(shoppulse_db, driver, manifest
     ('ALTER TABLE audit_logs NO FORCE ROW LEVEL SECURITY', ['different table setting audit_logs.force_row_security']),
     ('DROP POLICY tenant_isolation ON users', ['missing policy users.tenant_isolation']),
     ('ALTER POLICY tenant_isolation ON tenants USING (true)', ['different policy tenants.tenant_isolation']),
+    # loosened: the maintenance policy given to everybody, or the tenant policy widened with an OR
+    ('ALTER POLICY maintenance_access ON orders TO PUBLIC', ['different policy orders.maintenance_access']),
+    ('ALTER POLICY maintenance_access ON orders TO shoppulse_migrator, shoppulse_app',
+     ['different policy orders.maintenance_access']),
+    ('ALTER POLICY tenant_isolation ON audit_logs USING (tenant_id = app_current_tenant() OR true)',
+     ['different policy audit_logs.tenant_isolation']),
+    # changed: the tenant policy's WITH CHECK, or the command it covers
+    ('ALTER POLICY tenant_isolation ON users WITH CHECK (true)', ['different policy users.tenant_isolation']),
+    ('DROP POLICY maintenance_access ON fulfillment', ['missing policy fulfillment.maintenance_access']),
+    ('CREATE POLICY open_door ON orders FOR SELECT TO shoppulse_readonly USING (true)',
+     ['unexpected policy orders.open_door']),
     ('ALTER TABLE tenants ALTER COLUMN timezone DROP NOT NULL', ['different column tenants.timezone']),
     ('ALTER TABLE orders DROP CONSTRAINT orders_status_check', ['missing constraint orders.orders_status_check']),
     ('ALTER TABLE users DISABLE TRIGGER users_set_updated_at', ['different trigger users.users_set_updated_at']),

@@ -32,7 +32,7 @@ def test_without_root_a_missing_package_stops_with_the_command_to_run():
     command = [line.strip() for line in proc.stderr.splitlines() if 'apt-get' in line]
     assert len(command) == 1 and command[0].startswith('sudo apt-get install -y ')
     packages = command[0].split()[4:]
-    assert {'npm', 'podman', 'runc', 'docker.io', 'debootstrap', 'shellcheck'} <= set(packages)
+    assert {'npm', 'podman', 'runc', 'docker.io', 'debootstrap', 'shellcheck', 'pgbouncer'} <= set(packages)
     assert 'git' not in packages
 
 

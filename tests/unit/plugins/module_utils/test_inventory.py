@@ -138,15 +138,22 @@ def test_seed_files_hold_three_tenants_and_every_role_for_each():
 
 
 def test_the_manifest_holds_tenant_isolation(manifest):
-    """Migrations 8 and 9, as the manifest records them: what schema_verify holds the database to."""
+    """Migrations 8 to 10, as the manifest records them: what schema_verify holds the database to."""
     tenant_tables = [name for name, table in manifest['tables'].items() if 'tenant_id' in table['columns']]
     assert len(tenant_tables) == 8
     for name in tenant_tables:
         table = manifest['tables'][name]
         assert table['row_security'] and table['force_row_security'], name
+        assert sorted(table['policies']) == ['maintenance_access', 'tenant_isolation'], name
         policy = table['policies']['tenant_isolation']
-        assert policy['command'] == 'ALL' and 'app_current_tenant()' in policy['using'], name
-        assert policy['using'] == policy['with_check'], name
+        # a bare tenant condition, for everybody: nothing joined to it with OR that would keep the
+        # tenant_id indexes from serving it (migration 10)
+        assert policy['using'] == policy['with_check'] == (
+            "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)"), name
+        assert policy['command'] == 'ALL' and policy['permissive'] and policy['roles'] == ['public'], name
+        # every row, for the maintenance identities only
+        policy = table['policies']['maintenance_access']
+        assert policy['roles'] == ['shoppulse_migrator'] and policy['using'] == policy['with_check'] == 'true', name
         assert table['owner'] == 'shoppulse_owner', name
         assert table['privileges']['shoppulse_readonly'] == 'SELECT', name
     assert manifest['tables']['audit_logs']['privileges']['shoppulse_app'] == 'INSERT,SELECT'
