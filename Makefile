@@ -158,6 +158,7 @@ bench: test-venv
 	$(BIN)/python benchmarks/seed_load.py
 	$(BIN)/python benchmarks/catalog.py
 	$(BIN)/python benchmarks/site.py
+	$(BIN)/python benchmarks/tenancy.py
 
 postgres-image:
 	tools/build-postgres-image.sh

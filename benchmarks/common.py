@@ -33,8 +33,9 @@ def workdir():
     return base
 
 
-def start_server(directory, settings=None):
-    server = localpg.LocalPostgres(directory, port=localpg.free_port(), settings=settings)
+def start_server(directory, settings=None, version=None):
+    """A server of the benchmark's own on a free port (PostgreSQL ``version``, Debian's 15 by default)."""
+    server = localpg.LocalPostgres(directory, port=localpg.free_port(), settings=settings, version=version)
     return server.start()
 
 
