@@ -225,8 +225,8 @@ def main(argv=None):
             rows.append(('%s: app ms' % what, ms(new[0]), ms(old[0]), '%.3f' % (new[0] / old[0]), '-', None,
                          '%s | %s' % (','.join(new[2]), ','.join(old[2]))))
         _table('1x database, shoppulse_app under RLS: migration 10 (per-role policies) against migration 9 '
-               '(tenant = X OR maintenance)', ('measure', 'migration 10', 'migration 9', 'ratio', 'target',
-                                              'index (10 | 9)'), rows)
+               '(tenant = X OR maintenance)',
+               ('measure', 'migration 10', 'migration 9', 'ratio', 'target', 'index (10 | 9)'), rows)
         rows = []
         for name, what, dummy in tenancy.QUERIES:
             small, big = one[name]['rls'], ten[name]['rls']

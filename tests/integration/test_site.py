@@ -9,6 +9,7 @@ The inventory is the repository's own, copied beside a .local of its own (so tha
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ import psycopg2
 import pytest
 
 import localsite
+import strategy
 from conftest import LATEST, ROOT
 
 BIN = os.path.dirname(sys.executable)
@@ -28,22 +30,129 @@ def local_site():
         yield site_and_server
 
 
-def site(base, *extra):
+@pytest.fixture(scope='module')
+def linear_site():
+    """A second local site, on which the same runs are made with Ansible's own strategy."""
+    with localsite.local_site('shoppulse-site-linear-') as site_and_server:
+        yield site_and_server
+
+
+def start_site(base, *extra, linear=False):
+    """Start site.yml on the site in ``base`` (with the suite's strategy, or ``linear``); finish() waits."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
     env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
                ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(base, 'inventories', 'local'),
-                           '-e', 'shoppulse_outputs_file=%s' % os.path.join(base, 'outputs.yml'),
-                           os.path.join(ROOT, 'site.yml')] + list(extra),
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=900)
-    output = json.loads(proc.stdout)
-    return proc, output['stats']['localhost'], output
+    if linear:
+        env.pop('ANSIBLE_STRATEGY_PLUGINS', None)
+        env['ANSIBLE_STRATEGY'] = 'linear'
+    return subprocess.Popen([os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(base, 'inventories', 'local'),
+                             '-e', 'shoppulse_outputs_file=%s' % os.path.join(base, 'outputs.yml'),
+                             os.path.join(ROOT, 'site.yml')] + list(extra),
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc):
+    stdout, stderr = proc.communicate(timeout=900)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    output = json.loads(stdout)
+    return done, output['stats']['localhost'], output
+
+
+def site(base, *extra):
+    return finish(start_site(base, *extra))
+
+
+# What differs between two sites whatever the strategy: their directories and ports, the ids the
+# emulated AWS makes up, generated names, times and durations.
+VOLATILE = [
+    (re.compile(r'\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?'), '<time>'),
+    (re.compile(r'\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b'), '<uuid>'),
+    (re.compile(r'\b([a-z]+(?:-[a-z]+)?)-[0-9a-f]{8,17}\b'), '\\1-<id>'),
+    (re.compile(r'\b\d{1,3}(\.\d{1,3}){3}\b'), '<ip>'),
+    (re.compile(r'(:secret:[\w/+=.@-]+)-[A-Za-z0-9]{6}\b'), '\\1-<suffix>'),  # Secrets Manager's ARN suffix
+    (re.compile(r'\bprx-(tg-)?[0-9a-z]{17}\b'), 'prx-<id>'),  # RDS Proxy's and its target group's
+    # the file a copy task sends: each strategy names its own temporary directory
+    (re.compile(r'[^"\s]*/\.ansible/tmp/[^/"\s]+'), '<ansible tmp>'),
+    (re.compile(r'\b[A-Za-z0-9]{20,}\b'), '<token>'),  # request ids, generated passwords' hashes
+]
+VOLATILE_KEYS = {'start', 'end', 'delta', 'duration', 'duration_ms', 'elapsed', 'retries', 'attempts',
+                 'ResponseMetadata', 'response_metadata', 'last_modified', 'created', '_original_basename'}
+
+
+def normalised(value, site_facts):
+    if isinstance(value, dict):
+        return dict((normalised(k, site_facts), normalised(v, site_facts)) for k, v in value.items()
+                    if k not in VOLATILE_KEYS)
+    if isinstance(value, list):
+        return [normalised(v, site_facts) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        if value in site_facts['ports']:
+            return '<port>'
+        return '<float>' if isinstance(value, float) else '<epoch>' if value >= 10 ** 9 else value
+    text = str(value)
+    for fact, placeholder in site_facts['strings']:
+        text = text.replace(fact, placeholder)
+    for pattern, placeholder in VOLATILE:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def site_facts(base, server):
+    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
+        aws_port = int(handle.read().strip())
+    return dict(ports={aws_port, server.port},
+                strings=[(os.path.realpath(base), '<base>'), (base, '<base>'), (str(aws_port), '<port>'),
+                         (str(server.port), '<port>')])
+
+
+def task_results(output, facts):
+    """Task by task: play, task, action, changed, failed, skipped and what the task returned (registered).
+
+    The two strategies do not report the same skipped ``meta`` tasks (end_play, end_host under a false
+    condition) to the output callback, so those are left out; every other skipped task is compared."""
+    results = []
+    for play in output['plays']:
+        for task in play['tasks']:
+            for host, result in task['hosts'].items():
+                if result.get('action') in ('meta', 'ansible.builtin.meta') and result.get('skipped'):
+                    continue
+                results.append((play['play']['name'], task['task']['name'], host, result.get('action'),
+                                bool(result.get('changed')), bool(result.get('failed')), bool(result.get('skipped')),
+                                json.dumps(normalised(result, facts), sort_keys=True)))
+    return results
+
+
+def assert_same_results(ours, linear):
+    """The suite's strategy (Mitogen's) and linear gave the same results, task by task."""
+    (output, facts), (linear_output, linear_facts) = ours, linear
+    mine, theirs = task_results(output, facts), task_results(linear_output, linear_facts)
+    # A skipped task that only one of them reported (Mitogen's strategy leaves out a skipped debug task
+    # right before a skipped end_play) is the one difference allowed; every task that ran, and every
+    # skipped task both reported, must be the same, in the same order.
+    mine, theirs = ([r for r in one if not r[6] or r[:3] in set(t[:3] for t in other)]
+                    for one, other in ((mine, theirs), (theirs, mine)))
+    assert [r[:7] for r in mine] == [r[:7] for r in theirs]
+    for a, b in zip(mine, theirs):
+        assert a[7] == b[7], 'task %r returned differently:\n%s\n%s' % (a[1], a[7][:3000], b[7][:3000])
+    # the recap too, but for its count of skipped tasks (the meta tasks above)
+    assert dict((k, v) for k, v in output['stats']['localhost'].items() if k != 'skipped') == \
+        dict((k, v) for k, v in linear_output['stats']['localhost'].items() if k != 'skipped')
 
 
 @pytest.mark.long
-def test_site_runs_end_to_end_offline_then_changes_nothing(local_site):
+def test_site_runs_end_to_end_offline_then_changes_nothing(local_site, linear_site):
+    """First run, no-op run and --check; each also on a second site with the linear strategy, run beside
+    it, whose results must be the same task by task (issue 18: Mitogen's strategy changes nothing else)."""
     base, server = local_site
+    assert strategy.environment().get('ANSIBLE_STRATEGY') == 'mitogen_linear', 'mitogen is in requirements/local.txt'
+    facts, linear_facts = site_facts(base, server), site_facts(*linear_site)
+    linear = start_site(linear_site[0], linear=True)
     first, stats, output = site(base)
+    linear_first = finish(linear)
+    assert linear_first[0].returncode == 0, linear_first[0].stdout[-4000:]
+    assert_same_results((output, facts), (linear_first[2], linear_facts))
     assert first.returncode == 0, first.stdout[-4000:]
     assert stats['changed'] > 20 and stats['failures'] == 0
     # no deprecation warning of a collection (amazon.aws's iam_role printed two on every call)
@@ -80,11 +189,13 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site):
             assert cur.fetchone()[0] == (3 if login['username'] == 'shoppulse_migrator' else 1), login['username']
         conn.close()
 
-    second, stats, dummy = site(base)
-    assert second.returncode == 0 and stats['changed'] == 0, second.stdout[-4000:]
-
-    check, stats, dummy = site(base, '--check')
-    assert check.returncode == 0 and stats['changed'] == 0
+    for extra in ([], ['--check']):  # nothing to do, then nothing to do in check mode
+        linear = start_site(linear_site[0], *extra, linear=True)
+        again, stats, output = site(base, *extra)
+        assert again.returncode == 0 and stats['changed'] == 0, again.stdout[-4000:]
+        linear_again = finish(linear)
+        assert linear_again[0].returncode == 0 and linear_again[1]['changed'] == 0, linear_again[0].stdout[-4000:]
+        assert_same_results((output, facts), (linear_again[2], linear_facts))
 
 
 @pytest.mark.parametrize('environment', ['dev', 'production'])
