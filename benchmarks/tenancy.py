@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tenant isolation at scale: the application's queries under row-level security against an explicit filter.
 
-  python benchmarks/tenancy.py [--tenants 1000] [--orders-per-tenant 1000] [--growth 10] [--runs 30]
+  python benchmarks/tenancy.py [--tenants 1000] [--orders-per-tenant 1000] [--growth 10] [--runs 60]
                                [--version 15] [--json benchmarks/results/tenancy.json]
 
 Starts its own PostgreSQL (tools/localpg.py, TLS as everywhere) and builds two databases with the
@@ -22,9 +22,10 @@ For each query an application runs (tools/tenancy.py QUERIES), for several tenan
              security (made for the benchmark by the set-up superuser, a member of shoppulse_app):
              the reference.
 
-Two times per query, medians of --runs runs for each tenant, then the median over the tenants:
-``app ms``, the time the application waits (execute and fetch, over TLS), and ``server ms``, what the
-server spends (EXPLAIN ANALYZE's planning and execution time). The 1x database is first measured at
+Two times per query, medians of --runs samples for each tenant (rls and explicit alternately first),
+then the median over the tenants: ``app ms``, the time the application waits (execute and fetch, over
+TLS; a sample is the mean of 10 runs in a row), and ``server ms``, what the server spends (EXPLAIN
+ANALYZE's planning and execution time, once per sample). The 1x database is first measured at
 migration 9, whose policy (tenant = X OR maintenance) the index could not serve, then migration 10
 is applied. Inserts: 5,000 orders in one statement, under the policy's WITH CHECK against the
 reference role. The targets: every ratio at most 1.2 (application time), the 10x database no slower
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 
@@ -53,9 +55,10 @@ REFERENCE_PASSWORD = 'bench-reference-password'
 # what a bulk load wants; none of it changes how a query is planned or run once the data is there
 SETTINGS = {'fsync': 'off', 'synchronous_commit': 'off', 'full_page_writes': 'off', 'shared_buffers': "'2GB'",
             'max_wal_size': "'16GB'", 'checkpoint_timeout': "'30min'", 'maintenance_work_mem': "'512MB'",
-            'work_mem': "'16MB'"}
+            'work_mem': "'16MB'", 'autovacuum': 'off'}  # each database is vacuumed and analysed once loaded
 TARGET = 1.2
 INSERT_ROWS = 5000
+BATCH = 10
 
 
 def build(server, dbname, tenants, per_tenant, target_version=None):
@@ -80,7 +83,7 @@ def connect(server, dbname, user, password):
     return psycopg2.connect(**server.dsn(dbname, user=user, password=password))
 
 
-def measure_queries(server, dbname, tenants, runs):
+def measure_queries(server, dbname, tenants, runs, batch=BATCH, warm=3):
     """{query: {'rls': (app ms, server ms, indexes), 'explicit': (...)}}, medians over tenants of medians."""
     app = connect(server, dbname, 'shoppulse_app', APP_PASSWORD)
     reference = connect(server, dbname, REFERENCE, REFERENCE_PASSWORD)
@@ -92,22 +95,27 @@ def measure_queries(server, dbname, tenants, runs):
                 values = tenancy.params(cur, tenant)
             reference.rollback()
             times = {'rls': ([], []), 'explicit': ([], [])}
-            for run in range(runs + 3):  # the first 3 of each warm the caches
-                for label, conn in (('rls', app), ('explicit', reference)):
+            for run in range(runs + warm):  # the first ``warm`` of each warm the caches
+                # alternately first: the second of a pair runs on a machine the first has just woken
+                order = (('rls', app), ('explicit', reference))
+                for label, conn in order if run % 2 else order[::-1]:
                     statement = tenancy.sql(query, explicit=label == 'explicit')
                     with conn.cursor() as cur:
                         # both set the tenant first (the reference bypasses the policy: no effect), so
-                        # that both time a statement that follows another in the same transaction
+                        # that both time statements that follow another in the same transaction; a
+                        # sample is BATCH runs in a row, which the machine's scheduling disturbs less
+                        # than one run of a fraction of a millisecond
                         tenancy.set_tenant(cur, tenant)
                         began = time.perf_counter()
-                        cur.execute(statement, values)
-                        rows = cur.fetchall()
-                        elapsed = (time.perf_counter() - began) * 1000
+                        for dummy in range(batch):
+                            cur.execute(statement, values)
+                            rows = cur.fetchall()
+                        elapsed = (time.perf_counter() - began) * 1000 / batch
                         plan = tenancy.explain(cur, statement, values, analyze=True)
                     conn.rollback()
                     if not rows:
                         raise RuntimeError('%s found no rows of tenant %s' % (name, tenant))
-                    if run >= 3:
+                    if run >= warm:
                         times[label][0].append(elapsed)
                         times[label][1].append(plan['Planning Time'] + plan['Execution Time'])
                     per[label][2].update(scan[2] or '%s (%s)' % (scan[1].lower(), scan[0])
@@ -130,7 +138,8 @@ def measure_inserts(server, dbname, tenant, runs):
     reference = connect(server, dbname, REFERENCE, REFERENCE_PASSWORD)
     times = {'rls': [], 'explicit': []}
     for run in range(runs + 1):
-        for label, conn in (('rls', app), ('explicit', reference)):
+        order = (('rls', app), ('explicit', reference))
+        for label, conn in order if run % 2 else order[::-1]:
             with conn.cursor() as cur:
                 tenancy.set_tenant(cur, tenant)
                 began = time.perf_counter()
@@ -165,11 +174,12 @@ def main(argv=None):
     parser.add_argument('--tenants', type=int, default=1000)
     parser.add_argument('--orders-per-tenant', type=int, default=1000)
     parser.add_argument('--growth', type=int, default=10)
-    parser.add_argument('--runs', type=int, default=30)
+    parser.add_argument('--runs', type=int, default=60)
     parser.add_argument('--measured-tenants', type=int, default=5)
     parser.add_argument('--version', type=int, default=None, help='PostgreSQL major (default: 15, Debian\'s)')
     parser.add_argument('--json', default=os.path.join(ROOT, 'benchmarks', 'results', 'tenancy.json'))
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *dummy: sys.exit(1))  # stopped: still remove the server (finally)
     base = workdir()
     server = None
     try:
@@ -183,7 +193,8 @@ def main(argv=None):
         prepare_roles(server, 'tenancy_1x')
         print('1x: %d tenants, %d orders, %.1f GB, built in %.0f s' % (
             args.tenants, args.tenants * args.orders_per_tenant, size / 1e9, seconds), flush=True)
-        before = measure_queries(server, 'tenancy_1x', measured, max(5, args.runs // 3))
+        # 50 to 300 ms a query: 3 single runs tell
+        before = measure_queries(server, 'tenancy_1x', measured, 3, batch=1, warm=1)
         conn = psycopg2.connect(**server.dsn('tenancy_1x'))
         migrations.run(conn, os.path.join(ROOT, 'files', 'sql'))
         conn.close()
