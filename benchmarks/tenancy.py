@@ -16,8 +16,9 @@ collection's migrations, filled with synthetic tenants by tools/tenancy.py:
 
 For each query an application runs (tools/tenancy.py QUERIES), for several tenants, alternately:
 
-  rls        as shoppulse_app, the tenant set with set_config('app.tenant_id', ..., true) and no
-             tenant filter in the query: what the application does;
+  rls        as shoppulse_app (SET LOCAL ROLE, see begin()), the tenant set with
+             set_config('app.tenant_id', ..., true) and no tenant filter in the query: what the
+             application does;
   explicit   the same query with the tenant filter written out, as a role that bypasses row-level
              security (made for the benchmark by the set-up superuser, a member of shoppulse_app):
              the reference.
@@ -49,7 +50,6 @@ import tenancy  # tools/, on the path through common  # noqa: E402  pylint: disa
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations  # noqa: E402  pylint: disable=wrong-import-position
 
-APP_PASSWORD = 'bench-app-password'
 REFERENCE = 'shoppulse_bench_reference'
 REFERENCE_PASSWORD = 'bench-reference-password'
 # what a bulk load wants; none of it changes how a query is planned or run once the data is there
@@ -83,29 +83,37 @@ def connect(server, dbname, user, password):
     return psycopg2.connect(**server.dsn(dbname, user=user, password=password))
 
 
+def begin(cur, label, tenant):
+    """Start a sample's transaction: as shoppulse_app for 'rls', as the reference for 'explicit'.
+
+    Both variants run on one session (the reference's login, a member of shoppulse_app), the role set
+    for the transaction: two sessions of the same role differed here by up to 40 % on the same query,
+    as their server processes landed on one core or the other, which is more than row-level security
+    costs. Both then set the tenant (without effect for the reference, which bypasses the policy), so
+    that both time statements that follow the same two in their transaction.
+    """
+    cur.execute('SET LOCAL ROLE %s' % ('shoppulse_app' if label == 'rls' else REFERENCE))
+    tenancy.set_tenant(cur, tenant)
+
+
 def measure_queries(server, dbname, tenants, runs, batch=BATCH, warm=3):
     """{query: {'rls': (app ms, server ms, indexes), 'explicit': (...)}}, medians over tenants of medians."""
-    app = connect(server, dbname, 'shoppulse_app', APP_PASSWORD)
-    reference = connect(server, dbname, REFERENCE, REFERENCE_PASSWORD)
+    conn = connect(server, dbname, REFERENCE, REFERENCE_PASSWORD)
     results = {}
     for name, dummy, query in tenancy.QUERIES:
         per = {'rls': ([], [], set()), 'explicit': ([], [], set())}
         for tenant in tenants:
-            with reference.cursor() as cur:
+            with conn.cursor() as cur:
                 values = tenancy.params(cur, tenant)
-            reference.rollback()
+            conn.rollback()
             times = {'rls': ([], []), 'explicit': ([], [])}
             for run in range(runs + warm):  # the first ``warm`` of each warm the caches
-                # alternately first: the second of a pair runs on a machine the first has just woken
-                order = (('rls', app), ('explicit', reference))
-                for label, conn in order if run % 2 else order[::-1]:
+                # alternately first; a sample is ``batch`` runs in a row, which the machine's
+                # scheduling disturbs less than one run of a fraction of a millisecond
+                for label in ('rls', 'explicit') if run % 2 else ('explicit', 'rls'):
                     statement = tenancy.sql(query, explicit=label == 'explicit')
                     with conn.cursor() as cur:
-                        # both set the tenant first (the reference bypasses the policy: no effect), so
-                        # that both time statements that follow another in the same transaction; a
-                        # sample is BATCH runs in a row, which the machine's scheduling disturbs less
-                        # than one run of a fraction of a millisecond
-                        tenancy.set_tenant(cur, tenant)
+                        begin(cur, label, tenant)
                         began = time.perf_counter()
                         for dummy in range(batch):
                             cur.execute(statement, values)
@@ -124,8 +132,7 @@ def measure_queries(server, dbname, tenants, runs, batch=BATCH, warm=3):
                 per[label][0].append(median(times[label][0]))
                 per[label][1].append(median(times[label][1]))
         results[name] = dict((label, (median(a), median(s), sorted(i))) for label, (a, s, i) in per.items())
-    app.close()
-    reference.close()
+    conn.close()
     return results
 
 
@@ -134,22 +141,19 @@ def measure_inserts(server, dbname, tenant, runs):
     statement = ("INSERT INTO orders (tenant_id, external_order_id, currency, total_amount, ordered_at) "
                  "SELECT %(tenant)s, 'bench-' || k, 'USD', k %% 100, now() FROM generate_series(1, {0}) k"
                  .format(INSERT_ROWS))
-    app = connect(server, dbname, 'shoppulse_app', APP_PASSWORD)
-    reference = connect(server, dbname, REFERENCE, REFERENCE_PASSWORD)
+    conn = connect(server, dbname, REFERENCE, REFERENCE_PASSWORD)
     times = {'rls': [], 'explicit': []}
     for run in range(runs + 1):
-        order = (('rls', app), ('explicit', reference))
-        for label, conn in order if run % 2 else order[::-1]:
+        for label in ('rls', 'explicit') if run % 2 else ('explicit', 'rls'):
             with conn.cursor() as cur:
-                tenancy.set_tenant(cur, tenant)
+                begin(cur, label, tenant)
                 began = time.perf_counter()
                 cur.execute(statement, dict(tenant=tenant))
                 elapsed = (time.perf_counter() - began) * 1000
             conn.rollback()  # the table stays as it was for the next run
             if run:
                 times[label].append(elapsed)
-    app.close()
-    reference.close()
+    conn.close()
     return median(times['rls']), median(times['explicit'])
 
 
@@ -157,7 +161,6 @@ def prepare_roles(server, dbname):
     admin = psycopg2.connect(**server.admin_dsn(dbname))
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute('ALTER ROLE shoppulse_app PASSWORD %s', (APP_PASSWORD,))
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (REFERENCE,))
         if not cur.fetchone():
             cur.execute('CREATE ROLE %s LOGIN BYPASSRLS IN ROLE shoppulse_app PASSWORD %%s' % REFERENCE,
