@@ -50,9 +50,13 @@ def sql(text, explicit=False):
     return re.sub(r'\s+', ' ', _MARK.sub(mark, text)).strip()
 
 
+# synthetic tenant n's uuid: this prefix and n in 12 hex digits (tenant_id() here, the same in load's SQL)
+TENANT_PREFIX = '00000000-0000-4000-8000-'
+
+
 def tenant_id(n):
     """The uuid of synthetic tenant number n (1-based)."""
-    return '00000000-0000-4000-8000-%012x' % n
+    return '%s%012x' % (TENANT_PREFIX, n)
 
 
 def load(cur, first, last, orders_per_tenant, days=365):
@@ -66,64 +70,54 @@ def load(cur, first, last, orders_per_tenant, days=365):
     were. ``cur`` must be a superuser's (session_replication_role skips the foreign key triggers).
     """
     cur.execute('SET session_replication_role = replica')
-    count = last - first + 1
-    cur.execute("""
-        INSERT INTO tenants (tenant_id, slug, name, plan)
-        SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'tenant-' || n, 'Tenant ' || n,
-               (ARRAY['standard', 'enterprise'])[1 + n %% 2]
-        FROM generate_series(%(first)s, %(last)s) n""", dict(first=first, last=last))
-    # order k of tenant n is row (k - 1) * count + (n - first): all tenants' k-th orders follow each other
-    cur.execute("""
-        INSERT INTO orders (tenant_id, order_id, external_order_id, customer_ref, channel, status, currency,
-                            subtotal_amount, total_amount, item_count, ordered_at)
-        SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
-               md5(n || '/' || k)::uuid, 'ord-' || k, 'cust-' || (k %% 200),
-               (ARRAY['web', 'mobile', 'marketplace', 'pos', 'phone'])[1 + k %% 5],
-               (ARRAY['pending', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'])[1 + (k * 7 + n) %% 6],
-               'USD', (k %% 500) + 9.99, (k %% 500) + 9.99, 1 + k %% 4,
-               date_trunc('day', now()) - ((k - 1) * %(days)s / %(per)s) * interval '1 day'
-                   + ((n * 7919 + k * 104729) %% 86400 - 86400) * interval '1 second'
-        FROM generate_series(%(per)s, 1, -1) k, generate_series(%(first)s, %(last)s) n""",
-                dict(first=first, last=last, per=orders_per_tenant, days=days))
-    cur.execute("""
-        INSERT INTO fulfillment (tenant_id, order_id, status, warehouse_code, carrier, tracking_number,
-                                 shipped_at, delivered_at)
-        SELECT tenant_id, order_id, CASE status WHEN 'delivered' THEN 'delivered' ELSE 'shipped' END,
-               'wh-' || (hashtext(external_order_id) & 7), 'carrier-' || (hashtext(external_order_id) & 3),
-               'trk-' || order_id, ordered_at + interval '1 day',
-               CASE status WHEN 'delivered' THEN ordered_at + interval '3 days' END
-        FROM orders WHERE status IN ('shipped', 'delivered', 'refunded')
-          AND tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
-                dict(first_id=tenant_id(first), last_id=tenant_id(last)))
-    cur.execute("""
-        INSERT INTO audit_logs (tenant_id, occurred_at, actor_role, action, resource_type, resource_id)
-        SELECT tenant_id, ordered_at, 'System', 'order.created', 'order', order_id::text
-        FROM orders WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s ORDER BY ordered_at""",
-                dict(first_id=tenant_id(first), last_id=tenant_id(last)))
-    cur.execute("""
-        INSERT INTO role_metric_visibility (tenant_id, role, metric_key, is_visible)
-        SELECT tenant_id, r, m, (hashtext(r || m) & 1) = 0
-        FROM tenants, unnest(%(roles)s::text[]) r, unnest(%(metrics)s::text[]) m
-        WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
-                dict(roles=list(ROLES), metrics=list(METRICS), first_id=tenant_id(first), last_id=tenant_id(last)))
-    cur.execute("""
-        INSERT INTO users (tenant_id, cognito_sub, email, role)
-        SELECT tenant_id, 'sub-' || slug || '-' || u, 'user' || u || '@' || slug || '.example.com',
-               (ARRAY['Finance', 'Admin'])[u]
-        FROM tenants, generate_series(1, 2) u WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
-                dict(first_id=tenant_id(first), last_id=tenant_id(last)))
-    cur.execute("""
-        INSERT INTO marketing_campaigns (tenant_id, name, channel, starts_on, currency)
-        SELECT tenant_id, 'campaign ' || c, 'email', current_date - c * 30, 'USD'
-        FROM tenants, generate_series(1, 2) c WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
-                dict(first_id=tenant_id(first), last_id=tenant_id(last)))
-    cur.execute("""
-        INSERT INTO governance_rules (tenant_id, name, rule_type, definition)
-        SELECT tenant_id, 'retain audit logs', 'data_retention', '{"table": "audit_logs", "days": 400}'
-        FROM tenants WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
-                dict(first_id=tenant_id(first), last_id=tenant_id(last)))
+    # every statement's parameters: the range of tenants, and what the orders are made of
+    span = dict(first=first, last=last, prefix=TENANT_PREFIX, per=orders_per_tenant, days=days,
+                first_id=tenant_id(first), last_id=tenant_id(last), roles=list(ROLES), metrics=list(METRICS))
+    statements = [
+        """INSERT INTO tenants (tenant_id, slug, name, plan)
+           SELECT (%(prefix)s || lpad(to_hex(n), 12, '0'))::uuid, 'tenant-' || n, 'Tenant ' || n,
+                  (ARRAY['standard', 'enterprise'])[1 + n %% 2]
+           FROM generate_series(%(first)s, %(last)s) n""",
+        # order k of tenant n follows the k-th orders of the tenants before it: all tenants interleaved
+        """INSERT INTO orders (tenant_id, order_id, external_order_id, customer_ref, channel, status, currency,
+                               subtotal_amount, total_amount, item_count, ordered_at)
+           SELECT (%(prefix)s || lpad(to_hex(n), 12, '0'))::uuid,
+                  md5(n || '/' || k)::uuid, 'ord-' || k, 'cust-' || (k %% 200),
+                  (ARRAY['web', 'mobile', 'marketplace', 'pos', 'phone'])[1 + k %% 5],
+                  (ARRAY['pending', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'])[1 + (k * 7 + n) %% 6],
+                  'USD', (k %% 500) + 9.99, (k %% 500) + 9.99, 1 + k %% 4,
+                  date_trunc('day', now()) - ((k - 1) * %(days)s / %(per)s) * interval '1 day'
+                      + ((n * 7919 + k * 104729) %% 86400 - 86400) * interval '1 second'
+           FROM generate_series(%(per)s, 1, -1) k, generate_series(%(first)s, %(last)s) n""",
+        """INSERT INTO fulfillment (tenant_id, order_id, status, warehouse_code, carrier, tracking_number,
+                                    shipped_at, delivered_at)
+           SELECT tenant_id, order_id, CASE status WHEN 'delivered' THEN 'delivered' ELSE 'shipped' END,
+                  'wh-' || (hashtext(external_order_id) & 7), 'carrier-' || (hashtext(external_order_id) & 3),
+                  'trk-' || order_id, ordered_at + interval '1 day',
+                  CASE status WHEN 'delivered' THEN ordered_at + interval '3 days' END
+           FROM orders WHERE status IN ('shipped', 'delivered', 'refunded')
+             AND tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
+        """INSERT INTO audit_logs (tenant_id, occurred_at, actor_role, action, resource_type, resource_id)
+           SELECT tenant_id, ordered_at, 'System', 'order.created', 'order', order_id::text
+           FROM orders WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s ORDER BY ordered_at""",
+        """INSERT INTO role_metric_visibility (tenant_id, role, metric_key, is_visible)
+           SELECT tenant_id, r, m, (hashtext(r || m) & 1) = 0
+           FROM tenants, unnest(%(roles)s::text[]) r, unnest(%(metrics)s::text[]) m
+           WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
+        """INSERT INTO users (tenant_id, cognito_sub, email, role)
+           SELECT tenant_id, 'sub-' || slug || '-' || u, 'user' || u || '@' || slug || '.example.com',
+                  (ARRAY['Finance', 'Admin'])[u]
+           FROM tenants, generate_series(1, 2) u WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
+        """INSERT INTO marketing_campaigns (tenant_id, name, channel, starts_on, currency)
+           SELECT tenant_id, 'campaign ' || c, 'email', current_date - c * 30, 'USD'
+           FROM tenants, generate_series(1, 2) c WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
+        """INSERT INTO governance_rules (tenant_id, name, rule_type, definition)
+           SELECT tenant_id, 'retain audit logs', 'data_retention', '{"table": "audit_logs", "days": 400}'
+           FROM tenants WHERE tenant_id BETWEEN %(first_id)s AND %(last_id)s""",
+    ]
+    for statement in statements:
+        cur.execute(statement, span)
     cur.execute('RESET session_replication_role')
-    return count
 
 
 def params(cur, tenant):

@@ -21,12 +21,12 @@ import sys
 import psycopg2
 import pytest
 
-from conftest import ROOT, SEED_DIR, SQL_DIR, Database
+from conftest import LATEST, ROOT, SEED_DIR, SQL_DIR, Database
 from test_modules import SCHEMA_PLAYBOOK, ansible, connection_vars, run_play, write_inventory
 
 TENANT = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
 # the version a migration added after the collection's own ones takes
-NEXT = '%04d' % (len([name for name in os.listdir(SQL_DIR) if name.endswith('.sql')]) + 1)
+NEXT = '%04d' % (LATEST + 1)
 
 
 def snapshot(database):
