@@ -18,7 +18,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
 
 # What a role attribute is called in SQL, by the name the collection gives it.
 ATTRIBUTES = (('create_role', 'CREATEROLE'), ('create_database', 'CREATEDB'))
@@ -37,10 +38,6 @@ FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
 _VERIFIER = re.compile(r'^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$')
 
 
-class LoginError(Exception):
-    """What the login lacks, or a login role that cannot be given its password."""
-
-
 def login_facts(conn):
     """The login of ``conn``: its name, attributes, direct memberships and the server's version."""
     cursor = pgcompat.tuple_cursor(conn)
@@ -53,7 +50,7 @@ def login_facts(conn):
 
 
 def check_login(conn, require=()):
-    """Return login_facts; raise LoginError naming every attribute of ``require`` the login lacks.
+    """Return login_facts; raise EngineError naming every attribute of ``require`` the login lacks.
 
     A superuser has them all; so does nobody else by membership: CREATEROLE and CREATEDB are
     attributes of the login itself, as RDS gives them to its master user.
@@ -62,15 +59,15 @@ def check_login(conn, require=()):
     unknown = sorted(set(require) - set(name for name, dummy in ATTRIBUTES))
     if unknown:
         known = ', '.join(name for name, dummy in ATTRIBUTES)
-        raise LoginError('unknown privilege(s) %s (known: %s)' % (', '.join(unknown), known))
+        raise EngineError('unknown privilege(s) %s (known: %s)' % (', '.join(unknown), known))
     if facts['superuser']:
         return facts
     lacking = [(name, sql) for name, sql in ATTRIBUTES if name in require and not facts[name]]
     if lacking:
-        raise LoginError('the login %s lacks %s, which it needs %s; nothing was changed (on RDS, log in as the '
-                         'master user, which has both)' % (
-                             facts['user'], ' and '.join(sql for dummy, sql in lacking),
-                             ' and '.join(_NEEDED_FOR[name] for name, dummy in lacking)))
+        raise EngineError('the login %s lacks %s, which it needs %s; nothing was changed (on RDS, log in as the '
+                          'master user, which has both)' % (
+                              facts['user'], ' and '.join(sql for dummy, sql in lacking),
+                              ' and '.join(_NEEDED_FOR[name] for name, dummy in lacking)))
     return facts
 
 
@@ -78,7 +75,7 @@ def set_password(conn, role, password):
     """ALTER ROLE ``role`` PASSWORD with the SCRAM verifier of ``password`` (the password is not sent)."""
     verifier = pgcompat.encrypt_password(conn, role, password)
     if not _VERIFIER.match(verifier):  # libpq's output; checked because it is written into the statement
-        raise LoginError('unexpected password verifier format for role %s' % role)
+        raise EngineError('unexpected password verifier format for role %s' % role)
     cursor = conn.cursor()
     cursor.execute("ALTER ROLE %s PASSWORD '%s'" % (quote_ident(role), verifier))
     cursor.close()
@@ -99,20 +96,20 @@ def converge_passwords(conn, passwords, try_login, check_mode=False):
     cursor.close()
     missing = [name for name in names if name not in can_login]
     if missing:
-        raise LoginError('no such role: %s (the login roles are created by the migrations; nothing was changed)'
-                         % ', '.join(missing))
+        raise EngineError('no such role: %s (the login roles are created by the migrations; nothing was changed)'
+                          % ', '.join(missing))
     no_login = [name for name in names if not can_login[name]]
     if no_login:
-        raise LoginError('role(s) %s cannot log in (NOLOGIN), so a password would not be used; nothing was changed'
-                         % ', '.join(no_login))
+        raise EngineError('role(s) %s cannot log in (NOLOGIN), so a password would not be used; nothing was changed'
+                          % ', '.join(no_login))
     for name in names:
         if not passwords[name]:
-            raise LoginError('the password for role %s is empty; nothing was changed' % name)
+            raise EngineError('the password for role %s is empty; nothing was changed' % name)
     updated = [name for name in names if try_login(name, passwords[name]) is not None]
     if not check_mode:
         for name in updated:
             set_password(conn, name, passwords[name])
             error = try_login(name, passwords[name])
             if error is not None:
-                raise LoginError('role %s still cannot log in with the password just set: %s' % (name, error))
+                raise EngineError('role %s still cannot log in with the password just set: %s' % (name, error))
     return dict(changed=bool(updated), updated=updated)

@@ -30,24 +30,16 @@ import time
 import zlib
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import (
-    ScriptError,
     parse_directives,
+    quote_ident,
     split_statements,
 )
 
 FILE_PATTERN = re.compile(r'^(?P<version>[0-9]+)[_-](?P<description>[A-Za-z0-9][A-Za-z0-9_.\- ]*)\.sql$')
 LOCK_CLASS = 0x53505341  # 'SPSA': the first key of the two-key advisory lock
 UNDEFINED_TABLE = '42P01'
-
-
-class MigrationError(Exception):
-    """An error with a message meant for the user, and the facts behind it."""
-
-    def __init__(self, message, **facts):
-        super(MigrationError, self).__init__(message)
-        self.message = message
-        self.facts = facts
 
 
 _INTERVAL = re.compile(r'^\s*([0-9]+)\s*(us|ms|s|min|h|d)?\s*$')
@@ -58,13 +50,8 @@ def interval_seconds(text):
     """Seconds in a PostgreSQL duration setting: '500ms', '10s', '5min', '1h' (a bare number is ms)."""
     match = _INTERVAL.match('%s' % text)
     if not match:
-        raise MigrationError('%r is not a duration such as 500ms, 10s, 5min or 1h' % (text,))
+        raise EngineError('%r is not a duration such as 500ms, 10s, 5min or 1h' % (text,))
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def quote_ident(name):
-    """Quote an SQL identifier (always, so that any name is safe)."""
-    return '"%s"' % name.replace('"', '""')
 
 
 class Migration(object):
@@ -80,19 +67,20 @@ class Migration(object):
             self.sql = raw.decode('utf-8')
         except UnicodeDecodeError as exc:
             line = raw[:exc.start].count(b'\n') + 1
-            raise MigrationError('%s line %d: the file is not valid UTF-8 (byte 0x%02x)'
-                                 % (self.filename, line, raw[exc.start]), file=path, line=line)
+            raise EngineError('%s line %d: the file is not valid UTF-8 (byte 0x%02x)'
+                              % (self.filename, line, raw[exc.start]), file=path, line=line)
         try:
             directives = parse_directives(self.sql)
             self.statements = split_statements(self.sql)
-        except ScriptError as exc:
-            raise MigrationError('%s line %d: %s' % (self.filename, exc.line, exc), file=path, line=exc.line)
+        except EngineError as exc:
+            line = exc.facts['line']
+            raise EngineError('%s line %d: %s' % (self.filename, line, exc), file=path, line=line)
         self.transactional = 'no-transaction' not in directives
         if not self.statements:
-            raise MigrationError('%s: the migration holds no SQL statement' % self.filename, file=path)
+            raise EngineError('%s: the migration holds no SQL statement' % self.filename, file=path)
         for statement in self.statements:
             if statement.is_transaction_control():
-                raise MigrationError(
+                raise EngineError(
                     '%s line %d: transaction control (%s) is not allowed in a migration; each migration '
                     'already runs in a transaction of its own (use "-- shoppulse:no-transaction" for '
                     'statements that cannot run in one)' % (self.filename, statement.line, statement.text.split()[0]),
@@ -106,13 +94,13 @@ class Migration(object):
 def discover(directory):
     """Read every migration of ``directory``, sorted by version.
 
-    Raises MigrationError for a missing or empty directory, a ``.sql`` file whose
+    Raises EngineError for a missing or empty directory, a ``.sql`` file whose
     name is not a migration name, two files with one version, or a file that
     cannot be read or split.
     """
     if not os.path.isdir(directory):
-        raise MigrationError('migrations directory %s does not exist or is not a directory' % directory,
-                             file=directory)
+        raise EngineError('migrations directory %s does not exist or is not a directory' % directory,
+                          file=directory)
     by_version = {}
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
@@ -120,21 +108,21 @@ def discover(directory):
             continue
         match = FILE_PATTERN.match(name)
         if not match:
-            raise MigrationError('%s: not a migration file name; expected <version>_<description>.sql, '
-                                 'for example 0001_create_tenants.sql' % path, file=path)
+            raise EngineError('%s: not a migration file name; expected <version>_<description>.sql, '
+                              'for example 0001_create_tenants.sql' % path, file=path)
         version = int(match.group('version'))
         if version < 1:
-            raise MigrationError('%s: migration versions start at 1' % path, file=path)
+            raise EngineError('%s: migration versions start at 1' % path, file=path)
         if version in by_version:
-            raise MigrationError('duplicate migration version %d: %s and %s'
-                                 % (version, by_version[version].filename, name), file=path)
+            raise EngineError('duplicate migration version %d: %s and %s'
+                              % (version, by_version[version].filename, name), file=path)
         with open(path, 'rb') as handle:
             raw = handle.read()
         description = match.group('description').replace('_', ' ').strip()
         by_version[version] = Migration(path, version, description, raw)
     if not by_version:
-        raise MigrationError('migrations directory %s holds no migration (*.sql) file' % directory,
-                             file=directory)
+        raise EngineError('migrations directory %s holds no migration (*.sql) file' % directory,
+                          file=directory)
     return [by_version[v] for v in sorted(by_version)]
 
 
@@ -151,7 +139,7 @@ class Plan(object):
 def plan_migrations(migrations, applied, target_version=None, out_of_order=False):
     """Decide what to apply: pure logic over the files and the ledger's {version: (checksum, description)}.
 
-    Raises MigrationError, before anything is applied, for an edited migration, a
+    Raises EngineError, before anything is applied, for an edited migration, a
     database beyond ``target_version``, an unknown ``target_version``, or (unless
     ``out_of_order``) a pending migration older than the current version.
     """
@@ -159,26 +147,26 @@ def plan_migrations(migrations, applied, target_version=None, out_of_order=False
     if edited:
         lines = ['%s (version %d) was changed after it was applied: ledger checksum %s, file checksum %s'
                  % (m.filename, m.version, applied[m.version][0], m.checksum) for m in edited]
-        raise MigrationError('applied migrations must not be edited; nothing was applied. '
-                             + '; '.join(lines) + '. Restore the files, or add a new migration for the change.',
-                             edited=[dict(file=m.path, version=m.version, ledger_checksum=applied[m.version][0],
-                                          file_checksum=m.checksum) for m in edited])
+        raise EngineError('applied migrations must not be edited; nothing was applied. '
+                          + '; '.join(lines) + '. Restore the files, or add a new migration for the change.',
+                          edited=[dict(file=m.path, version=m.version, ledger_checksum=applied[m.version][0],
+                                       file_checksum=m.checksum) for m in edited])
     known = set(m.version for m in migrations)
     missing = sorted(v for v in applied if v not in known)
     current = max(applied) if applied else None
     if target_version is not None:
         if current is not None and current > target_version:
-            raise MigrationError('the database is at version %d, beyond target_version %d; '
-                                 'down migrations are not supported' % (current, target_version))
+            raise EngineError('the database is at version %d, beyond target_version %d; '
+                              'down migrations are not supported' % (current, target_version))
         if target_version not in known and target_version not in applied:
-            raise MigrationError('target_version %d matches no migration file (known versions: %s)'
-                                 % (target_version, ', '.join(str(v) for v in sorted(known))))
+            raise EngineError('target_version %d matches no migration file (known versions: %s)'
+                              % (target_version, ', '.join(str(v) for v in sorted(known))))
     pending = [m for m in migrations
                if m.version not in applied and (target_version is None or m.version <= target_version)]
     if not out_of_order and current is not None:
         late = [m for m in pending if m.version < current]
         if late:
-            raise MigrationError(
+            raise EngineError(
                 'migration %s (version %d) is older than the current version %d of the database; '
                 'it would be applied out of order. Renumber it, or set out_of_order to apply it anyway. '
                 'Nothing was applied.' % (late[0].filename, late[0].version, current))
@@ -260,9 +248,9 @@ class Migrator(object):
                                     "AND classid = %s::oid AND objid = %s::oid AND objsubid = 2",
                                     (LOCK_CLASS & 0xFFFFFFFF, self.lock_key & 0xFFFFFFFF))
                 holder = self.cursor.fetchone()
-                raise MigrationError('could not take the migration lock of %s within %s: another run is applying '
-                                     'migrations (server process %s holds it)'
-                                     % (self.ledger, self.migration_lock_timeout, holder[0] if holder else 'unknown'))
+                raise EngineError('could not take the migration lock of %s within %s: another run is applying '
+                                  'migrations (server process %s holds it)'
+                                  % (self.ledger, self.migration_lock_timeout, holder[0] if holder else 'unknown'))
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.5)
 
@@ -366,8 +354,8 @@ class Migrator(object):
         message = '%s: %s; %s' % (where, pgcompat.describe_error(exc), outcome)
         if earlier:
             message += '; applied before it in this run: %s' % earlier
-        return MigrationError(message, file=migration.path, line=line, version=migration.version,
-                              sqlstate=fields['sqlstate'], applied=done)
+        return EngineError(message, file=migration.path, line=line, version=migration.version,
+                           sqlstate=fields['sqlstate'], applied=done)
 
 
 def run(conn, directory, check_mode=False, **options):

@@ -35,7 +35,8 @@ import os
 import re
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
 
 TEMP_TABLE = '_shoppulse_seed'
 RECORD_COLUMN = '_shoppulse_record'
@@ -54,13 +55,6 @@ def python_codec(pg_encoding):
     return _PYTHON_CODECS.get(pg_encoding.upper().replace('-', ''), pg_encoding)
 
 
-class SeedError(Exception):
-    def __init__(self, message, **facts):
-        super(SeedError, self).__init__(message)
-        self.message = message
-        self.facts = facts
-
-
 class _Source(object):
     """Where the rows come from: a CSV file, or inline rows turned into CSV."""
 
@@ -72,7 +66,7 @@ class _Source(object):
         self.label = path if path else 'rows'
         if path is not None:
             if not os.path.isfile(path):
-                raise SeedError('seed file %s does not exist' % path, file=path)
+                raise EngineError('seed file %s does not exist' % path, file=path)
             self.columns = self._read_header()
         else:
             self.columns, self.data = self._inline(rows, columns)
@@ -83,39 +77,39 @@ class _Source(object):
         try:
             text = first.decode(self.encoding)
         except UnicodeDecodeError as exc:
-            raise SeedError('%s line 1: the header is not valid %s (%s)' % (self.path, self.encoding, exc),
-                            file=self.path, line=1)
+            raise EngineError('%s line 1: the header is not valid %s (%s)' % (self.path, self.encoding, exc),
+                              file=self.path, line=1)
         header = next(csv.reader([text.lstrip(u'\ufeff')], delimiter=self.delimiter), None)
         if not header or not any(h.strip() for h in header):
-            raise SeedError('%s line 1: the file has no header line naming its columns' % self.path,
-                            file=self.path, line=1)
+            raise EngineError('%s line 1: the file has no header line naming its columns' % self.path,
+                              file=self.path, line=1)
         columns = [h.strip() for h in header]
         for number, name in enumerate(columns, 1):
             if not name:
-                raise SeedError('%s line 1: column %d of the header has no name' % (self.path, number),
-                                file=self.path, line=1)
+                raise EngineError('%s line 1: column %d of the header has no name' % (self.path, number),
+                                  file=self.path, line=1)
         seen = set()
         for name in columns:
             if name in seen:
-                raise SeedError('%s line 1: column %s appears twice in the header' % (self.path, name),
-                                file=self.path, line=1)
+                raise EngineError('%s line 1: column %s appears twice in the header' % (self.path, name),
+                                  file=self.path, line=1)
             seen.add(name)
         return columns
 
     @staticmethod
     def _inline(rows, columns):
         if not rows:
-            raise SeedError('rows is empty: nothing to load')
+            raise EngineError('rows is empty: nothing to load')
         for index, row in enumerate(rows, 1):
             if not isinstance(row, dict):
-                raise SeedError('rows item %d is not a mapping of column names to values' % index)
+                raise EngineError('rows item %d is not a mapping of column names to values' % index)
         columns = list(columns or rows[0].keys())
         buffer = io.StringIO()
         buffer.write(','.join(_csv_field(c) for c in columns) + '\n')
         for index, row in enumerate(rows, 1):
             if set(row) != set(columns):
-                raise SeedError('rows item %d has columns %s; expected %s'
-                                % (index, ', '.join(sorted(row)), ', '.join(sorted(columns))))
+                raise EngineError('rows item %d has columns %s; expected %s'
+                                  % (index, ', '.join(sorted(row)), ', '.join(sorted(columns))))
             buffer.write(','.join(_csv_field(row[c]) for c in columns) + '\n')
         return columns, buffer.getvalue().encode('utf-8')
 
@@ -170,7 +164,7 @@ class SeedLoader(object):
     def __init__(self, conn, table, key, path=None, rows=None, columns=None, schema='public',
                  delimiter=',', encoding='UTF8'):
         if not key:
-            raise SeedError('key must name at least one column')
+            raise EngineError('key must name at least one column')
         self.conn = conn
         self.schema = schema
         self.table = table
@@ -189,23 +183,23 @@ class SeedLoader(object):
             (self.qualified,))
         rows = self.cursor.fetchall()
         if not rows:
-            raise SeedError('table %s.%s does not exist (or is not visible to this user)' % (self.schema, self.table))
+            raise EngineError('table %s.%s does not exist (or is not visible to this user)' % (self.schema, self.table))
         return dict((r[0], (r[1], r[2])) for r in rows)
 
     def _check_columns(self, table_columns):
         where = self.source.label
         unknown = [c for c in self.source.columns if c not in table_columns]
         if unknown:
-            raise SeedError('%s: column(s) %s do not exist in table %s.%s (its columns: %s)'
-                            % (where, ', '.join(unknown), self.schema, self.table, ', '.join(table_columns)))
+            raise EngineError('%s: column(s) %s do not exist in table %s.%s (its columns: %s)'
+                              % (where, ', '.join(unknown), self.schema, self.table, ', '.join(table_columns)))
         absent = [k for k in self.key if k not in self.source.columns]
         if absent:
-            raise SeedError('%s: key column(s) %s are missing from the data (columns: %s)'
-                            % (where, ', '.join(absent), ', '.join(self.source.columns)))
+            raise EngineError('%s: key column(s) %s are missing from the data (columns: %s)'
+                              % (where, ', '.join(absent), ', '.join(self.source.columns)))
         generated = [c for c in self.source.columns if table_columns[c][0] not in ('', None, b'')]
         if generated:
-            raise SeedError('%s: column(s) %s of %s.%s are generated and cannot be loaded'
-                            % (where, ', '.join(generated), self.schema, self.table))
+            raise EngineError('%s: column(s) %s of %s.%s are generated and cannot be loaded'
+                              % (where, ', '.join(generated), self.schema, self.table))
         return any(table_columns[c][1] == 'a' for c in self.source.columns)
 
     def load(self, check_mode=False):
@@ -253,9 +247,9 @@ class SeedLoader(object):
             if match:
                 record = int(match.group(1)) - 1  # COPY counts the header as line 1
                 where, line = self.source.locate(record)
-            raise SeedError('%s: %s; nothing was loaded into %s.%s'
-                            % (where, pgcompat.describe_error(exc), self.schema, self.table),
-                            file=self.source.path, line=line, sqlstate=fields['sqlstate'])
+            raise EngineError('%s: %s; nothing was loaded into %s.%s'
+                              % (where, pgcompat.describe_error(exc), self.schema, self.table),
+                              file=self.source.path, line=line, sqlstate=fields['sqlstate'])
         self.cursor.execute('SELECT count(*) FROM %s' % TEMP_TABLE)
         total = int(self.cursor.fetchone()[0])
         if total > 10000:
@@ -268,15 +262,15 @@ class SeedLoader(object):
         self.cursor.execute('SELECT min(%s) FROM %s WHERE %s' % (RECORD_COLUMN, TEMP_TABLE, nulls))
         record = self.cursor.fetchone()[0]
         if record is not None:
-            raise SeedError('%s: a key column (%s) is empty; nothing was loaded'
-                            % (self.source.where(record), ', '.join(self.key)))
+            raise EngineError('%s: a key column (%s) is empty; nothing was loaded'
+                              % (self.source.where(record), ', '.join(self.key)))
         self.cursor.execute('SELECT min(%s), max(%s) FROM (SELECT %s, %s, count(*) OVER (PARTITION BY %s) AS n '
                             'FROM %s) d WHERE n > 1 GROUP BY %s ORDER BY 1 LIMIT 1'
                             % (RECORD_COLUMN, RECORD_COLUMN, RECORD_COLUMN, keys, keys, TEMP_TABLE, keys))
         row = self.cursor.fetchone()
         if row:
-            raise SeedError('%s and %s hold the same key (%s); nothing was loaded'
-                            % (self.source.where(row[0]), self.source.where(row[1]), ', '.join(self.key)))
+            raise EngineError('%s and %s hold the same key (%s); nothing was loaded'
+                              % (self.source.where(row[0]), self.source.where(row[1]), ', '.join(self.key)))
 
     def _merge_sql(self, kind, columns, overriding=False, bounded=False):
         target = self.qualified
@@ -310,9 +304,9 @@ class SeedLoader(object):
             self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_seed_merge')
             record = self._bisect(self._merge_sql(kind, columns, overriding, bounded=True), total)
             where, line = self.source.locate(record) if record else (self.source.label, None)
-            raise SeedError('%s: %s; nothing was loaded into %s.%s'
-                            % (where, pgcompat.describe_error(exc), self.schema, self.table),
-                            file=self.source.path, line=line, sqlstate=pgcompat.error_fields(exc)['sqlstate'])
+            raise EngineError('%s: %s; nothing was loaded into %s.%s'
+                              % (where, pgcompat.describe_error(exc), self.schema, self.table),
+                              file=self.source.path, line=line, sqlstate=pgcompat.error_fields(exc)['sqlstate'])
 
     def _fails(self, sql, low, high):
         self.cursor.execute('SAVEPOINT shoppulse_seed_probe')

@@ -35,6 +35,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+
 DIRECTIVE_PREFIX = 'shoppulse:'
 KNOWN_DIRECTIVES = ('no-transaction',)
 
@@ -52,12 +54,9 @@ _TRANSACTION_CONTROL = re.compile(
 _HEAD_WORDS = ('create', 'function', 'procedure', 'or', 'replace')
 
 
-class ScriptError(Exception):
-    """A script that cannot be split: an unterminated string, comment or dollar quote."""
-
-    def __init__(self, message, line):
-        super(ScriptError, self).__init__(message)
-        self.line = line
+def quote_ident(name):
+    """Quote an SQL identifier (always, so that any name is safe)."""
+    return '"%s"' % name.replace('"', '""')
 
 
 class Statement(object):
@@ -91,7 +90,7 @@ def parse_directives(script):
 
     Directives are only read from the comment lines before the first statement,
     so that a directive-like string deep in a file has no effect. An unknown
-    directive raises ScriptError rather than being silently ignored.
+    directive raises EngineError rather than being silently ignored.
     """
     found = set()
     for number, raw in enumerate(script.splitlines(), 1):
@@ -104,8 +103,8 @@ def parse_directives(script):
         if body.lower().startswith(DIRECTIVE_PREFIX):
             name = body[len(DIRECTIVE_PREFIX):].strip().lower()
             if name not in KNOWN_DIRECTIVES:
-                raise ScriptError('unknown directive "-- %s%s" (known: %s)'
-                                  % (DIRECTIVE_PREFIX, name, ', '.join(KNOWN_DIRECTIVES)), number)
+                raise EngineError('unknown directive "-- %s%s" (known: %s)'
+                                  % (DIRECTIVE_PREFIX, name, ', '.join(KNOWN_DIRECTIVES)), line=number)
             found.add(name)
     return found
 
@@ -155,9 +154,9 @@ class _Scanner(object):
         for first, second, what in (('from', 'stdin', 'reads the rows that follow it in psql\'s input'),
                                     ('to', 'stdout', 'prints its rows to psql\'s output')):
             if any(words[k] == first and words[k + 1] == second for k in range(len(words) - 1)):
-                raise ScriptError('COPY ... %s %s %s, which only psql has: load rows with the seed_load module, '
+                raise EngineError('COPY ... %s %s %s, which only psql has: load rows with the seed_load module, '
                                   'or COPY from a file on the server' % (first.upper(), second.upper(), what),
-                                  statement.line)
+                                  line=statement.line)
 
     def _identifier(self, word):
         lower = word.lower()
@@ -166,17 +165,24 @@ class _Scanner(object):
         if self.identifier_count < 4:
             self.heads.append(lower[0] if lower in _HEAD_WORDS else '')
         self.identifier_count += 1
+        if self.paren_depth == 0 and self._in_routine():
+            self._count_begin_end(lower)
+
+    def _in_routine(self):
+        """psqlscan.l: the statement starts CREATE [OR REPLACE] FUNCTION|PROCEDURE, whose BEGIN ... END count."""
         heads = self.heads + [''] * (4 - len(self.heads))
-        routine = heads[0] == 'c' and (heads[1] in ('f', 'p') or (heads[1:3] == ['o', 'r'] and heads[3] in ('f', 'p')))
-        if routine and self.paren_depth == 0:
-            if lower == 'begin':
+        return heads[0] == 'c' and (heads[1] in ('f', 'p') or (heads[1:3] == ['o', 'r'] and heads[3] in ('f', 'p')))
+
+    def _count_begin_end(self, lower):
+        """A BEGIN ATOMIC body's depth: a semicolon inside it does not end the statement."""
+        if lower == 'begin':
+            self.begin_depth += 1
+        elif lower == 'case':
+            if self.begin_depth >= 1:  # CASE ends with END too; counted only inside a BEGIN
                 self.begin_depth += 1
-            elif lower == 'case':
-                if self.begin_depth >= 1:  # CASE ends with END too; counted only inside a BEGIN
-                    self.begin_depth += 1
-            elif lower == 'end':
-                if self.begin_depth > 0:
-                    self.begin_depth -= 1
+        elif lower == 'end':
+            if self.begin_depth > 0:
+                self.begin_depth -= 1
 
     def _quoted(self, quote, backslash, what):
         """Skip a string or quoted identifier that opens at self.i (on its quote)."""
@@ -185,7 +191,7 @@ class _Scanner(object):
         j = self.i + 1
         while True:
             if j >= n:
-                raise ScriptError('unterminated %s' % what, opened)
+                raise EngineError('unterminated %s' % what, line=opened)
             ch = script[j]
             if backslash and ch == '\\':
                 j += 2
@@ -199,34 +205,44 @@ class _Scanner(object):
         self._advance_to(j + 1)
 
     def scan(self):
-        script, n = self.script, self.n
-        while self.i < n:
-            c = script[self.i]
-            if c == '\n':
-                self.line += 1
-                self.i += 1
-            elif c in ' \t\r\f\v':
-                self.i += 1
-            elif script.startswith('--', self.i):
-                end = script.find('\n', self.i)
-                self.i = n if end < 0 else end
-            elif script.startswith('/*', self.i):
-                self._comment()
-            elif c == ';':
-                if self.paren_depth == 0 and self.begin_depth == 0:
-                    self._end_statement()
-                else:
-                    self._begin_token()
-                self.i += 1
-            elif c == '\\':
-                command = _META_COMMAND.match(script, self.i).group(0)
-                raise ScriptError('%s is a psql meta-command, not SQL: a migration holds only SQL statements, '
-                                  'which the server runs' % command, self.line)
-            else:
-                self._begin_token()
-                self._token(c)
+        """The statements of the script, in order."""
+        while self.i < self.n:
+            self._step(self.script[self.i])
         self._end_statement()
         return self.statements
+
+    def _step(self, c):
+        """Consume what starts at self.i (on the character c): space, a comment, a semicolon or a token."""
+        if c == '\n':
+            self.line += 1
+            self.i += 1
+        elif c in ' \t\r\f\v':
+            self.i += 1
+        elif self.script.startswith('--', self.i):
+            end = self.script.find('\n', self.i)
+            self.i = self.n if end < 0 else end
+        elif self.script.startswith('/*', self.i):
+            self._comment()
+        elif c == ';':
+            self._semicolon()
+        elif c == '\\':
+            self._refuse_meta_command()
+        else:
+            self._begin_token()
+            self._token(c)
+
+    def _semicolon(self):
+        """A semicolon ends the statement, unless it is inside parentheses or a BEGIN ATOMIC body."""
+        if self.paren_depth == 0 and self.begin_depth == 0:
+            self._end_statement()
+        else:
+            self._begin_token()
+        self.i += 1
+
+    def _refuse_meta_command(self):
+        command = _META_COMMAND.match(self.script, self.i).group(0)
+        raise EngineError('%s is a psql meta-command, not SQL: a migration holds only SQL statements, '
+                          'which the server runs' % command, line=self.line)
 
     def _comment(self):
         opened = self.line
@@ -245,11 +261,10 @@ class _Scanner(object):
             else:
                 j += 1
         if depth:
-            raise ScriptError('unterminated /* comment', opened)
+            raise EngineError('unterminated /* comment', line=opened)
         self._advance_to(j)
 
     def _token(self, c):
-        script = self.script
         if c == "'":
             self._quoted("'", False, 'quoted string')
         elif c == '"':
@@ -262,42 +277,49 @@ class _Scanner(object):
                 self.paren_depth -= 1
             self.i += 1
         elif c == '$':
-            match = _DOLLAR_TAG.match(script, self.i)
-            if match:
-                tag = match.group(0)
-                end = script.find(tag, match.end())
-                if end < 0:
-                    raise ScriptError('unterminated dollar-quoted string %s' % tag, self.line)
-                self._advance_to(end + len(tag))
-            else:
-                self.i += 1  # a parameter ($1) or an operator character
-        elif c.isdigit() or (c == '.' and self.i + 1 < self.n and script[self.i + 1].isdigit()):
-            self.i = _NUMBER.match(script, self.i).end()
+            self._dollar()
+        elif c.isdigit() or (c == '.' and self.i + 1 < self.n and self.script[self.i + 1].isdigit()):
+            self.i = _NUMBER.match(self.script, self.i).end()
         else:
-            match = _IDENTIFIER.match(script, self.i)
-            if not match:
-                self.i += 1  # an operator or punctuation character
-                return
-            word = match.group(0)
-            after = script[match.end():match.end() + 2]
-            lower = word.lower()
-            # string prefixes: E'' (backslash escapes), B'' X'' N'', and U&'' U&""
-            if lower in ('e', 'b', 'x', 'n') and after[:1] == "'":
-                self.i = match.end()
-                self._quoted("'", lower == 'e', 'quoted string')
-            elif lower == 'u' and after in ("&'", '&"'):
-                self.i = match.end() + 1
-                self._quoted(after[1], False, 'quoted string' if after[1] == "'" else 'quoted identifier')
-            else:
-                self.i = match.end()
-                self._identifier(word)
+            self._word()
+
+    def _dollar(self):
+        """A dollar-quoted string ($$...$$, $tag$...$tag$), or a parameter ($1) or operator character."""
+        match = _DOLLAR_TAG.match(self.script, self.i)
+        if not match:
+            self.i += 1
+            return
+        tag = match.group(0)
+        end = self.script.find(tag, match.end())
+        if end < 0:
+            raise EngineError('unterminated dollar-quoted string %s' % tag, line=self.line)
+        self._advance_to(end + len(tag))
+
+    def _word(self):
+        """An identifier or keyword, or a string with a prefix: E'' (backslash escapes), B'' X'' N'', U&'' and U&""."""
+        match = _IDENTIFIER.match(self.script, self.i)
+        if not match:
+            self.i += 1  # an operator or punctuation character
+            return
+        word = match.group(0)
+        after = self.script[match.end():match.end() + 2]
+        lower = word.lower()
+        if lower in ('e', 'b', 'x', 'n') and after[:1] == "'":
+            self.i = match.end()
+            self._quoted("'", lower == 'e', 'quoted string')
+        elif lower == 'u' and after in ("&'", '&"'):
+            self.i = match.end() + 1
+            self._quoted(after[1], False, 'quoted string' if after[1] == "'" else 'quoted identifier')
+        else:
+            self.i = match.end()
+            self._identifier(word)
 
 
 def split_statements(script):
     """Split ``script`` into a list of Statement objects, where psql ends each statement.
 
     Empty statements (only whitespace, comments or stray semicolons) are dropped.
-    Raises ScriptError, with its line, for anything left open at the end of the
+    Raises EngineError, with its line, for anything left open at the end of the
     script and for what only psql can run (meta-commands, COPY with psql's data).
     """
     return _Scanner(script).scan()

@@ -89,7 +89,8 @@ roles:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect, try_login
-from ansible_collections.shoppulse.analytics.plugins.module_utils.logins import LoginError, converge_passwords
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.logins import converge_passwords
 
 
 def main():
@@ -103,7 +104,7 @@ def main():
     try:
         result = converge_passwords(conn, passwords, lambda role, password: try_login(module, role, password),
                                     check_mode=module.check_mode)
-    except LoginError as exc:
+    except EngineError as exc:
         module.fail_json(msg=to_native(exc))
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='setting the login roles\' passwords failed: %s' % to_native(exc))

@@ -200,11 +200,8 @@ missing_files:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import (
-    MigrationError,
-    interval_seconds,
-    run,
-)
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds, run
 
 
 def diff_of(result):
@@ -234,7 +231,7 @@ def main():
         if params[name] is not None:
             try:
                 interval_seconds(params[name])
-            except MigrationError as exc:
+            except EngineError as exc:
                 module.fail_json(msg='%s: %s' % (name, exc.message))
     if params['target_version'] is not None and params['target_version'] < 1:
         module.fail_json(msg='target_version must be a positive migration version')
@@ -246,7 +243,7 @@ def main():
                      lock_timeout=params['lock_timeout'], statement_timeout=params['statement_timeout'],
                      migration_lock_timeout=params['migration_lock_timeout'],
                      target_version=params['target_version'], out_of_order=params['out_of_order'])
-    except MigrationError as exc:
+    except EngineError as exc:
         module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='applying migrations from %s failed: %s' % (params['path'], to_native(exc)))

@@ -145,7 +145,8 @@ total:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.seeding import SeedError, load
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.seeding import load
 
 
 def main():
@@ -172,7 +173,7 @@ def main():
         result = load(conn, check_mode=module.check_mode, table=params['table'], schema=params['schema'],
                       key=params['key'], path=params['path'], rows=params['rows'],
                       delimiter=params['delimiter'], encoding=params['encoding'])
-    except SeedError as exc:
+    except EngineError as exc:
         module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='loading %s into %s.%s failed: %s'

@@ -85,7 +85,8 @@ login:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.logins import LoginError, check_login
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.logins import check_login
 
 
 def main():
@@ -97,7 +98,7 @@ def main():
     conn = connect(module)
     try:
         facts = check_login(conn, module.params['require'])
-    except LoginError as exc:
+    except EngineError as exc:
         module.fail_json(msg=to_native(exc))
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='reading the login failed: %s' % to_native(exc))

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import LOCK_CLASS, MigrationError, Migrator
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import LOCK_CLASS, Migrator
 
 from conftest import LATEST, ROOT, SQL_DIR
 
@@ -147,7 +148,7 @@ def test_an_edited_applied_migration_stops_the_run_before_anything_is_applied(da
     before = ledger(database)
     path = sql_copy / '0002_users.sql'
     path.write_text(path.read_text() + '\n-- an innocent looking edit\n')
-    with pytest.raises(MigrationError) as info:
+    with pytest.raises(EngineError) as info:
         migrations.run(conn, str(sql_copy))
     message = info.value.message
     assert '0002_users.sql (version 2) was changed after it was applied' in message
@@ -164,7 +165,7 @@ def test_a_failing_statement_names_file_and_line_and_leaves_nothing_of_its_migra
     write(sql, '0002_broken.sql', 'CREATE TABLE x (a int);\nINSERT INTO x VALUES (1);\n\n'
                                   'CREATE TABLE y (\n  a int,\n  b nosuchtype\n);\n')
     conn = database.connect(driver)
-    with pytest.raises(MigrationError) as info:
+    with pytest.raises(EngineError) as info:
         migrations.run(conn, str(sql))
     assert info.value.message.startswith('0002_broken.sql line 6: type "nosuchtype" does not exist')
     assert 'nothing of it was applied' in info.value.message
@@ -179,7 +180,7 @@ def test_a_runtime_error_without_position_names_the_statement_line(database, tmp
     sql = tmp_path / 'sql'
     sql.mkdir()
     write(sql, '0001_div.sql', 'CREATE TABLE z (a int);\n\nINSERT INTO z\n  SELECT 1 / 0;\n')
-    with pytest.raises(MigrationError) as info:
+    with pytest.raises(EngineError) as info:
         migrations.run(database.connect(), str(sql))
     assert info.value.message.startswith('0001_div.sql line 3: division by zero')
     assert database.tables() == {'schema_migrations'}
@@ -190,8 +191,8 @@ def test_concurrently_needs_the_no_transaction_directive(database, tmp_path):
     sql.mkdir()
     write(sql, '0001_t.sql', 'CREATE TABLE t (a int);')
     write(sql, '0002_idx.sql', '-- builds an index\n\nCREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n')
-    with pytest.raises(MigrationError, match='0002_idx.sql line 3: CREATE INDEX CONCURRENTLY cannot run inside a '
-                                             'transaction block'):
+    with pytest.raises(EngineError, match='0002_idx.sql line 3: CREATE INDEX CONCURRENTLY cannot run inside a '
+                                          'transaction block'):
         migrations.run(database.connect(), str(sql))
     write(sql, '0002_idx.sql', '-- shoppulse:no-transaction\nCREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n')
     result = migrations.run(database.connect(), str(sql))
@@ -209,7 +210,7 @@ def test_lock_timeout_fails_a_migration_blocked_by_another_session(database, tmp
     with blocker.cursor() as cur:
         cur.execute('LOCK TABLE t IN ACCESS SHARE MODE')  # an open transaction reading t
     started = time.monotonic()
-    with pytest.raises(MigrationError, match='0002_alter.sql line 1: canceling statement due to lock timeout'):
+    with pytest.raises(EngineError, match='0002_alter.sql line 1: canceling statement due to lock timeout'):
         migrations.run(database.connect(), str(sql), lock_timeout='200ms')
     assert time.monotonic() - started < 5
     blocker.rollback()
@@ -220,7 +221,7 @@ def test_statement_timeout_fails_a_slow_migration(database, tmp_path):
     sql = tmp_path / 'sql'
     sql.mkdir()
     write(sql, '0001_slow.sql', 'CREATE TABLE s (a int);\nSELECT pg_sleep(5);')
-    with pytest.raises(MigrationError, match='0001_slow.sql line 2: canceling statement due to statement timeout'):
+    with pytest.raises(EngineError, match='0001_slow.sql line 2: canceling statement due to statement timeout'):
         migrations.run(database.connect(), str(sql), statement_timeout='100ms')
     assert database.tables() == {'schema_migrations'}
 
@@ -231,7 +232,7 @@ def test_a_run_waits_for_the_migration_lock_and_gives_up_after_its_timeout(datab
     key = Migrator(database.connect(), []).lock_key
     with holder.cursor() as cur:
         cur.execute('SELECT pg_advisory_lock(%s, %s)', (LOCK_CLASS, key))
-    with pytest.raises(MigrationError, match='could not take the migration lock .* within 300ms'):
+    with pytest.raises(EngineError, match='could not take the migration lock .* within 300ms'):
         migrations.run(database.connect(), SQL_DIR, migration_lock_timeout='300ms')
     assert database.tables() == set()  # the ledger is created under the lock only
     holder.close()

@@ -9,6 +9,7 @@ import psycopg2
 import pytest
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import logins
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 
 pytestmark = pytest.mark.all_versions
 
@@ -63,7 +64,7 @@ def test_a_role_that_cannot_take_a_password_fails_before_any_is_set(roles, passw
     conn = database.connect()
     conn.autocommit = True
     attempts = []
-    with pytest.raises(logins.LoginError, match=re.escape(message)):
+    with pytest.raises(EngineError, match=re.escape(message)):
         logins.converge_passwords(conn, passwords, login_tester(database, attempts))
     conn.close()
     assert attempts == []  # nothing tried, nothing set
@@ -83,7 +84,7 @@ def test_a_login_without_createrole_is_named(database):
     database.execute("CREATE ROLE weak_login LOGIN CREATEDB PASSWORD 'weak-pw-2'")
     try:
         conn = database.connect(user='weak_login', password='weak-pw-2')
-        with pytest.raises(logins.LoginError, match='the login weak_login lacks CREATEROLE, which it needs to create'):
+        with pytest.raises(EngineError, match='the login weak_login lacks CREATEROLE, which it needs to create'):
             logins.check_login(conn, ['create_role', 'create_database'])
         assert logins.check_login(conn, ['create_database'])['create_database']
         conn.close()

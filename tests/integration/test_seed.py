@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
-from ansible_collections.shoppulse.analytics.plugins.module_utils.seeding import SeedError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 
 from conftest import SEED_DIR
 
@@ -136,7 +136,7 @@ def test_a_loader_outside_the_maintenance_role_cannot_write_across_tenants(shopp
     shoppulse_db.execute('GRANT SELECT, INSERT, UPDATE ON tenants TO seed_outsider')
     try:
         conn = shoppulse_db.connect(user='seed_outsider', password='outsider-pw-1')
-        with pytest.raises(seeding.SeedError, match='row-level security policy for table "tenants"'):
+        with pytest.raises(EngineError, match='row-level security policy for table "tenants"'):
             seeding.load(conn, table='tenants', key=['tenant_id'], path=TENANTS)
         conn.close()
         assert shoppulse_db.scalar('SELECT count(*) FROM tenants') == 0
@@ -176,7 +176,7 @@ def test_a_bad_row_names_file_and_line_and_changes_nothing(shoppulse_db, driver,
     # a changed row before the bad one, so that a partial load would show
     path_text = open(path, 'rb').read().replace(b'Finance,revenue,true', b'Finance,revenue,false', 1)
     open(path, 'wb').write(path_text)
-    with pytest.raises(SeedError) as info:
+    with pytest.raises(EngineError) as info:
         seeding.load(conn, table='role_metric_visibility', key=VISIBILITY_KEY, path=path)
     assert info.value.message.startswith('%s line %d: ' % (path, line)), info.value.message
     assert message in info.value.message
@@ -188,7 +188,7 @@ def test_duplicate_keys_in_the_file_name_both_lines(shoppulse_db, tmp_path):
     load_seeds(conn)
     rows = open(VISIBILITY).read().splitlines()
     path = bad_copy(tmp_path, VISIBILITY, 20, rows[3])
-    with pytest.raises(SeedError) as info:
+    with pytest.raises(EngineError) as info:
         seeding.load(conn, table='role_metric_visibility', key=VISIBILITY_KEY, path=path)
     assert info.value.message.startswith('%s line 4 and %s line 20 hold the same key' % (path, path))
 
@@ -200,7 +200,7 @@ def test_line_numbers_count_physical_lines_after_a_multiline_field(shoppulse_db,
     users.write_text('tenant_id,cognito_sub,email,display_name,role\n'
                      '%s,sub-a,a@example.com,"three\nline\nname",Finance\n'
                      '%s,sub-b,b@example.com,fine,Boss\n' % (ACME, ACME))
-    with pytest.raises(SeedError) as info:
+    with pytest.raises(EngineError) as info:
         seeding.load(conn, table='users', key=['cognito_sub'], path=str(users))
     assert info.value.message.startswith('%s line 5: ' % users) and 'users_role_check' in info.value.message
     assert shoppulse_db.scalar('SELECT count(*) FROM users') == 0
@@ -216,16 +216,16 @@ def test_a_bad_header_is_refused(shoppulse_db, tmp_path, header, message):
     conn = shoppulse_db.connect()
     path = tmp_path / 'v.csv'
     path.write_text(header + '\n%s,Finance,revenue,true\n' % ACME)
-    with pytest.raises(SeedError) as info:
+    with pytest.raises(EngineError) as info:
         seeding.load(conn, table='role_metric_visibility', key=VISIBILITY_KEY, path=str(path))
     assert message in info.value.message
 
 
 def test_a_missing_table_or_file_is_named(shoppulse_db, tmp_path):
     conn = shoppulse_db.connect()
-    with pytest.raises(SeedError, match='table public.nope does not exist'):
+    with pytest.raises(EngineError, match='table public.nope does not exist'):
         seeding.load(conn, table='nope', key=['tenant_id'], path=TENANTS)
-    with pytest.raises(SeedError, match='seed file .*missing.csv does not exist'):
+    with pytest.raises(EngineError, match='seed file .*missing.csv does not exist'):
         seeding.load(conn, table='tenants', key=['tenant_id'], path=str(tmp_path / 'missing.csv'))
 
 

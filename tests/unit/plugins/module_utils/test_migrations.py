@@ -7,8 +7,8 @@ import os
 
 import pytest
 
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import (
-    MigrationError,
     discover,
     interval_seconds,
     plan_migrations,
@@ -53,13 +53,13 @@ def test_version_description_checksum(tmp_path):
 def test_bad_directories_are_refused_with_the_file_and_line(tmp_path, files, message):
     for name, content in files.items():
         write(tmp_path, name, content)
-    with pytest.raises(MigrationError) as info:
+    with pytest.raises(EngineError) as info:
         discover(str(tmp_path))
     assert message in info.value.message
 
 
 def test_missing_directory(tmp_path):
-    with pytest.raises(MigrationError, match='does not exist'):
+    with pytest.raises(EngineError, match='does not exist'):
         discover(str(tmp_path / 'nope'))
 
 
@@ -89,19 +89,19 @@ def test_plan_respects_target_version(three):
 
 
 def test_plan_refuses_a_database_beyond_the_target(three):
-    with pytest.raises(MigrationError, match='beyond target_version 2'):
+    with pytest.raises(EngineError, match='beyond target_version 2'):
         plan_migrations(three, ledger(three, 1, 2, 3), target_version=2)
 
 
 def test_plan_refuses_an_unknown_target(three):
-    with pytest.raises(MigrationError, match='target_version 9 matches no migration'):
+    with pytest.raises(EngineError, match='target_version 9 matches no migration'):
         plan_migrations(three, {}, target_version=9)
 
 
 def test_edited_migration_names_file_and_both_checksums(three):
     applied = ledger(three, 1, 2)
     applied[2] = ('0' * 64, applied[2][1])
-    with pytest.raises(MigrationError) as info:
+    with pytest.raises(EngineError) as info:
         plan_migrations(three, applied)
     message = info.value.message
     assert '0002_step_2.sql' in message and '0' * 64 in message and three[1].checksum in message
@@ -110,7 +110,7 @@ def test_edited_migration_names_file_and_both_checksums(three):
 
 def test_out_of_order_is_refused_unless_allowed(three):
     applied = ledger(three, 1, 3)
-    with pytest.raises(MigrationError, match='0002_step_2.sql .version 2. is older than the current version 3'):
+    with pytest.raises(EngineError, match='0002_step_2.sql .version 2. is older than the current version 3'):
         plan_migrations(three, applied)
     assert [m.version for m in plan_migrations(three, applied, out_of_order=True).pending] == [2]
 
@@ -129,5 +129,5 @@ def test_interval_seconds(text, seconds):
 
 @pytest.mark.parametrize('text', ['', 'soon', '5 minutes', '-1s', '1.5s'])
 def test_interval_seconds_refuses_what_postgresql_would_not_take(text):
-    with pytest.raises(MigrationError, match='is not a duration'):
+    with pytest.raises(EngineError, match='is not a duration'):
         interval_seconds(text)

@@ -3,8 +3,8 @@
 
 import pytest
 
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import (
-    ScriptError,
     parse_directives,
     split_statements,
 )
@@ -60,9 +60,9 @@ def test_line_of_position_maps_an_error_position_to_the_file_line():
     ("SELECT 1;\nDO $x$ BEGIN END $y$;", 2),
 ])
 def test_unterminated_constructs_raise_with_their_line(script, line):
-    with pytest.raises(ScriptError) as info:
+    with pytest.raises(EngineError) as info:
         split_statements(script)
-    assert info.value.line == line
+    assert info.value.facts['line'] == line
 
 
 def test_transaction_control_is_recognised():
@@ -78,9 +78,9 @@ def test_directives_are_read_from_the_leading_comments_only():
 
 
 def test_unknown_directive_is_an_error_naming_the_line():
-    with pytest.raises(ScriptError) as info:
+    with pytest.raises(EngineError) as info:
         parse_directives('-- intro\n-- shoppulse:no-transactions\nSELECT 1;')
-    assert info.value.line == 2
+    assert info.value.facts['line'] == 2
     assert 'no-transactions' in str(info.value)
 
 
@@ -136,9 +136,9 @@ def test_string_prefixes():
     ('COPY (SELECT 1) TO STDOUT;', 1, 'COPY ... TO STDOUT prints its rows'),
 ])
 def test_what_only_psql_can_run_is_refused_naming_the_line(script, line, message):
-    with pytest.raises(ScriptError) as info:
+    with pytest.raises(EngineError) as info:
         split_statements(script)
-    assert info.value.line == line and message in str(info.value)
+    assert info.value.facts['line'] == line and message in str(info.value)
 
 
 def test_copy_from_a_server_file_and_backslashes_in_strings_are_sql():
