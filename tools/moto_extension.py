@@ -37,6 +37,9 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
    POSTGRES_OFFERED stands in for RDS's catalogue: it is the emulator's, not a copy of RDS's, and holds the
    versions and classes the tests and inventories use. A test takes a class out of a region with the JSON
    file named by SHOPPULSE_MOTO_RDS_UNOFFERED ({"region": ["db.class", ...]}), read on each call.
+9. EC2 DeleteSecurityGroup refuses a group that a rule of another group refers to (DependencyViolation,
+   "resource sg-... has a dependent object"). moto deletes it, so a teardown that removed the groups in
+   an order AWS refuses (the proxy's, while the applications' egress still names it) passed here.
 """
 
 import json
@@ -120,6 +123,28 @@ def proxy_domain(region):
     return 'proxy-%s.%s.rds.amazonaws.com' % (PROXY_ENDPOINT_ID, region)
 
 
+def _refuse_deleting_referenced_groups():
+    """Correction 9."""
+    from moto.ec2 import exceptions as ec2_exceptions  # pylint: disable=import-outside-toplevel
+    from moto.ec2.models import security_groups  # pylint: disable=import-outside-toplevel
+
+    backend_class = security_groups.SecurityGroupBackend
+    original = backend_class._delete_security_group  # pylint: disable=protected-access
+
+    def delete(self, vpc_id, group_id):
+        for groups in self.groups.values():
+            for other in groups.values():
+                if other.id == group_id:
+                    continue
+                for rule in other.ingress_rules + other.egress_rules:
+                    if (rule.source_group or {}).get('GroupId') == group_id:
+                        raise ec2_exceptions.DependencyViolationError(
+                            'resource %s has a dependent object' % group_id)
+        return original(self, vpc_id, group_id)
+
+    backend_class._delete_security_group = delete  # pylint: disable=protected-access
+
+
 def apply():
     """Patch the moto modules in this process (call before the server starts)."""
     # imported here: moto takes about 0.8 s to import, which proxy_domain() and `localaws.py start`
@@ -130,6 +155,8 @@ def apply():
 
     for mapping in (ec2_utils.EC2_PREFIX_TO_RESOURCE, ec2_tags.EC2_PREFIX_TO_RESOURCE):
         mapping.update(AWS_TAG_RESOURCE_TYPES)
+
+    _refuse_deleting_referenced_groups()
 
     original = rds_models.RDSBackend.describe_db_parameter_groups
 

@@ -6,12 +6,15 @@
 
 Checkov's and KICS's built-in Ansible checks match the short and legacy names of AWS modules, not
 amazon.aws's fully qualified ones, and cannot follow a value into a role's defaults; this checker
-reads the tasks by their fully qualified module names and resolves ``{{ variable }}`` through the
-role's defaults and vars (and the inventories' group_vars for the CIDR lists), so that a promise kept
-by a default is proved, and one a user's inventory could break is checked there too.
+reads the tasks by their fully qualified module names.
 
-Each check has an id, the promise it keeps, and fails when it cannot prove it (a value it cannot
-resolve counts as not proved).
+What must never be off is a constant in the task (encryption, no public access, minor upgrades, the
+PostgreSQL log export, TLS on the proxy, flow logs of ALL traffic): the check fails on any other value,
+a template included, so a change that makes one a setting again fails here. What stays configurable
+(the subnets, the CIDRs that reach the proxy, log retention) is resolved through the role's defaults
+and vars and the inventories' group_vars, so that a user's inventory is checked too.
+
+Each check has an id, the promise it keeps, and fails when it cannot prove it.
 """
 
 from __future__ import annotations
@@ -96,33 +99,21 @@ class Tree:
     def find(self, *modules):
         return [t for t in self.tasks if t.module in modules]
 
-    def resolve(self, role, value, depth=0):
-        """The literal a value stands for, through the role's variables; UNKNOWN when it cannot tell."""
-        if not isinstance(value, str):
-            return value
-        match = SINGLE_VARIABLE.match(value.strip())
-        if not match:
-            return UNKNOWN if '{{' in value or '{%' in value else value
-        name = match.group(1)
-        if depth > 5 or role is None or name not in self.variables.get(role, {}):
-            return UNKNOWN
-        return self.resolve(role, self.variables[role][name], depth + 1)
-
-    def variable_chain(self, role, value):
-        """The variables a value goes through ({{ a }} -> default of a = {{ b }} -> ...)."""
+    def chain(self, role, value):
+        """The variables a value goes through and the value at its end ({{ a }} -> a's default {{ b }} -> 30)."""
         names = []
         while isinstance(value, str) and role is not None and len(names) < 6:
             match = SINGLE_VARIABLE.match(value.strip())
             if not match:
                 break
             names.append(match.group(1))
-            value = self.variables.get(role, {}).get(match.group(1))
-        return names
+            value = self.variables.get(role, {}).get(match.group(1), UNKNOWN)
+        return names, value
 
-    def overrides(self, role, value):
-        """(path, variable, literal) for each inventory group_vars that sets a variable of the chain."""
-        for name in self.variable_chain(role, value):
-            for path, values in self.inventory_vars:
+    def overrides(self, names):
+        """(path, variable, value) for each inventory group_vars that sets one of the variables."""
+        for path, values in self.inventory_vars:
+            for name in names:
                 if name in values:
                     yield os.path.relpath(path, self.root), name, values[name]
 
@@ -164,63 +155,48 @@ def _instances(tree):
     return [t for t in tree.find('amazon.aws.rds_instance') if t.args.get('state', 'present') == 'present']
 
 
-def _require(tree, tasks, option, wanted, what, absent=UNKNOWN):
-    """Each task sets option to wanted, through the role's defaults and whatever an inventory overrides.
-
-    absent: the module's own default, when the task leaves the option out.
-    """
-    findings = []
-    if not tasks:
-        findings.append('no task creates %s' % what)
+def _constant(tree, tasks, option, wanted, what):
+    """Each task sets option to the constant wanted: not left out, not a variable, not another value."""
+    findings = [] if tasks else ['no task creates %s' % what]
     for task in tasks:
-        raw = task.args.get(option, absent)
-        value = tree.resolve(task.role, raw)
-        if value is UNKNOWN or value != wanted:
-            shown = 'not proved' if value is UNKNOWN else value
-            findings.append('%s: %s is %r, not %r' % (task.where, option, shown, wanted))
-        for path, name, override in tree.overrides(task.role, raw):
-            if override != wanted:
-                findings.append('%s sets %s to %r, so %s is not %r' % (path, name, override, option, wanted))
+        value = task.args.get(option, UNKNOWN)
+        if isinstance(value, str) and ('{{' in value or '{%' in value):
+            findings.append('%s: %s is a template (%s), not the constant %r' % (task.where, option, value, wanted))
+        elif value is UNKNOWN or value != wanted:
+            findings.append('%s: %s is %r, not %r' % (task.where, option, 'left out' if value is UNKNOWN else value,
+                                                      wanted))
     return findings
 
 
 def check_rds_encrypted(tree):
-    return _require(tree, _instances(tree), 'storage_encrypted', True, 'the RDS instance')
+    return _constant(tree, _instances(tree), 'storage_encrypted', True, 'the RDS instance')
 
 
 def check_rds_not_public(tree):
-    return _require(tree, _instances(tree), 'publicly_accessible', False, 'the RDS instance')
+    return _constant(tree, _instances(tree), 'publicly_accessible', False, 'the RDS instance')
 
 
 def check_rds_auto_minor_upgrades(tree):
-    return _require(tree, _instances(tree), 'auto_minor_version_upgrade', True, 'the RDS instance')
+    return _constant(tree, _instances(tree), 'auto_minor_version_upgrade', True, 'the RDS instance')
 
 
 def check_rds_log_exports(tree):
-    findings = []
+    findings = [] if _instances(tree) else ['no task creates the RDS instance']
     for task in _instances(tree):
-        value = tree.resolve(task.role, task.args.get('enable_cloudwatch_logs_exports', UNKNOWN))
-        if value is UNKNOWN or 'postgresql' not in (value or []):
-            findings.append('%s: enable_cloudwatch_logs_exports does not export the postgresql log' % task.where)
-    return findings or ([] if _instances(tree) else ['no task creates the RDS instance'])
+        value = task.args.get('enable_cloudwatch_logs_exports')
+        if not isinstance(value, list) or 'postgresql' not in value:
+            findings.append('%s: enable_cloudwatch_logs_exports is %r, a list without the postgresql log'
+                            % (task.where, value))
+    return findings
 
 
 def check_rds_isolated_subnets(tree):
-    findings = []
     groups = [t for t in tree.find('amazon.aws.rds_subnet_group') if t.args.get('state', 'present') == 'present']
-    if not groups:
-        return ['no task creates the DB subnet group']
+    findings = [] if groups else ['no task creates the DB subnet group']
     for task in groups:
-        value = task.args.get('subnets')
-        seen = []
-        for dummy in range(5):  # follow {{ variable }} to the default that says which subnets
-            match = SINGLE_VARIABLE.match(str(value).strip())
-            if not match or task.role is None:
-                break
-            value = tree.variables.get(task.role, {}).get(match.group(1))
-            seen.append(str(value))
-        if not any('subnet_ids.isolated' in text for text in seen):
-            findings.append('%s: the subnets are not the isolated ones (%s)' % (task.where, seen[-1] if seen else value))
+        dummy, value = tree.chain(task.role, task.args.get('subnets'))
+        if 'subnet_ids.isolated' not in str(value):
+            findings.append('%s: the subnets are not the isolated ones (%s)' % (task.where, value))
     return findings
 
 
@@ -235,8 +211,10 @@ def check_rds_ssl_forced(tree):
 
 
 def check_proxy_tls(tree):
-    proxies = [t for t in tree.find('shoppulse.analytics.rds_proxy') if t.args.get('state', 'present') == 'present']
-    return _require(tree, proxies, 'require_tls', True, 'the RDS Proxy', absent=True)  # the module's default
+    # the tasks that can create the proxy (engine_family); one that changes it leaves require_tls as it is
+    proxies = [t for t in tree.find('shoppulse.analytics.rds_proxy')
+               if t.args.get('state', 'present') == 'present' and 'engine_family' in t.args]
+    return _constant(tree, proxies, 'require_tls', True, 'the RDS Proxy')
 
 
 def _covers_db_port(rule):
@@ -291,17 +269,21 @@ def check_flow_logs(tree):
             if t.args.get('state', 'present') == 'present']
     if not logs:
         return ['no task turns VPC flow logs on']
-    return _require(tree, logs, 'traffic_type', 'ALL', 'the flow log')
+    return _constant(tree, logs, 'traffic_type', 'ALL', 'the flow log')
 
 
 def check_log_retention(tree):
     findings = []
-    groups = [t for t in tree.find('amazon.aws.cloudwatchlogs_log_group') if t.args.get('state', 'present') == 'present']
-    for task in groups:
-        value = tree.resolve(task.role, task.args.get('retention', UNKNOWN))
-        if value is UNKNOWN or not isinstance(value, int) or value <= 0:
+    for task in tree.find('amazon.aws.cloudwatchlogs_log_group'):
+        if task.args.get('state', 'present') != 'present':
+            continue
+        names, value = tree.chain(task.role, task.args.get('retention', UNKNOWN))
+        if not isinstance(value, int) or value <= 0:
             findings.append('%s: the log group has no retention (%r)' % (
-                task.where, 'not proved' if value is UNKNOWN else value))
+                task.where, 'not proved' if value is UNKNOWN or isinstance(value, str) else value))
+        for path, name, override in tree.overrides(names):
+            if not isinstance(override, int) or override <= 0:
+                findings.append('%s sets %s to %r: the log group has no retention' % (path, name, override))
     return findings
 
 

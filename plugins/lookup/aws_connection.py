@@ -7,43 +7,82 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DOCUMENTATION = r'''
-name: aws_region
-short_description: The AWS region the provisioning roles use
+name: aws_connection
+short_description: The AWS connection of the collection's roles and playbooks
 version_added: 0.2.0
 author: ShopPulse platform team (@shoppulse)
 description:
-  - Returns the region the collection's roles pass to every AWS module and lookup, chosen in this order,
-    the first that is set winning
-  - the term given (the inventory's C(shoppulse_aws_region), as the roles pass it);
-  - the C(AWS_REGION) environment variable, then C(AWS_DEFAULT_REGION), which amazon.aws's modules read
-    when they are given no region;
-  - the region of the AWS profile (C(AWS_PROFILE), else C(default)) in the AWS config file, as botocore
-    reads it;
-  - V(eu-west-1), the collection's built-in default.
+  - Returns the connection options (O(region), O(endpoint_url), O(session_token)) that every AWS module and
+    lookup the collection's roles and playbooks call is given, as one dictionary. It is the one place where
+    the connection is put together.
+  - >-
+    The playbooks give it to every AWS module of the play, at play level, as the C(module_defaults) entry
+    C(group/shoppulse.analytics.aws: "{{ lookup('shoppulse.analytics.aws_connection') }}"),
+    and the roles pass it to the amazon.aws lookups they make (lookups take no C(module_defaults)).
+  - A role used on its own reads the same inventory variables; give its play the same C(module_defaults) entry
+    (see the example).
   - The environment is the controller's; the roles' AWS tasks run on the controller (C(localhost)).
 options:
-  _terms:
+  region:
     description:
-      - The configured region, if any. An empty string or no term means not configured.
-    required: false
-    type: list
-    elements: str
+      - >-
+        The AWS region. The first that is set wins: the inventory's C(shoppulse_aws_region);
+        the C(AWS_REGION) environment variable, then C(AWS_DEFAULT_REGION), which amazon.aws's modules read
+        when they are given no region; the region of the AWS profile (C(AWS_PROFILE), else C(default)) in the
+        AWS config file, as botocore reads it; V(eu-west-1), the collection's built-in default.
+    type: str
+    vars:
+      - name: shoppulse_aws_region
+  endpoint_url:
+    description:
+      - The endpoint of an emulated AWS (a moto server) for tests; empty or unset for AWS itself, when the
+        result has no C(endpoint_url) at all.
+    type: str
+    vars:
+      - name: shoppulse_aws_endpoint_url
+  session_token:
+    description:
+      - >-
+        The token of temporary credentials. amazon.aws 10 reads it from C(AWS_SESSION_TOKEN) only, while the AWS
+        credential of older AWX releases injects it as C(AWS_SECURITY_TOKEN); without the token temporary
+        credentials are refused (C(The security token included in the request is invalid)), so both are read.
+        Unset, the result has no C(session_token).
+    type: str
+    env:
+      - name: AWS_SESSION_TOKEN
+      - name: AWS_SECURITY_TOKEN
 notes:
-  - The roles use it as C(lookup('shoppulse.analytics.aws_region', shoppulse_aws_region | default(''))), so a
-    region set in the inventory always wins, and a run with no region anywhere still has one.
+  - Nothing it returns is a credential except the session token, which amazon.aws's modules take as a
+    C(no_log) option.
 '''
 
 EXAMPLES = r'''
-- name: Show the region the roles will use
-  ansible.builtin.debug:
-    msg: "{{ lookup('shoppulse.analytics.aws_region', shoppulse_aws_region | default('')) }}"
+- name: Provision the network with the collection's AWS connection
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/shoppulse.analytics.aws: "{{ lookup('shoppulse.analytics.aws_connection') }}"
+  tasks:
+    - name: Show the region the roles will use
+      ansible.builtin.debug:
+        msg: "{{ lookup('shoppulse.analytics.aws_connection').region }}"
+
+    - name: Call an amazon.aws lookup with the same connection
+      ansible.builtin.debug:
+        msg: "{{ lookup('amazon.aws.secretsmanager_secret', 'shoppulse-analytics/db-master', on_missing='skip',
+                        **lookup('shoppulse.analytics.aws_connection')) | length }}"
+
+    - name: The network
+      ansible.builtin.import_role:
+        name: shoppulse.analytics.network
 '''
 
 RETURN = r'''
 _raw:
-  description: The region, one string.
+  description:
+    - One dictionary with V(region) always, V(endpoint_url) and V(session_token) when they are set.
   type: list
-  elements: str
+  elements: dict
 '''
 
 import os
@@ -77,7 +116,20 @@ def resolve(configured=None, environ=None):
     return profile_region() or DEFAULT_REGION
 
 
+def connection(region=None, endpoint_url=None, session_token=None, environ=None):
+    """The options every AWS module and lookup is given: the region always, the others when set."""
+    result = dict(region=resolve(region, environ))
+    if endpoint_url:
+        result['endpoint_url'] = endpoint_url
+    if session_token:
+        result['session_token'] = session_token
+    return result
+
+
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        configured = next((term for term in terms or [] if term), None)
-        return [resolve(configured)]
+        self.set_options(var_options=variables, direct=kwargs)
+        # an option read from a variable is the variable's value as written: template it
+        # (the local inventory's endpoint reads the emulated AWS's port from a file)
+        region, endpoint_url = (self._templar.template(self.get_option(name)) for name in ('region', 'endpoint_url'))
+        return [connection(region, endpoint_url, self.get_option('session_token'))]

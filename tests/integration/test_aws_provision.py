@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import boto3
+import botocore.exceptions
 import pytest
 import yaml
 
@@ -43,17 +44,21 @@ def moto(tmp_path_factory):
     proc.wait(10)
 
 
+# A play that uses a role on its own gives it the connection as the playbooks do (roles/shoppulse/README.md).
+MODULE_DEFAULTS = {'group/shoppulse.analytics.aws': "{{ lookup('shoppulse.analytics.aws_connection') }}"}
+
+
 def client(moto, service):
     return boto3.client(service, endpoint_url=moto, region_name=REGION, aws_access_key_id='testing',
                         aws_secret_access_key='testing')
 
 
-def playbook(moto, name, *extra, network_name='shoppulse-test', outputs=None):
+def playbook(moto, name, *extra, stack='shoppulse-test', outputs=None):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
                **CREDENTIALS)
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
                            '-e', 'ansible_python_interpreter=%s' % sys.executable, '-e', 'shoppulse_aws_endpoint_url=%s' % moto,
-                           '-e', 'shoppulse_aws_region=%s' % REGION, '-e', 'network_name=%s' % network_name,
+                           '-e', 'shoppulse_aws_region=%s' % REGION, '-e', 'shoppulse_name=%s' % stack,
                            os.path.join(ROOT, 'playbooks', name)] + list(extra)
                           + (['-e', 'shoppulse_outputs_file=%s' % outputs] if outputs else []),
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600)
@@ -63,8 +68,14 @@ def playbook(moto, name, *extra, network_name='shoppulse-test', outputs=None):
     return proc.returncode, tasks, output['stats']['localhost']
 
 
-def our_vpcs(moto, network_name='shoppulse-test'):
-    return client(moto, 'ec2').describe_vpcs(Filters=[dict(Name='tag:Name', Values=[network_name])])['Vpcs']
+def failures(tasks):
+    """The failed tasks' messages, a loop's failed items' too."""
+    return [(name, result.get('msg'), [item.get('msg') for item in result.get('results', []) if item.get('failed')])
+            for name, result in tasks if result.get('failed')]
+
+
+def our_vpcs(moto, stack='shoppulse-test'):
+    return client(moto, 'ec2').describe_vpcs(Filters=[dict(Name='tag:Name', Values=[stack])])['Vpcs']
 
 
 def test_check_mode_on_an_empty_account_creates_nothing(moto):
@@ -79,7 +90,7 @@ def test_check_mode_on_an_empty_account_creates_nothing(moto):
 def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_it(moto, tmp_path):
     outputs_file = tmp_path / 'outputs.yml'
     code, tasks, stats = playbook(moto, 'provision.yml', outputs=outputs_file)
-    assert code == 0, [t for t in tasks if t[1].get('failed')]
+    assert code == 0, failures(tasks)
     ec2 = client(moto, 'ec2')
     vpcs = our_vpcs(moto)
     assert len(vpcs) == 1 and vpcs[0]['CidrBlock'] == '10.0.0.0/16'
@@ -134,7 +145,7 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
     code, tasks, stats = playbook(moto, 'provision.yml', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
     password = json.loads(client(moto, 'secretsmanager').get_secret_value(
-        SecretId='shoppulse-analytics/db-master')['SecretString'])['password']
+        SecretId='shoppulse-test/db-master')['SecretString'])['password']
     assert password not in playbook.last_output  # every result of every task, as JSON
     code, tasks, stats = playbook(moto, 'provision.yml', '--check', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
@@ -150,7 +161,7 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
     assert client(moto, 'rds').describe_db_proxies()['DBProxies'][0]['IdleClientTimeout'] == 900
 
     code, tasks, stats = playbook(moto, 'teardown.yml')
-    assert code == 0, [t for t in tasks if t[1].get('failed')]
+    assert code == 0, failures(tasks)
     assert our_vpcs(moto) == []
     assert [n['State'] for n in ec2.describe_nat_gateways(Filters=[dict(Name='vpc-id', Values=[vpc])])['NatGateways']] \
         in ([], ['deleted'])
@@ -164,7 +175,7 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
     assert client(moto, 'secretsmanager').list_secrets()['SecretList'] == []
     assert client(moto, 'iam').list_policies(Scope='Local')['Policies'] == []
     assert client(moto, 'cloudwatch').describe_alarms()['MetricAlarms'] == []
-    assert ec2.describe_security_groups(Filters=[dict(Name='group-name', Values=['shoppulse-analytics-*'])])[
+    assert ec2.describe_security_groups(Filters=[dict(Name='group-name', Values=['shoppulse-test-*'])])[
         'SecurityGroups'] == []
 
     code, tasks, stats = playbook(moto, 'teardown.yml')
@@ -177,13 +188,13 @@ def check_stack(moto, vpc, tiers, outputs_file):
     isolated = sorted(ident for cidr, zone, ident in tiers['isolated'])
 
     sm = client(moto, 'secretsmanager')
-    secret = sm.get_secret_value(SecretId='shoppulse-analytics/db-master')
+    secret = sm.get_secret_value(SecretId='shoppulse-test/db-master')
     credentials = json.loads(secret['SecretString'])
     assert len(credentials['password']) == 32 and credentials['password'].isalnum()
     assert (credentials['username'], credentials['engine'], credentials['port'], credentials['dbname']) == (
         'shoppulse_admin', 'postgres', 5432, 'shoppulse')
 
-    instance = rds.describe_db_instances(DBInstanceIdentifier='shoppulse-analytics')['DBInstances'][0]
+    instance = rds.describe_db_instances(DBInstanceIdentifier='shoppulse-test')['DBInstances'][0]
     assert credentials['host'] == instance['Endpoint']['Address']
     assert instance['Engine'] == 'postgres' and instance['EngineVersion'].startswith('15.')
     assert (instance['DBInstanceClass'], instance['AllocatedStorage'], instance['StorageType']) == (
@@ -193,8 +204,8 @@ def check_stack(moto, vpc, tiers, outputs_file):
     assert sorted(instance['EnabledCloudwatchLogsExports']) == ['postgresql', 'upgrade']
     assert not instance['MultiAZ'] and instance['BackupRetentionPeriod'] == 0 and not instance['DeletionProtection']
     assert sorted(s['SubnetIdentifier'] for s in instance['DBSubnetGroup']['Subnets']) == isolated
-    assert instance['DBParameterGroups'][0]['DBParameterGroupName'] == 'shoppulse-analytics-postgres15'
-    parameters = rds.describe_db_parameters(DBParameterGroupName='shoppulse-analytics-postgres15')['Parameters']
+    assert instance['DBParameterGroups'][0]['DBParameterGroupName'] == 'shoppulse-test-postgres15'
+    parameters = rds.describe_db_parameters(DBParameterGroupName='shoppulse-test-postgres15')['Parameters']
     assert [p['ParameterValue'] for p in parameters if p['ParameterName'] == 'rds.force_ssl'] == ['1']
 
     def group(name):
@@ -202,7 +213,7 @@ def check_stack(moto, vpc, tiers, outputs_file):
                                                       dict(Name='vpc-id', Values=[vpc])])['SecurityGroups']
         assert len(found) == 1, name
         return found[0]
-    db_group, proxy_group, app_group = (group('shoppulse-analytics-' + n) for n in ('db', 'proxy', 'app'))
+    db_group, proxy_group, app_group = (group('shoppulse-test-' + n) for n in ('db', 'proxy', 'app'))
     assert [g['VpcSecurityGroupId'] for g in instance['VpcSecurityGroups']] == [db_group['GroupId']]
 
     def ingress(sg):
@@ -214,35 +225,36 @@ def check_stack(moto, vpc, tiers, outputs_file):
     assert [(r['FromPort'], [p['GroupId'] for p in r['UserIdGroupPairs']]) for r in app_group['IpPermissionsEgress']] \
         == [(5432, [proxy_group['GroupId']])]
 
-    proxy = rds.describe_db_proxies(DBProxyName='shoppulse-analytics-proxy')['DBProxies'][0]
+    proxy = rds.describe_db_proxies(DBProxyName='shoppulse-test-proxy')['DBProxies'][0]
     assert proxy['RequireTLS'] and proxy['IdleClientTimeout'] == 1800 and proxy['EngineFamily'] == 'POSTGRESQL'
     assert proxy['Auth'][0]['SecretArn'] == secret['ARN']
-    role_secrets = dict((name, sm.get_secret_value(SecretId='shoppulse-analytics/db-' + name))
+    role_secrets = dict((name, sm.get_secret_value(SecretId='shoppulse-test/db-' + name))
                         for name in ('migrator', 'app', 'readonly'))
+    # the master's first, then the login roles' in the manifest's order (the secret role's secret_roles)
     assert [a['SecretArn'] for a in proxy['Auth']] == [secret['ARN']] + [role_secrets[n]['ARN'] for n in
-                                                                         ('migrator', 'app', 'readonly')]
+                                                                         ('app', 'migrator', 'readonly')]
     assert all(a['ClientPasswordAuthType'] == 'POSTGRES_SCRAM_SHA_256' for a in proxy['Auth'])
     for name, value in role_secrets.items():
         role_credentials = json.loads(value['SecretString'])
         assert role_credentials['username'] == 'shoppulse_' + name and len(role_credentials['password']) == 32
     assert sorted(proxy['VpcSubnetIds']) == isolated and proxy['VpcSecurityGroupIds'] == [proxy_group['GroupId']]
-    pool = rds.describe_db_proxy_target_groups(DBProxyName='shoppulse-analytics-proxy')['TargetGroups'][0]
+    pool = rds.describe_db_proxy_target_groups(DBProxyName='shoppulse-test-proxy')['TargetGroups'][0]
     assert (pool['ConnectionPoolConfig']['MaxConnectionsPercent'],
             pool['ConnectionPoolConfig']['MaxIdleConnectionsPercent']) == (100, 50)
-    targets = rds.describe_db_proxy_targets(DBProxyName='shoppulse-analytics-proxy')['Targets']
-    assert [t['RdsResourceId'] for t in targets] == ['shoppulse-analytics']
+    targets = rds.describe_db_proxy_targets(DBProxyName='shoppulse-test-proxy')['Targets']
+    assert [t['RdsResourceId'] for t in targets] == ['shoppulse-test']
 
     role_name = proxy['RoleArn'].rsplit('/', 1)[1]
     statements = iam.get_role_policy(RoleName=role_name, PolicyName='read-database-secret')['PolicyDocument']['Statement']
     assert [(s['Action'], s['Resource']) for s in statements] == [(['secretsmanager:GetSecretValue'], [
-        secret['ARN']] + [role_secrets[n]['ARN'] for n in ('migrator', 'app', 'readonly')])]
+        secret['ARN']] + [role_secrets[n]['ARN'] for n in ('app', 'migrator', 'readonly')])]
     policy = [p for p in iam.list_policies(Scope='Local')['Policies']
-              if p['PolicyName'] == 'shoppulse-analytics-read-db-secret'][0]
+              if p['PolicyName'] == 'shoppulse-test-read-db-secret'][0]
     document = iam.get_policy_version(PolicyArn=policy['Arn'], VersionId=policy['DefaultVersionId'])['PolicyVersion']
     assert [(s['Action'], s['Resource']) for s in document['Document']['Statement']] == [
         (['secretsmanager:GetSecretValue'], [role_secrets['app']['ARN']])]  # the applications' own, not the master's
 
-    alarms = client(moto, 'cloudwatch').describe_alarms(AlarmNamePrefix='shoppulse-analytics-')['MetricAlarms']
+    alarms = client(moto, 'cloudwatch').describe_alarms(AlarmNamePrefix='shoppulse-test-')['MetricAlarms']
     assert sorted(a['MetricName'] for a in alarms) == sorted([
         'DatabaseConnections', 'CPUUtilization', 'FreeableMemory', 'ReadLatency', 'WriteLatency', 'ClientConnections'])
 
@@ -267,10 +279,10 @@ def database_role(moto, tmp_path, state, **variables):
         tasks.reverse()
     play.write_text(yaml.safe_dump([dict(name='The database role on PostgreSQL %s' % variables['database_engine_version'],
                                          hosts='localhost', connection='local', gather_facts=False,
-                                         vars_files=[os.path.join(ROOT, 'playbooks', 'vars', 'aws.yml')],
+                                         module_defaults=MODULE_DEFAULTS,
                                          vars=dict(variables, database_state=state, secret_state=state, secret_roles=[]),
                                          tasks=tasks)]))
-    return playbook(moto, str(play))
+    return playbook(moto, str(play), stack=variables['shoppulse_name'])
 
 
 @pytest.mark.long
@@ -282,12 +294,10 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
     vpc = ec2.create_vpc(CidrBlock='10.%s.0.0/16' % major)['Vpc']['VpcId']
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.%s.%d.0/24' % (major, i), AvailabilityZone=REGION + zone)
                ['Subnet']['SubnetId'] for i, zone in enumerate('ab')]
-    variables = dict(database_engine_version=version, database_identifier=name, database_name_prefix=name,
-                     database_vpc_id=vpc, database_subnet_ids=subnets, secret_name=name + '/db-master',
-                     database_secret_name=name + '/db-master')
+    variables = dict(database_engine_version=version, shoppulse_name=name, database_vpc_id=vpc, database_subnet_ids=subnets)
     try:
         code, tasks, stats = database_role(moto, tmp_path, 'present', **variables)
-        assert code == 0, [t for t in tasks if t[1].get('failed')] or playbook.last_output[-3000:]
+        assert code == 0, failures(tasks) or playbook.last_output[-3000:]
         rds = client(moto, 'rds')
         instance = rds.describe_db_instances(DBInstanceIdentifier=name)['DBInstances'][0]
         assert instance['EngineVersion'] == version
@@ -299,7 +309,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
         assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
     finally:
         code, tasks, stats = database_role(moto, tmp_path, 'absent', **variables)
-        assert code == 0, [t for t in tasks if t[1].get('failed')]
+        assert code == 0, failures(tasks)
     assert client(moto, 'rds').describe_db_instances(Filters=[dict(Name='db-instance-id', Values=[name])])['DBInstances'] == []
     for group in ec2.describe_security_groups(Filters=[dict(Name='vpc-id', Values=[vpc])])['SecurityGroups']:
         if group['GroupName'] != 'default':
@@ -325,7 +335,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
      'proxy_max_idle_connections_percent 0 to proxy_max_connections_percent (it is 60)'),
 ])
 def test_bad_variables_fail_before_anything_is_created(moto, extra, message):
-    code, tasks, stats = playbook(moto, 'provision.yml', *extra, network_name='shoppulse-bad')
+    code, tasks, stats = playbook(moto, 'provision.yml', *extra, stack='shoppulse-bad')
     assert code != 0
     messages = [result.get('msg', '') for name, result in tasks]
     messages += [item.get('msg', '') for name, result in tasks for item in result.get('results', [])]
@@ -338,7 +348,7 @@ def test_with_no_region_in_the_inventory_the_roles_use_aws_region_as_amazon_aws_
     play = tmp_path / 'secret.yml'
     play.write_text(yaml.safe_dump([dict(
         name='The secret role alone, with no region set', hosts='localhost', connection='local', gather_facts=False,
-        vars=dict(secret_name='shoppulse-region-test/db-master', secret_roles=[]),
+        module_defaults=MODULE_DEFAULTS, vars=dict(shoppulse_name='shoppulse-region-test', secret_roles=[]),
         roles=[dict(role='shoppulse.analytics.secret')])]))
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), AWS_REGION='us-east-2',
                AWS_DEFAULT_REGION='ap-south-1', **CREDENTIALS)
@@ -364,7 +374,7 @@ def test_an_instance_class_the_region_does_not_offer_fails_before_anything_is_cr
     moto.unoffered.write_text(json.dumps({REGION: ['db.t3.medium']}))
     try:
         code, tasks, stats = playbook(moto, 'provision.yml', '-e', 'database_instance_class=db.t3.medium',
-                                      network_name='shoppulse-no-class')
+                                      stack='shoppulse-no-class')
     finally:
         moto.unoffered.unlink()
     assert code != 0
@@ -372,3 +382,18 @@ def test_an_instance_class_the_region_does_not_offer_fails_before_anything_is_cr
     assert failed == ['eu-west-1 offers no db.t3.medium (database_instance_class) for PostgreSQL 15.10: choose another '
                       'class, or another region'], failed
     assert our_vpcs(moto, 'shoppulse-no-class') == []
+
+
+def test_the_emulated_aws_refuses_to_delete_a_group_another_group_refers_to(moto):
+    """moto correction 9, which the teardown's order of the database role's groups is tested against."""
+    ec2 = client(moto, 'ec2')
+    vpc = ec2.create_vpc(CidrBlock='10.99.0.0/16')['Vpc']['VpcId']
+    target = ec2.create_security_group(GroupName='shoppulse-ref-target', Description='t', VpcId=vpc)['GroupId']
+    source = ec2.create_security_group(GroupName='shoppulse-ref-source', Description='s', VpcId=vpc)['GroupId']
+    ec2.authorize_security_group_egress(GroupId=source, IpPermissions=[dict(
+        IpProtocol='tcp', FromPort=5432, ToPort=5432, UserIdGroupPairs=[dict(GroupId=target)])])
+    with pytest.raises(botocore.exceptions.ClientError, match='DependencyViolation'):
+        ec2.delete_security_group(GroupId=target)
+    ec2.delete_security_group(GroupId=source)
+    ec2.delete_security_group(GroupId=target)
+    ec2.delete_vpc(VpcId=vpc)

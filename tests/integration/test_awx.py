@@ -34,6 +34,7 @@ import localpg
 import moto_extension
 from conftest import ROOT
 
+STACK = 'shoppulse-awx-test'  # the inventory's shoppulse_name, from which every AWS name derives
 REGION = 'eu-west-1'
 ENVIRONMENT = 'awx-test'
 BIN = os.path.dirname(sys.executable)
@@ -103,7 +104,7 @@ def copy_project(destination):
 def inventory_script(aws, server):
     """What AWX writes for a job: a script printing the inventory as JSON (group vars included)."""
     group_vars = dict(shoppulse_environment=ENVIRONMENT, shoppulse_aws_region=REGION,
-                      shoppulse_aws_endpoint_url=aws['url'], network_name='shoppulse-awx-test',
+                      shoppulse_aws_endpoint_url=aws['url'], shoppulse_name=STACK,
                       schema_db_hostaddr='127.0.0.1', schema_db_port=server.port, schema_ca_cert=server.ca_cert,
                       schema_wait_timeout=10)
     data = {
@@ -182,7 +183,7 @@ def failure(runner):
 def emulate_rds_master_password(aws, server):
     """What RDS does at creation: the master user's password is the one in the secret."""
     arn = [s['ARN'] for s in aws_client(aws, 'secretsmanager').list_secrets()['SecretList']
-           if s['Name'] == 'shoppulse-analytics/db-master'][0]
+           if s['Name'] == STACK + '/db-master'][0]
     password = json.loads(aws_client(aws, 'secretsmanager').get_secret_value(SecretId=arn)['SecretString'])['password']
     conn = psycopg2.connect(**server.dsn())
     conn.autocommit = True

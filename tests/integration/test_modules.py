@@ -236,13 +236,13 @@ def test_ansible_doc_renders_each_module_with_examples_and_return_values(module)
     assert '[WARNING]' not in proc.stderr
 
 
-@pytest.mark.parametrize('role', ['schema', 'network', 'secret', 'database', 'proxy', 'access', 'monitoring'])
+@pytest.mark.parametrize('role', sorted(os.listdir(os.path.join(ROOT, 'roles'))))
 def test_ansible_doc_renders_each_role_from_its_argument_spec(role):
     proc = subprocess.run([os.path.join(BIN, 'ansible-doc'), '-t', 'role', 'shoppulse.analytics.' + role],
                           capture_output=True, text=True, cwd=ROOT, check=False,
                           env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1'))
     assert proc.returncode == 0, proc.stderr
-    assert 'ENTRY POINT: *main*' in proc.stdout and role + '_' in proc.stdout
+    assert 'ENTRY POINT: *main*' in proc.stdout and role + '_' in proc.stdout, proc.stdout
 
 
 def write_inventory(tmp_path, database, **extra):

@@ -177,7 +177,7 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site, linear_si
     secrets = boto3.client('secretsmanager', **aws)
     credentials = [json.loads(secrets.get_secret_value(SecretId=auth['SecretArn'])['SecretString'])
                    for auth in proxy['Auth']]
-    assert [c['username'] for c in credentials] == ['shoppulse_admin', 'shoppulse_migrator', 'shoppulse_app',
+    assert [c['username'] for c in credentials] == ['shoppulse_admin', 'shoppulse_app', 'shoppulse_migrator',
                                                     'shoppulse_readonly']
     assert len(set(c['password'] for c in credentials)) == 4
     for login in credentials[1:]:
@@ -228,9 +228,9 @@ def test_the_database_play_before_provision_says_so(local_site):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
     env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
     proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(base, 'inventories', 'local'),
-                           '-e', 'proxy_name=shoppulse-never-provisioned',
+                           '-e', 'shoppulse_name=shoppulse-never-provisioned',
                            os.path.join(ROOT, 'playbooks', 'database.yml')],
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
     assert proc.returncode != 0
-    assert ('RDS Proxy shoppulse-never-provisioned does not exist in eu-west-1: run playbooks/provision.yml first'
+    assert ('RDS Proxy shoppulse-never-provisioned-proxy does not exist in eu-west-1: run playbooks/provision.yml first'
             in proc.stdout), proc.stdout[-3000:]
