@@ -81,8 +81,14 @@ VOLATILE_KEYS = {'start', 'end', 'delta', 'duration', 'duration_ms', 'elapsed', 
 
 def normalised(value, site_facts):
     if isinstance(value, dict):
-        return dict((normalised(k, site_facts), normalised(v, site_facts)) for k, v in value.items()
-                    if k not in VOLATILE_KEYS)
+        # keys that are made-up ids (a secret's versions by version id) become one placeholder: their
+        # values are kept as a sorted list, as the ids' order is the emulated AWS's, not the strategy's
+        grouped = {}
+        for k, v in value.items():
+            if k not in VOLATILE_KEYS:
+                grouped.setdefault(normalised(k, site_facts), []).append(normalised(v, site_facts))
+        return dict((k, vs[0] if len(vs) == 1 else sorted(vs, key=lambda v: json.dumps(v, sort_keys=True)))
+                    for k, vs in grouped.items())
     if isinstance(value, list):
         return [normalised(v, site_facts) for v in value]
     if isinstance(value, bool) or value is None:

@@ -70,7 +70,11 @@ def test_create_with_its_policy(monkeypatch, capsys):
     ] + current())
     assert result['changed'] and result['iam_role']['arn'] == ARN
     assert result['iam_role']['inline_policies'] == {'read-secret': POLICY}
-    assert 'assume_role_policy_document_raw' not in result['iam_role'] and not result.get('deprecations')
+    # no deprecation of amazon.aws's iam_role (the reason for this module); the one ansible-core 2.20+ gives
+    # for amazon.aws 10's own import of ansible.module_utils._text comes with whichever test imports it first
+    deprecations = [d for d in result.get('deprecations') or []
+                    if "from 'ansible.module_utils._text' is deprecated" not in str(d)]
+    assert 'assume_role_policy_document_raw' not in result['iam_role'] and not deprecations
 
 
 def test_nothing_to_do(monkeypatch, capsys):
