@@ -42,13 +42,10 @@ _raw:
 
 import os
 
+import yaml
+
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-
-try:
-    import yaml
-except ImportError:  # pragma: no cover  # ansible-core requires PyYAML
-    yaml = None
 
 OWN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'files', 'manifest.yml')
 
