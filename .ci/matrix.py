@@ -2,13 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Sanity and unit tests on the oldest ansible-core the collection supports and on the newest release.
 
-  python tools/matrix.py                 # every entry of MATRIX (make test-matrix)
-  python tools/matrix.py oldest          # one entry
+  python .ci/matrix.py                 # every entry of MATRIX (make test-matrix)
+  python .ci/matrix.py oldest          # one entry
 
 Each entry gets a virtualenv of its own under .venv-matrix/ (its Python, its ansible-core, and
 requirements/matrix.txt); the collections this one depends on are the main virtualenv's copies (the
 `ansible` package's, at the versions of requirements.yml), put on that virtualenv's path with a .pth
-file. Then tools/sanity.py (ansible-test sanity of that ansible-core) and the unit tests run in it.
+file. Then .ci/sanity.py (ansible-test sanity of that ansible-core) and the unit tests run in it.
 """
 
 from __future__ import annotations

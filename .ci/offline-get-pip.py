@@ -4,7 +4,7 @@
 
 ansible-test bootstraps pip into each virtualenv it creates by running a
 get-pip.py script that it downloads from a host this machine cannot reach.
-tools/sanity.py puts this file where ansible-test caches that script
+.ci/sanity.py puts this file where ansible-test caches that script
 (~/.ansible/test/cache/get_pip_<version>.py). It does what get-pip.py does,
 from the interpreter's own ensurepip: install the bundled pip, then let that
 pip install the requested packages (for example pip==24.2) from the package

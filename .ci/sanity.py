@@ -6,10 +6,10 @@ ansible-test must run from a tree whose path ends in
 ``ansible_collections/<namespace>/<name>``; this copies the files git knows
 about into ``.cache/sanity/ansible_collections/shoppulse/analytics``, links the
 collections it depends on (from the ``ansible`` package's site-packages) beside
-it, and puts tools/offline-get-pip.py where ansible-test looks for its cached
+it, and puts .ci/offline-get-pip.py where ansible-test looks for its cached
 pip bootstrap script, so that no download from outside PyPI is attempted.
 
-  python tools/sanity.py [ansible-test sanity options, e.g. --test pylint]
+  python .ci/sanity.py [ansible-test sanity options, e.g. --test pylint]
 """
 
 from __future__ import annotations

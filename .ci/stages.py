@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run make targets as stages, stop at the first that fails, and say how long each took.
 
-    python tools/stages.py STAGE ...     (make test runs its stages through it)
+    python .ci/stages.py STAGE ...     (make test runs its stages through it)
 
 A stage is a target, or targets joined by "|", which run at the same time: the first shows its
 output as it comes, the others' is shown when they end (e.g. `integration|test-matrix`: both are

@@ -33,7 +33,7 @@ import yaml
 from common import (LOG_SETTINGS, ROOT, connection_args, median, module_path, print_table, run_module, run_psql,
                     sql, start_server, statements, workdir, write_json)
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations  # noqa: E402
+from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations
 
 REFERENCE_QUERIES = [
     # what a user would write for postgresql_query to see the same objects

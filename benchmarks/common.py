@@ -12,14 +12,7 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-
-import localpg  # noqa: E402  pylint: disable=wrong-import-position
-from collection_path import ensure_importable  # noqa: E402  pylint: disable=wrong-import-position
-
-ensure_importable()
+from support import ROOT, free_port, localpg
 
 OWN_MODULES = os.path.join(ROOT, 'plugins', 'modules')
 # every statement in the server log, with the client's application_name, to count round trips
@@ -35,7 +28,7 @@ def workdir():
 
 def start_server(directory, settings=None, version=None):
     """A server of the benchmark's own on a free port (PostgreSQL ``version``, Debian's 15 by default)."""
-    server = localpg.LocalPostgres(directory, port=localpg.free_port(), settings=settings, version=version)
+    server = localpg.LocalPostgres(directory, port=free_port(), settings=settings, version=version)
     return server.start()
 
 

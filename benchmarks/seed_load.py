@@ -4,7 +4,7 @@
 
   python benchmarks/seed_load.py [--rows 1000000] [--runs 3] [--json benchmarks/results/seed_load.json]
 
-Starts its own PostgreSQL 15 (tools/localpg.py, TLS as everywhere), applies the migrations, loads the
+Starts its own PostgreSQL 15 (tests/support/localpg.py, TLS as everywhere), applies the migrations, loads the
 tenants, and generates an orders CSV. Then, several times each:
 
 1. first load: `seed_load` (the module process itself, as Ansible runs it) into an empty orders
@@ -33,7 +33,7 @@ import psycopg2
 from common import (ROOT, connection_args, module_path, print_table, run_module, run_psql, sql, start_server, workdir,
                     write_json)
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations, seeding  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations, seeding
 
 COLUMNS = ['tenant_id', 'external_order_id', 'customer_ref', 'channel', 'status', 'currency', 'subtotal_amount',
            'discount_amount', 'tax_amount', 'shipping_amount', 'total_amount', 'item_count', 'ordered_at']

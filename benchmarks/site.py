@@ -5,7 +5,7 @@
   python benchmarks/site.py [--runs 3] [--json benchmarks/results/site.json]
 
 For each strategy, Ansible's own `linear` and Mitogen's `mitogen_linear` (what `make site` uses,
-tools/strategy.py), starts its own moto server and PostgreSQL (tools/localsite.py, what `make site`
+tests/support/strategy.py), starts its own moto server and PostgreSQL (tests/support/localsite.py, what `make site`
 runs against) and runs `ansible-playbook site.yml` as `make site` does: once on the empty emulated
 account, then --runs times with nothing to do. The two strategies' figures are printed side by side,
 with whether every task gave the same action and changed status under both. Each task's action and duration come from the ansible.posix.json callback, and the
@@ -22,7 +22,6 @@ import datetime
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -30,8 +29,8 @@ import yaml
 
 from common import ROOT, median, print_table, write_json
 
-import localsite  # noqa: E402  (tools/, on the path through common)
-import strategy  # noqa: E402
+from support import BIN, localsite, strategy
+from support import playbook as runner
 
 AWS_COLLECTIONS = ('amazon.aws.', 'community.aws.')
 AWS_OWN = ('shoppulse.analytics.rds_proxy', 'shoppulse.analytics.vpc_flow_log')
@@ -42,19 +41,12 @@ FLOOR_TASKS = 20
 STRATEGIES = ('linear', 'mitogen')
 
 
-def environment(base, report, how='linear'):
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('AWS_', 'ANSIBLE_')))
-    if how == 'mitogen':
-        mitogen = strategy.environment({})
-        if not mitogen:
-            raise SystemExit('site: Mitogen is not installed (requirements/local.txt)')
-        env.update(mitogen)
-    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-               ANSIBLE_INVENTORY=os.path.join(base, 'inventories', 'local'),
-               PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get('PATH', '')]))
-    if report:
-        env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
-    return env
+def environment(report, how='linear'):
+    mitogen = strategy.environment({}) if how == 'mitogen' else {}
+    if how == 'mitogen' and not mitogen:
+        raise SystemExit('site: Mitogen is not installed (requirements/local.txt)')
+    return runner.environment(json_output=report, aws=localsite.CREDENTIALS, linear=how == 'linear',
+                              PATH=os.pathsep.join([BIN, os.environ.get('PATH', '')]), **mitogen)
 
 
 def kind(action):
@@ -71,18 +63,15 @@ def playbook(base, path, *extra, report=True, how='linear'):
     report=False: as `make site` shows it (the default output callback; no tasks, the recap from its text).
     """
     started = time.perf_counter()
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), path] + list(extra),
-                          cwd=ROOT, env=environment(base, report, how), capture_output=True, text=True, check=False)
+    proc = runner.run(path, *extra, inventory=os.path.join(base, 'inventories', 'local'), env=environment(report, how),
+                      json_output=report, timeout=1800)
     wall = time.perf_counter() - started
     if not report:
         recap = re.search(r'localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', proc.stdout)
         if proc.returncode != 0 or not recap:
-            raise RuntimeError('%s failed: %s' % (path, (proc.stdout + proc.stderr)[-3000:]))
+            raise RuntimeError('%s failed: %s' % (path, proc.text[-3000:]))
         return wall, None, dict(zip(('ok', 'changed', 'unreachable', 'failures'), map(int, recap.groups())))
-    try:
-        report = json.loads(proc.stdout[proc.stdout.index('{'):])
-    except ValueError:
-        raise RuntimeError('%s gave no JSON report: %s' % (path, (proc.stdout + proc.stderr)[-3000:]))
+    report = proc.output
     if proc.returncode != 0:
         raise RuntimeError('%s failed: %s' % (path, json.dumps(report['stats'])))
     tasks = []

@@ -5,8 +5,8 @@
   python benchmarks/tenancy.py [--tenants 1000] [--orders-per-tenant 1000] [--growth 10] [--runs 60]
                                [--version 15] [--json benchmarks/results/tenancy.json]
 
-Starts its own PostgreSQL (tools/localpg.py, TLS as everywhere) and builds two databases with the
-collection's migrations, filled with synthetic tenants by tools/tenancy.py:
+Starts its own PostgreSQL (tests/support/localpg.py, TLS as everywhere) and builds two databases with the
+collection's migrations, filled with synthetic tenants by tests/support/tenancy.py:
 
   1x   --tenants tenants of --orders-per-tenant orders each (1,000 x 1,000: 1,000,000 orders), a
        fulfillment row for every order that left the warehouse, an audit log entry per order,
@@ -14,7 +14,7 @@ collection's migrations, filled with synthetic tenants by tools/tenancy.py:
   10x  --growth times as many tenants of the same size (10,000,000 orders). The tenants measured
        are among the first ones, whose rows are the same in both databases: only the table grows.
 
-For each query an application runs (tools/tenancy.py QUERIES), for several tenants, alternately:
+For each query an application runs (tests/support/tenancy.py QUERIES), for several tenants, alternately:
 
   rls        as shoppulse_app (SET LOCAL ROLE, see begin()), the tenant set with
              set_config('app.tenant_id', ..., true) and no tenant filter in the query: what the
@@ -46,9 +46,8 @@ import psycopg2
 
 from common import ROOT, median, print_table, sql, start_server, workdir, write_json
 
-import tenancy  # tools/, on the path through common  # noqa: E402  pylint: disable=wrong-import-position
-
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
+from support import tenancy
 
 REFERENCE = 'shoppulse_bench_reference'
 REFERENCE_PASSWORD = 'bench-reference-password'

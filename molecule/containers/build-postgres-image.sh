@@ -4,14 +4,14 @@
 # settings, docker-entrypoint.sh), from Debian's postgresql-15 package, for hosts where no image
 # can be pulled.
 #
-#   tools/build-postgres-image.sh [IMAGE]      (default localhost/shoppulse/postgres:15)
+#   molecule/containers/build-postgres-image.sh [IMAGE]      (default localhost/shoppulse/postgres:15)
 #
 # Two layers, each cached:
 #   1. a base image imported from a debootstrap root file system (bookworm + postgresql-15), tagged
 #      with a hash of the suite and package list; its tarball is kept in
 #      ${XDG_CACHE_HOME:-~/.cache}/shoppulse, so a host whose container storage was emptied only
 #      imports it again (about 10 s) instead of bootstrapping (about 40 s);
-#   2. the image itself, built from tools/postgres-image/Containerfile (COPY only, a few seconds).
+#   2. the image itself, built from molecule/containers/postgres-image/Containerfile (COPY only, a few seconds).
 # Uses $SHOPPULSE_CONTAINER_ENGINE, else Podman when it is there, else Docker. debootstrap needs root.
 set -euo pipefail
 

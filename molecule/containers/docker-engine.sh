@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# A Docker engine of the test's own, for hosts where none answers (tools/molecule.sh starts and
+# A Docker engine of the test's own, for hosts where none answers (molecule/containers/molecule.sh starts and
 # stops it): Debian's dockerd, without iptables rules, with its data root, exec root, socket and pid
 # file in DIR, so that nothing of the host's own Docker (if any) is used or changed.
 #
-#   tools/docker-engine.sh start DIR   prints the DOCKER_HOST to export (unix://DIR/docker.sock)
-#   tools/docker-engine.sh stop DIR    stops it and removes DIR (its images and containers with it)
+#   molecule/containers/docker-engine.sh start DIR   prints the DOCKER_HOST to export (unix://DIR/docker.sock)
+#   molecule/containers/docker-engine.sh stop DIR    stops it and removes DIR (its images and containers with it)
 set -euo pipefail
 
 action="${1:?start or stop}"

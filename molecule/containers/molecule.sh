@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Run the Molecule scenarios (`make molecule`): tools/molecule.sh [SCENARIO ...] (default: default recovery aws)
+# Run the Molecule scenarios (`make molecule`): molecule/containers/molecule.sh [SCENARIO ...] (default: default recovery aws)
 #
 # The container scenarios (default, recovery) run once per container engine: Podman and Docker, the
 # engines users run them on. SHOPPULSE_MOLECULE_ENGINES chooses ("podman", "docker" or both; default:
 # each engine this host has). Docker is the engine that answers (DOCKER_HOST, or the default socket);
 # where none answers and dockerd is installed, a Docker engine of the run's own is started
-# (tools/docker-engine.sh) and stopped at the end. The aws scenario needs no container and runs once.
+# (molecule/containers/docker-engine.sh) and stopped at the end. The aws scenario needs no container and runs once.
 #
 # The image, for each engine (the scenarios only see SHOPPULSE_PG_IMAGE):
 #   1. SHOPPULSE_PG_IMAGE, when set;
 #   2. else the official docker.io/library/postgres:15, when it is present or can be pulled;
-#   3. else a local image built from Debian's postgresql-15 (tools/build-postgres-image.sh), which
+#   3. else a local image built from Debian's postgresql-15 (molecule/containers/build-postgres-image.sh), which
 #      Docker gets from Podman (podman save | docker load) when Podman has it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
-conf="$(tools/podman-host.sh)"
+conf="$(molecule/containers/podman-host.sh)"
 if [ -n "$conf" ]; then
   export CONTAINERS_CONF="$conf"
 fi
@@ -23,7 +23,7 @@ fi
 # the strategy make site uses (Mitogen's when it is installed; SHOPPULSE_MITOGEN=0 for Ansible's own)
 while IFS='=' read -r name value; do
   [ -z "$name" ] || export "$name=$value"
-done < <(python tools/strategy.py)
+done < <(PYTHONPATH=tests python -m support.strategy)
 if [ "${ANSIBLE_STRATEGY:-}" = mitogen_linear ]; then
   echo "molecule: Mitogen's strategy (SHOPPULSE_MITOGEN=0 for Ansible's own); ansible-core 2.19 prints a" \
     "deprecation warning for any strategy plugin it does not ship"
@@ -43,7 +43,7 @@ cleanup() {
     wait "$aws_pid" 2>/dev/null || true
   fi
   if [ -n "$own_docker" ]; then
-    tools/docker-engine.sh stop "$own_docker" || echo "molecule: could not stop the Docker engine under $own_docker" >&2
+    molecule/containers/docker-engine.sh stop "$own_docker" || echo "molecule: could not stop the Docker engine under $own_docker" >&2
   fi
   rm -rf "$run_dir"
 }
@@ -92,7 +92,7 @@ image_for() {  # image_for ENGINE: prints the image the scenarios use on ENGINE,
       podman save "$local_image" | docker load -q >&2
     fi
   else
-    SHOPPULSE_CONTAINER_ENGINE="$engine" tools/build-postgres-image.sh "$local_image" >&2
+    SHOPPULSE_CONTAINER_ENGINE="$engine" molecule/containers/build-postgres-image.sh "$local_image" >&2
   fi
   echo "$local_image"
 }
@@ -123,7 +123,7 @@ for engine in "${engines[@]}"; do
     docker)
       if ! docker_answers; then
         own_docker="$run_dir/docker"
-        DOCKER_HOST="$(tools/docker-engine.sh start "$own_docker")"
+        DOCKER_HOST="$(molecule/containers/docker-engine.sh start "$own_docker")"
         export DOCKER_HOST
         echo "molecule: started a Docker engine of this run's own ($DOCKER_HOST)"
       fi
@@ -138,7 +138,7 @@ for engine in "${engines[@]}"; do
   done
   unset SHOPPULSE_PG_IMAGE SHOPPULSE_CONTAINER_ENGINE
   if [ -n "$own_docker" ]; then
-    tools/docker-engine.sh stop "$own_docker"
+    molecule/containers/docker-engine.sh stop "$own_docker"
     own_docker=""
     unset DOCKER_HOST
   fi

@@ -7,7 +7,7 @@
 # are refused; the runc runtime with no default ulimits works. The file is written under
 # .cache/ of the project: nothing of the host's own configuration is changed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 command -v podman >/dev/null || exit 0
 if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
   exit 0
@@ -15,7 +15,7 @@ fi
 command -v runc >/dev/null || { echo "runc is needed for Podman on this host: apt-get install runc" >&2; exit 1; }
 mkdir -p .cache
 cat > .cache/containers.conf <<'CONF'
-# Written by tools/podman-host.sh for a host with cgroups v1 or hybrid cgroups.
+# Written by molecule/containers/podman-host.sh for a host with cgroups v1 or hybrid cgroups.
 [containers]
 default_ulimits = []
 

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real PostgreSQL servers for the integration tests: TLS required, SCRAM passwords, RDS's master user.
 
-One server per major version per test session (tools/localpg.py, the same set-up as `make site`),
+One server per major version per test session (tests/support/localpg.py, the same set-up as `make site`),
 started when a test first asks for it, and a fresh database per test, created by the RDS-like
 master user (not a superuser) that every test logs in as. Nothing here is mocked.
 
@@ -12,27 +12,22 @@ collection serves (15 to 18). SHOPPULSE_PG_VERSIONS=15,18 narrows that for a qui
 
 import os
 import shutil
+import subprocess
 import tempfile
 import uuid
 
-import psycopg
 import psycopg2
 import pytest
+import yaml
 
-import localpg
-import strategy
+from support import BIN, ROOT, SEED_DIR, SQL_DIR, localpg, strategy
+from support.database import DRIVERS, Database
 from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import SUPPORTED_MAJORS
 
 # The suite's playbook runs use the strategy `make site` uses (Mitogen's when it is installed;
 # SHOPPULSE_MITOGEN=0 for Ansible's own); the AWX tests set Ansible's own, as AWX runs job templates.
 os.environ.update(strategy.environment())
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SQL_DIR = os.path.join(ROOT, 'files', 'sql')
-# the version of the newest migration the collection ships
-LATEST = max(int(name.split('_', 1)[0]) for name in os.listdir(SQL_DIR) if name.endswith('.sql'))
-SEED_DIR = os.path.join(ROOT, 'files', 'seed')
-DRIVERS = {'psycopg2': psycopg2, 'psycopg': psycopg}
 DEFAULT_VERSION = SUPPORTED_MAJORS[0]
 VERSIONS = tuple(int(v) for v in os.environ['SHOPPULSE_PG_VERSIONS'].split(',')) \
     if os.environ.get('SHOPPULSE_PG_VERSIONS') else SUPPORTED_MAJORS
@@ -81,52 +76,6 @@ def pg_version(request):
 @pytest.fixture
 def pg_server(pg_servers, pg_version):
     return pg_servers(pg_version)
-
-
-class Database:
-    """A database of its own for one test."""
-
-    def __init__(self, server, name):
-        self.server = server
-        self.name = name
-
-    def dsn(self, **overrides):
-        dsn = self.server.dsn(self.name)
-        dsn.update(overrides)
-        return dsn
-
-    def connect(self, driver='psycopg2', **overrides):
-        return DRIVERS[driver].connect(**self.dsn(**overrides))
-
-    def query(self, sql, params=None):
-        with self.connect() as conn:
-            with conn.cursor() as cur:
-                cur.execute(sql, params)
-                rows = cur.fetchall() if cur.description else None
-        conn.close()
-        return rows
-
-    def scalar(self, sql, params=None):
-        return self.query(sql, params)[0][0]
-
-    def execute(self, sql, params=None):
-        conn = self.connect()
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-        conn.close()
-
-    def admin_execute(self, sql, params=None):
-        """As the set-up superuser: what only a person with more power than the master could do by hand."""
-        conn = psycopg2.connect(**self.server.admin_dsn(self.name))
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-        conn.close()
-
-    def tables(self):
-        return set(r[0] for r in self.query(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
 
 
 def _connect(dsn):
@@ -184,3 +133,49 @@ def sql_copy(tmp_path):
     target = tmp_path / 'sql'
     shutil.copytree(SQL_DIR, target)
     return target
+
+
+@pytest.fixture(scope='session')
+def tarball(tmp_path_factory):
+    """The collection as `ansible-galaxy collection build` makes it, from a tree with a developer's state in it."""
+    out = tmp_path_factory.mktemp('build')
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        galaxy = yaml.safe_load(handle)
+    # the state a developer's tree has: local servers, test output, a virtualenv, outputs, a key
+    # (named after this process: parallel workers each build, none removes another's)
+    tag = os.getpid()
+    planted = [os.path.join(ROOT, '.local', 'planted-by-test_build-%d' % tag),
+               os.path.join(ROOT, 'outputs', 'planted-%d.yml' % tag),
+               os.path.join(ROOT, 'tests', 'output', 'planted-%d.xml' % tag),
+               os.path.join(ROOT, 'benchmarks', 'results', 'x-%d.json' % tag)]
+    for path in planted:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as handle:
+            handle.write('planted\n')
+    try:
+        proc = subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(out), ROOT],
+                              capture_output=True, text=True, check=False)
+    finally:
+        for path in planted:
+            os.unlink(path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    path = out / ('%s-%s-%s.tar.gz' % (galaxy['namespace'], galaxy['name'], galaxy['version']))
+    assert path.exists(), proc.stdout
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def installed(tarball, tmp_path_factory):
+    """The tarball installed into an empty collections path, and the environment that finds only it there
+    (no ANSIBLE_* or AWS_* variable of this process, no ansible.cfg in ``cwd``)."""
+    cwd = tmp_path_factory.mktemp('installed')
+    collections = cwd / 'collections'
+    collections.mkdir()
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'AWS_')))
+    env.update(PATH=os.pathsep.join([BIN, env.get('PATH', '')]), ANSIBLE_COLLECTIONS_PATH=str(collections))
+    # the dependencies are the ansible package's (Galaxy is not reachable here); ours comes from the tarball
+    install = subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '--no-deps', '-p',
+                              str(collections), tarball], cwd=str(cwd), env=env, capture_output=True, text=True, check=False)
+    assert install.returncode == 0, install.stdout + install.stderr
+    return dict(path=str(collections / 'ansible_collections' / 'shoppulse' / 'analytics'),
+                collections=str(collections / 'ansible_collections'), env=env, cwd=str(cwd))

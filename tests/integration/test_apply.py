@@ -15,7 +15,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils import migrati
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import LOCK_CLASS, Migrator
 
-from conftest import LATEST, ROOT, SQL_DIR
+from support import LATEST, PYTHONPATH, SQL_DIR
 
 # the engine on every PostgreSQL major the collection serves (15 to 18)
 pytestmark = pytest.mark.all_versions
@@ -109,14 +109,13 @@ def test_a_run_killed_in_the_middle_of_a_migration_leaves_nothing_and_the_next_c
     sql.mkdir()
     write(sql, '0001_first.sql', 'CREATE TABLE first (a int);')
     write(sql, '0002_slow.sql', KILLABLE)
-    script = ('import sys, json, psycopg2; sys.path.insert(0, %r); import collection_path; '
-              'collection_path.ensure_importable(); '
+    script = ('import sys, json, psycopg2; '
               'from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations; '
               'dsn = json.loads(sys.argv[1]); '
-              'migrations.run(psycopg2.connect(options="-c shoppulse.test_sleep=on", **dsn), sys.argv[2])'
-              % os.path.join(ROOT, 'tools'))
+              'migrations.run(psycopg2.connect(options="-c shoppulse.test_sleep=on", **dsn), sys.argv[2])')
     import json
-    proc = subprocess.Popen([sys.executable, '-c', script, json.dumps(database.dsn()), str(sql)])
+    proc = subprocess.Popen([sys.executable, '-c', script, json.dumps(database.dsn()), str(sql)],
+                            env=dict(os.environ, PYTHONPATH=PYTHONPATH))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if database.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' "

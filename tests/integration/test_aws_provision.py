@@ -3,24 +3,20 @@
 """The AWS stack, provisioned and torn down through the playbooks against a moto server on 127.0.0.1.
 
 Never real AWS: the server is started here on a free loopback port, with the corrections of
-tools/moto_extension.py, and the playbooks get its endpoint URL and dummy credentials.
+tests/support/moto_extension.py, and the playbooks get its endpoint URL and dummy credentials.
 """
 
 import json
 import os
-import subprocess
-import sys
 
 import boto3
 import botocore.exceptions
 import pytest
 import yaml
 
-import localaws
-import localpg
-from conftest import ROOT
+from support import ROOT, localaws
+from support import playbook as runner
 
-BIN = os.path.dirname(sys.executable)
 CREDENTIALS = dict(AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing', AWS_SESSION_TOKEN='testing')
 REGION = 'eu-west-1'
 
@@ -32,16 +28,13 @@ class Endpoint(str):
 
 @pytest.fixture(scope='module')
 def moto(tmp_path_factory):
-    port = localpg.free_port()
     directory = tmp_path_factory.mktemp('moto')
-    endpoint = Endpoint('http://127.0.0.1:%d' % port)
-    # the classes a test takes out of a region (tools/moto_extension.py, correction 8)
-    endpoint.unoffered = directory / 'unoffered.json'
-    proc = localaws.spawn(port, str(directory / 'moto.log'),
-                          env=dict(os.environ, SHOPPULSE_MOTO_RDS_UNOFFERED=str(endpoint.unoffered)))
-    yield endpoint
-    proc.terminate()
-    proc.wait(10)
+    # the classes a test takes out of a region (tests/support/moto_extension.py, correction 8)
+    unoffered = directory / 'unoffered.json'
+    with localaws.emulated(str(directory), SHOPPULSE_MOTO_RDS_UNOFFERED=str(unoffered)) as server:
+        endpoint = Endpoint(server.endpoint_url)
+        endpoint.unoffered = unoffered
+        yield endpoint
 
 
 # A play that uses a role on its own gives it the connection as the playbooks do (roles/shoppulse/README.md).
@@ -54,24 +47,20 @@ def client(moto, service):
 
 
 def playbook(moto, name, *extra, stack='shoppulse-test', outputs=None):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-               **CREDENTIALS)
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
-                           '-e', 'ansible_python_interpreter=%s' % sys.executable, '-e', 'shoppulse_aws_endpoint_url=%s' % moto,
-                           '-e', 'shoppulse_aws_region=%s' % REGION, '-e', 'shoppulse_name=%s' % stack,
-                           os.path.join(ROOT, 'playbooks', name)] + list(extra)
-                          + (['-e', 'shoppulse_outputs_file=%s' % outputs] if outputs else []),
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600)
-    output = json.loads(proc.stdout)
-    tasks = [(t['task']['name'], t['hosts'].get('localhost', {})) for p in output['plays'] for t in p['tasks']]
-    playbook.last_output = proc.stdout + proc.stderr
-    return proc.returncode, tasks, output['stats']['localhost']
+    """A playbook of playbooks/ (or a path) on the emulated AWS, under the stack name ``stack``."""
+    extra_vars = dict(shoppulse_aws_endpoint_url=str(moto), shoppulse_aws_region=REGION, shoppulse_name=stack)
+    if outputs:
+        extra_vars['shoppulse_outputs_file'] = str(outputs)
+    result = runner.run(os.path.join(ROOT, 'playbooks', name), *extra, extra_vars=extra_vars,
+                        env=runner.environment(aws=CREDENTIALS))
+    playbook.last = result
+    return result.returncode, result.tasks, result.stats
 
 
 def failures(tasks):
-    """The failed tasks' messages, a loop's failed items' too."""
-    return [(name, result.get('msg'), [item.get('msg') for item in result.get('results', []) if item.get('failed')])
-            for name, result in tasks if result.get('failed')]
+    """The failed tasks' messages, a loop's failed items' too (of the last run, whose tasks these are)."""
+    assert tasks == playbook.last.tasks
+    return playbook.last.failures()
 
 
 def our_vpcs(moto, stack='shoppulse-test'):
@@ -146,7 +135,7 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
     password = json.loads(client(moto, 'secretsmanager').get_secret_value(
         SecretId='shoppulse-test/db-master')['SecretString'])['password']
-    assert password not in playbook.last_output  # every result of every task, as JSON
+    assert password not in playbook.last.text  # every result of every task, as JSON
     code, tasks, stats = playbook(moto, 'provision.yml', '--check', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
 
@@ -297,7 +286,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
     variables = dict(database_engine_version=version, shoppulse_name=name, database_vpc_id=vpc, database_subnet_ids=subnets)
     try:
         code, tasks, stats = database_role(moto, tmp_path, 'present', **variables)
-        assert code == 0, failures(tasks) or playbook.last_output[-3000:]
+        assert code == 0, failures(tasks) or playbook.last.text[-3000:]
         rds = client(moto, 'rds')
         instance = rds.describe_db_instances(DBInstanceIdentifier=name)['DBInstances'][0]
         assert instance['EngineVersion'] == version
@@ -337,8 +326,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
 def test_bad_variables_fail_before_anything_is_created(moto, extra, message):
     code, tasks, stats = playbook(moto, 'provision.yml', *extra, stack='shoppulse-bad')
     assert code != 0
-    messages = [result.get('msg', '') for name, result in tasks]
-    messages += [item.get('msg', '') for name, result in tasks for item in result.get('results', [])]
+    messages = playbook.last.messages()
     assert any(message in text for text in messages), messages
     assert our_vpcs(moto, 'shoppulse-bad') == []
 
@@ -350,13 +338,9 @@ def test_with_no_region_in_the_inventory_the_roles_use_aws_region_as_amazon_aws_
         name='The secret role alone, with no region set', hosts='localhost', connection='local', gather_facts=False,
         module_defaults=MODULE_DEFAULTS, vars=dict(shoppulse_name='shoppulse-region-test', secret_roles=[]),
         roles=[dict(role='shoppulse.analytics.secret')])]))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), AWS_REGION='us-east-2',
-               AWS_DEFAULT_REGION='ap-south-1', **CREDENTIALS)
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
-                           '-e', 'ansible_python_interpreter=%s' % sys.executable,
-                           '-e', 'shoppulse_aws_endpoint_url=%s' % moto, str(play)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    result = runner.run(play, extra_vars=dict(shoppulse_aws_endpoint_url=str(moto)),
+                        env=runner.environment(aws=dict(CREDENTIALS, AWS_REGION='us-east-2', AWS_DEFAULT_REGION='ap-south-1')))
+    assert result.returncode == 0, result.failures()
 
     def secrets(region):
         listed = boto3.client('secretsmanager', endpoint_url=moto, region_name=region, aws_access_key_id='testing',

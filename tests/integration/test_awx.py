@@ -29,15 +29,11 @@ import psycopg2
 import pytest
 import yaml
 
-import localaws
-import localpg
-import moto_extension
-from conftest import ROOT
+from support import BIN, ROOT, localaws, localpg, moto_extension
 
 STACK = 'shoppulse-awx-test'  # the inventory's shoppulse_name, from which every AWS name derives
 REGION = 'eu-west-1'
 ENVIRONMENT = 'awx-test'
-BIN = os.path.dirname(sys.executable)
 
 with open(os.path.join(ROOT, 'awx', 'definitions.yml')) as _handle:
     DEFINITIONS = yaml.safe_load(_handle)
@@ -47,24 +43,18 @@ TEMPLATES = dict((t['name'], t) for t in DEFINITIONS['shoppulse_awx_job_template
 @pytest.fixture(scope='module')
 def aws(tmp_path_factory):
     """moto with IAM authentication on after the set-up requests, and STS credentials for the jobs."""
-    port = localpg.free_port()
-    proc = localaws.spawn(port, str(tmp_path_factory.mktemp('moto') / 'moto.log'),
-                          env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT='3'))
-    url = 'http://127.0.0.1:%d' % port
-    setup = dict(endpoint_url=url, region_name=REGION, aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
-                 aws_secret_access_key='setup')
-    iam = boto3.client('iam', **setup)
-    iam.create_role(RoleName='awx-jobs', AssumeRolePolicyDocument=json.dumps({
-        'Version': '2012-10-17',
-        'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': '*'}, 'Action': 'sts:AssumeRole'}]}))
-    iam.put_role_policy(RoleName='awx-jobs', PolicyName='everything', PolicyDocument=json.dumps({
-        'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))
-    credentials = boto3.client('sts', **setup).assume_role(
-        RoleArn='arn:aws:iam::123456789012:role/awx-jobs', RoleSessionName='awx')['Credentials']
-    yield dict(url=url, access_key=credentials['AccessKeyId'], secret_key=credentials['SecretAccessKey'],
-               token=credentials['SessionToken'])
-    proc.terminate()
-    proc.wait(10)
+    with localaws.emulated(str(tmp_path_factory.mktemp('moto')), INITIAL_NO_AUTH_ACTION_COUNT='3') as server:
+        setup = dict(aws_access_key_id='AKIAIOSFODNN7EXAMPLE', aws_secret_access_key='setup')
+        iam = server.client('iam', REGION, **setup)
+        iam.create_role(RoleName='awx-jobs', AssumeRolePolicyDocument=json.dumps({
+            'Version': '2012-10-17',
+            'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': '*'}, 'Action': 'sts:AssumeRole'}]}))
+        iam.put_role_policy(RoleName='awx-jobs', PolicyName='everything', PolicyDocument=json.dumps({
+            'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}))
+        credentials = server.client('sts', REGION, **setup).assume_role(
+            RoleArn='arn:aws:iam::123456789012:role/awx-jobs', RoleSessionName='awx')['Credentials']
+        yield dict(url=server.endpoint_url, access_key=credentials['AccessKeyId'],
+                   secret_key=credentials['SecretAccessKey'], token=credentials['SessionToken'])
 
 
 def aws_client(aws, service):
@@ -254,7 +244,7 @@ def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_p
 
 
 def test_amazon_aws_alone_ignores_the_token_older_awx_injects(tmp_path, aws, monkeypatch):
-    """Why the playbooks read AWS_SECURITY_TOKEN (playbooks/vars/aws.yml): amazon.aws 10 alone does not."""
+    """Why the lookup aws_connection reads AWS_SECURITY_TOKEN: amazon.aws 10 alone does not."""
     for name in list(os.environ):
         if name.startswith('AWS_'):
             monkeypatch.delenv(name)
@@ -302,19 +292,16 @@ def versions(entries):
     return dict((c['name'], c['version']) for c in entries if 'version' in c)
 
 
-def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependencies(tmp_path):
+def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependencies(tmp_path, tarball):
     with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
         galaxy = yaml.safe_load(handle)
     with open(os.path.join(ROOT, 'execution-environment.yml')) as handle:
         ee = yaml.safe_load(handle)
-    tarball = '%s-%s-%s.tar.gz' % (galaxy['namespace'], galaxy['name'], galaxy['version'])
+    archive_name = '%s-%s-%s.tar.gz' % (galaxy['namespace'], galaxy['name'], galaxy['version'])
     for name in ('execution-environment.yml', 'meta/ee-requirements.txt', 'meta/ee-bindep.txt'):
         os.makedirs(os.path.dirname(str(tmp_path / name)), exist_ok=True)
         shutil.copy(os.path.join(ROOT, name), str(tmp_path / name))
-    build = subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(tmp_path),
-                            ROOT], capture_output=True, text=True, check=False)
-    assert build.returncode == 0, build.stderr
-    assert os.path.isfile(str(tmp_path / tarball))
+    shutil.copy(tarball, str(tmp_path / archive_name))  # where execution-environment.yml takes it from
     context = tmp_path / 'context'
     proc = subprocess.run([os.path.join(BIN, 'ansible-builder'), 'create', '-f', str(tmp_path / 'execution-environment.yml'),
                            '-c', str(context)], capture_output=True, text=True, check=False, cwd=str(tmp_path))
@@ -330,9 +317,9 @@ def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependenc
     assert set(galaxy['dependencies']) <= set(versions(galaxy_requirements))
     for name, version in versions(project_requirements).items():
         assert versions(user_requirements)[name] == version
-    assert '/build/collections/%s' % tarball in [c['name'] for c in galaxy_requirements]
-    assert os.path.isfile(str(context / '_build' / 'collections' / tarball))
-    with tarfile.open(str(context / '_build' / 'collections' / tarball)) as archive:
+    assert '/build/collections/%s' % archive_name in [c['name'] for c in galaxy_requirements]
+    assert os.path.isfile(str(context / '_build' / 'collections' / archive_name))
+    with tarfile.open(str(context / '_build' / 'collections' / archive_name)) as archive:
         names = archive.getnames()
     assert 'meta/execution-environment.yml' in names and 'files/rds-ca-bundle.pem' in names
     with open(str(context / '_build' / 'requirements.txt')) as handle:

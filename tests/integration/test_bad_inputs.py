@@ -21,7 +21,8 @@ import sys
 import psycopg2
 import pytest
 
-from conftest import LATEST, ROOT, SEED_DIR, SQL_DIR, Database
+from support import LATEST, ROOT, SEED_DIR, SQL_DIR
+from support.database import Database
 from test_modules import SCHEMA_PLAYBOOK, ansible, connection_vars, run_play, write_inventory
 
 TENANT = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
@@ -204,7 +205,7 @@ def test_a_bad_input_fails_naming_it_and_leaves_the_database_as_it_was(seeded_db
 
 def role_run_refused(database, tmp_path, message, **inventory):
     path = write_inventory(tmp_path, database, **inventory)
-    proc = ansible(['-i', path, SCHEMA_PLAYBOOK], tmp_path, json_output=False)
+    proc = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=path, json_output=False)
     assert proc.returncode != 0
     assert message in proc.stdout, proc.stdout[-3000:]
     assert 'Create the database if it is missing' not in proc.stdout

@@ -5,7 +5,7 @@
 import os
 
 import erd
-from conftest import ROOT
+from support import ROOT
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import read_inventory
 

@@ -7,7 +7,7 @@ import os
 
 import psycopg2
 
-import localpg
+from support import free_port, localpg
 
 
 def test_a_server_directory_the_postgres_user_cannot_reach_still_serves(tmp_path):
@@ -15,7 +15,7 @@ def test_a_server_directory_the_postgres_user_cannot_reach_still_serves(tmp_path
     closed.mkdir()
     os.chmod(str(closed), 0o700)
     asked = closed / 'checkout' / '.local' / 'postgres'
-    server = localpg.LocalPostgres(str(asked), port=localpg.free_port()).start()
+    server = localpg.LocalPostgres(str(asked), port=free_port()).start()
     try:
         psycopg2.connect(**server.dsn()).close()
         assert (asked / 'password').read_text().strip() == server.password  # the paths asked for still work

@@ -19,10 +19,9 @@ import psycopg2
 import pytest
 import yaml
 
-import localpg
-from conftest import LATEST, ROOT
+from support import BIN, LATEST, ROOT, free_port, localpg
+from support import playbook as runner
 
-BIN = os.path.dirname(sys.executable)
 INTERPRETERS = {
     'psycopg3': sys.executable,
     'psycopg2': os.path.join(ROOT, '.venv-psycopg2', 'bin', 'python'),
@@ -52,29 +51,19 @@ def play(tasks, connection):
                  module_defaults={'group/shoppulse.analytics.postgresql': connection}, tasks=tasks)]
 
 
-def ansible(args, tmp_path, json_output=True, interpreter=None, env=None):
-    environ = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'))
-    if json_output:
-        environ['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
-    environ.update(env or {})
-    command = [os.path.join(BIN, 'ansible-playbook')] + args
+def ansible(playbook, tmp_path, *args, inventory=None, json_output=True, interpreter=None, env=None):
+    """ansible-playbook on ``inventory`` (else localhost), with Ansible's temporary files under tmp_path."""
+    environ = runner.environment(json_output=json_output, ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'), **(env or {}))
     if interpreter:
-        command += ['-e', 'ansible_python_interpreter=%s' % interpreter]
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=environ, timeout=300, check=False)
-    return proc
+        args += ('-e', 'ansible_python_interpreter=%s' % interpreter)
+    return runner.run(playbook, *args, inventory=inventory, env=environ, json_output=json_output, timeout=300)
 
 
 def run_play(tmp_path, tasks, connection, interpreter=None, extra=()):
     path = tmp_path / ('play-%d.yml' % time.monotonic_ns())
     path.write_text(yaml.safe_dump(play(tasks, connection)))
-    proc = ansible(['-i', 'localhost,', '-c', 'local', str(path)] + list(extra), tmp_path, interpreter=interpreter)
-    try:
-        output = json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError('no JSON from ansible-playbook:\n%s\n%s' % (proc.stdout, proc.stderr))
-    results = [(task['task']['name'], task['hosts']['localhost']) for p in output['plays'] for task in p['tasks']]
-    return proc, results, output['stats']['localhost']
+    result = ansible(path, tmp_path, *extra, interpreter=interpreter)
+    return result, result.tasks, result.stats
 
 
 FULL = [
@@ -117,7 +106,7 @@ def test_wrong_password_fails_clearly_and_the_password_is_never_shown(database, 
     wrong = 'Wr0ng-Canary-Passw0rd-%d' % os.getpid()
     path = tmp_path / 'wrong.yml'
     path.write_text(yaml.safe_dump(play(FULL[:1], connection_vars(database, login_password=wrong))))
-    proc = ansible(['-vvvv', '-i', 'localhost,', '-c', 'local', str(path)], tmp_path, json_output=False,
+    proc = ansible(path, tmp_path, '-vvvv', json_output=False,
                    interpreter=interpreter)
     assert proc.returncode != 0
     assert 'unable to connect to database' in proc.stdout and 'password authentication failed' in proc.stdout
@@ -126,7 +115,7 @@ def test_wrong_password_fails_clearly_and_the_password_is_never_shown(database, 
 
 
 def test_an_unreachable_port_fails_fast_and_clearly(database, tmp_path, interpreter):
-    port = localpg.free_port()
+    port = free_port()
     started = time.monotonic()
     proc, results, stats = run_play(tmp_path, FULL[:1], connection_vars(database, login_port=port), interpreter)
     assert proc.returncode != 0 and time.monotonic() - started < 30
@@ -288,14 +277,14 @@ def test_the_schema_role_converges_then_changes_nothing(database, tmp_path, pg_v
     playbook = SCHEMA_PLAYBOOK
     name = database.name + '_role'
     try:
-        first = ansible(['-i', inventory, playbook], tmp_path)
+        first = ansible(playbook, tmp_path, inventory=inventory)
         assert first.returncode == 0, first.stdout[-3000:]
         assert changed_tasks(first) == ['Create the database if it is missing', 'Apply the migrations',
                                         "Set the passwords of the database's login roles (each from its own secret)",
                                         'Load the seed data'], first.stdout[-3000:]
-        second = ansible(['-i', inventory, playbook], tmp_path)
+        second = ansible(playbook, tmp_path, inventory=inventory)
         assert second.returncode == 0 and changed_tasks(second) == [], second.stdout[-3000:]
-        check = ansible(['-i', inventory, playbook, '--check'], tmp_path)
+        check = ansible(playbook, tmp_path, '--check', inventory=inventory)
         assert check.returncode == 0 and changed_tasks(check) == [], check.stdout[-3000:]
         for proc in (first, second, check):
             assert not any(password in proc.stdout + proc.stderr for password in passwords.values())
@@ -313,16 +302,16 @@ def test_a_role_password_changed_elsewhere_is_set_again_and_only_that_one(databa
                                 schema_verify_enabled=False)
     name = database.name + '_role'
     try:
-        assert ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path).returncode == 0
+        assert ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory).returncode == 0
         database.execute("ALTER ROLE shoppulse_readonly PASSWORD 'changed-by-hand'")
-        check = ansible(['-i', inventory, SCHEMA_PLAYBOOK, '--check'], tmp_path)
+        check = ansible(SCHEMA_PLAYBOOK, tmp_path, '--check', inventory=inventory)
         result = [task['hosts']['localhost'] for p in json.loads(check.stdout)['plays'] for task in p['tasks']
                   if 'Set the passwords' in task['task']['name']][0]
         assert result['changed'] and result['updated'] == ['shoppulse_readonly']
         with pytest.raises(psycopg2.OperationalError, match='password authentication failed'):
             psycopg2.connect(**database.server.dsn(name, user='shoppulse_readonly',
                                                    password=passwords['shoppulse_readonly']))
-        fixed = ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path)
+        fixed = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
         assert changed_tasks(fixed) == ["Set the passwords of the database's login roles (each from its own secret)"]
         psycopg2.connect(**database.server.dsn(name, user='shoppulse_readonly',
                                                password=passwords['shoppulse_readonly'])).close()
@@ -339,7 +328,7 @@ def test_a_role_password_changed_elsewhere_is_set_again_and_only_that_one(databa
 ])
 def test_the_role_refuses_bad_variables_before_touching_anything(database, tmp_path, extra, message):
     inventory = write_inventory(tmp_path, database, **extra)
-    proc = ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path, json_output=False)
+    proc = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory, json_output=False)
     assert proc.returncode != 0
     assert message in proc.stdout
     assert 'Wait until the server answers' not in proc.stdout  # refused before any connection
@@ -352,7 +341,7 @@ def test_the_drift_check_is_read_only_and_fails_on_pending_migrations_and_drift(
     database.execute('CREATE DATABASE %s' % name)
     server = database.server
     try:
-        behind = ansible(['-i', inventory, VERIFY_PLAYBOOK], tmp_path, json_output=False)
+        behind = ansible(VERIFY_PLAYBOOK, tmp_path, inventory=inventory, json_output=False)
         assert behind.returncode != 0
         assert '%d migration(s) not applied' % LATEST in behind.stdout and 'not applied: 0001_' in behind.stdout
         # read-only: not even the ledger was created
@@ -362,8 +351,8 @@ def test_the_drift_check_is_read_only_and_fails_on_pending_migrations_and_drift(
             assert cur.fetchone()[0] == 0
         conn.close()
 
-        assert ansible(['-i', inventory, SCHEMA_PLAYBOOK], tmp_path).returncode == 0
-        clean = ansible(['-i', inventory, VERIFY_PLAYBOOK], tmp_path)
+        assert ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory).returncode == 0
+        clean = ansible(VERIFY_PLAYBOOK, tmp_path, inventory=inventory)
         assert clean.returncode == 0 and json.loads(clean.stdout)['stats']['localhost']['changed'] == 0
 
         conn = psycopg2.connect(**server.dsn(name))
@@ -371,7 +360,7 @@ def test_the_drift_check_is_read_only_and_fails_on_pending_migrations_and_drift(
         with conn.cursor() as cur:
             cur.execute('DROP INDEX orders_tenant_status_ordered_at_idx')
         conn.close()
-        drifted = ansible(['-i', inventory, VERIFY_PLAYBOOK], tmp_path, json_output=False)
+        drifted = ansible(VERIFY_PLAYBOOK, tmp_path, inventory=inventory, json_output=False)
         assert drifted.returncode != 0
         # the role asks for the table: a header, then one aligned row per difference with the expected definition
         assert re.search(r'PROBLEM +KIND +OBJECT +EXPECTED +ACTUAL', drifted.stdout), drifted.stdout[-3000:]

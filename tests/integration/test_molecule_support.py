@@ -10,30 +10,21 @@ playbook parses, and that the engine selection picks Docker, Podman or neither a
 import json
 import os
 import stat
-import subprocess
-import sys
 
 import pytest
 import yaml
 
-from conftest import ROOT
+from support import ROOT
+from support import playbook as runner
 
-BIN = os.path.dirname(sys.executable)
 PLAYBOOKS = ['molecule/shared/create.yml', 'molecule/shared/destroy.yml', 'molecule/default/converge.yml',
              'molecule/default/verify.yml', 'molecule/recovery/converge.yml', 'molecule/recovery/verify.yml']
 
 
-def environment(**extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
-    env.update(extra)
-    return env
-
-
 @pytest.mark.parametrize('playbook', PLAYBOOKS)
 def test_scenario_playbooks_pass_the_syntax_check(playbook):
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '--syntax-check', '-i', 'localhost,', playbook],
-                          cwd=ROOT, capture_output=True, text=True, env=environment(), check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = runner.run(playbook, '--syntax-check', json_output=False)
+    assert proc.returncode == 0, proc.text
 
 
 def test_both_scenarios_declare_the_same_engine_neutral_platform():
@@ -64,15 +55,9 @@ def select(tmp_path, path_dir, chosen=None):
         'environment': {'PATH': str(path_dir)},
         'tasks': [{'name': 'engine', 'ansible.builtin.include_tasks': os.path.join(ROOT, 'molecule/shared/engine.yml')},
                   {'name': 'show', 'ansible.builtin.debug': {'var': 'shoppulse_engine'}}]}]))
-    extra = {'SHOPPULSE_CONTAINER_ENGINE': chosen} if chosen is not None else {}
-    env = environment(ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', **extra)
-    if chosen is None:
-        env.pop('SHOPPULSE_CONTAINER_ENGINE', None)
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                           '-e', 'ansible_python_interpreter=%s' % sys.executable, str(playbook)],
-                          cwd=ROOT, capture_output=True, text=True, env=env, check=False)
-    results = [t['hosts']['localhost'] for p in json.loads(proc.stdout)['plays'] for t in p['tasks']]
-    return proc.returncode, results
+    # SHOPPULSE_CONTAINER_ENGINE as chosen, or not set at all
+    result = runner.run(playbook, env=runner.environment(SHOPPULSE_CONTAINER_ENGINE=chosen))
+    return result.returncode, [task for dummy, task in result.tasks]
 
 
 @pytest.mark.parametrize('binaries, chosen, expected', [

@@ -23,8 +23,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-import localpg
-import tenancy
+from support import free_port, localpg, tenancy
 
 TENANTS = 10
 CLIENTS_PER_TENANT = 2
@@ -41,7 +40,7 @@ class PgBouncer:
     def __init__(self, directory, server, dbname, users):
         self.dir = directory
         self.server = server
-        self.port = localpg.free_port()
+        self.port = free_port()
         self.config = os.path.join(directory, 'pgbouncer.ini')
         self.log = os.path.join(directory, 'pgbouncer.log')
         self.pidfile = os.path.join(directory, 'pgbouncer.pid')

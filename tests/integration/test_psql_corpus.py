@@ -18,7 +18,7 @@ import pytest
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import split_statements
 
-from conftest import Database
+from support.database import Database
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'psql_corpus')
 FILES = sorted(name for name in os.listdir(CORPUS) if name.endswith('.sql'))

@@ -7,6 +7,8 @@ The local server is set up with a canary as its password; inventories/local stor
 it. site.yml runs through ansible-runner at -vvvv with --diff and an Ansible log, followed by a play
 that shows every variable the roles and playbooks register, with debug. The canary must appear zero
 times in the output, the log, the debug output and the runner's artifacts (events included).
+The run is the collection's as Galaxy installs it, from the tarball test_build checks: the one run
+from nothing of the installed collection, and what test_build's install is proven by.
 """
 
 import glob
@@ -14,17 +16,16 @@ import json
 import os
 import re
 import secrets
-import sys
 
 import ansible_runner
-import boto3
+import psycopg2
 import pytest
 import yaml
 
-import localsite
-from conftest import LATEST, ROOT
+from support import LATEST, ROOT, localsite
 
-BIN = os.path.dirname(sys.executable)
+# on the worker that builds and installs the tarball for test_build (conftest's ``installed``)
+pytestmark = pytest.mark.xdist_group('build')
 
 
 def registered_names():
@@ -44,24 +45,23 @@ def canary_site():
 
 
 @pytest.mark.long
-def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tmp_path, monkeypatch):
+def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, installed, tmp_path):
+    """site.yml of the collection as Galaxy installs it (conftest's ``installed``; no ansible.cfg, no checkout)."""
     base, canary, server = canary_site
     assert server.password == canary
     playbook = tmp_path / 'site-and-show.yml'
     playbook.write_text(yaml.safe_dump([
-        {'name': 'The whole site', 'ansible.builtin.import_playbook': os.path.join(ROOT, 'site.yml')},
+        {'name': 'The whole site', 'ansible.builtin.import_playbook': os.path.join(installed['path'], 'site.yml')},
         {'name': 'Show what was registered', 'hosts': 'localhost', 'gather_facts': False,
          'tasks': [{'name': 'Show ' + name, 'ansible.builtin.debug': {'var': name}} for name in registered_names()]},
     ], sort_keys=False))
     log = tmp_path / 'ansible.log'
-    for name in list(os.environ):
-        if name.startswith(('AWS_', 'ANSIBLE_')):
-            monkeypatch.delenv(name)
-    envvars = dict(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-                   ANSIBLE_LOG_PATH=str(log), PATH=os.pathsep.join([BIN, os.environ.get('PATH', '')]))
+    envvars = dict(installed['env'], ANSIBLE_LOG_PATH=str(log), **localsite.CREDENTIALS)
     pdd = tmp_path / 'runner'
     pdd.mkdir()
-    runner = ansible_runner.run(private_data_dir=str(pdd), project_dir=ROOT, playbook=str(playbook),
+    project = tmp_path / 'project'  # no ansible.cfg, no collections/: only the installed collection is found
+    project.mkdir()
+    runner = ansible_runner.run(private_data_dir=str(pdd), project_dir=str(project), playbook=str(playbook),
                                 inventory=os.path.join(base, 'inventories', 'local'), envvars=envvars,
                                 cmdline='--diff -e shoppulse_outputs_file=%s' % (tmp_path / 'outputs.yml'),
                                 verbosity=4, quiet=True)
@@ -69,6 +69,15 @@ def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tm
     assert runner.status == 'successful', stdout[-4000:]
     assert 'Show schema_migrations' in stdout and 'TASK [Show secret_metadata]' in stdout
     assert 'is at migration version %d' % LATEST in stdout  # it did connect with the canary
+    # the installed collection ran, not the checkout
+    assert 'task path: %s/roles/' % installed['path'] in stdout and 'task path: %s/' % ROOT not in stdout
+    conn = psycopg2.connect(**server.dsn('shoppulse'))
+    with conn.cursor() as cur:
+        cur.execute('SELECT max(version) FROM schema_migrations')
+        assert cur.fetchone()[0] == LATEST
+        cur.execute('SELECT count(*) FROM tenants')
+        assert cur.fetchone()[0] == 3
+    conn.close()
 
     places = {'stdout': stdout}
     with open(str(log), errors='replace') as handle:
@@ -83,10 +92,7 @@ def test_a_canary_password_appears_nowhere_in_a_verbose_diff_run(canary_site, tm
     assert counts == {}, counts
 
     # the login roles' passwords, generated during the run, are secrets as well
-    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
-        endpoint = 'http://127.0.0.1:%s' % handle.read().strip()
-    secrets_manager = boto3.client('secretsmanager', endpoint_url=endpoint, region_name='eu-west-1',
-                                   aws_access_key_id='local', aws_secret_access_key='local')
+    secrets_manager = localsite.aws(base).client('secretsmanager')
     for name in ('migrator', 'app', 'readonly'):
         password = json.loads(secrets_manager.get_secret_value(
             SecretId='shoppulse-analytics/db-' + name)['SecretString'])['password']

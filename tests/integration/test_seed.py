@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 
-from conftest import SEED_DIR
+from support import SEED_DIR
 
 # the engine on every PostgreSQL major the collection serves (15 to 18)
 pytestmark = pytest.mark.all_versions

@@ -3,25 +3,21 @@
 """site.yml end to end on inventories/local, as `make site` runs it, offline: twice, the second a no-op.
 
 The inventory is the repository's own, copied beside a .local of its own (so that a developer's
-`make site` state is left alone): a moto server (tools/localaws.py) and the local TLS PostgreSQL server
-(tools/localpg.py), whose certificate holds the emulated proxy domain, as the Makefile starts them.
+`make site` state is left alone): a moto server (tests/support/localaws.py) and the local TLS PostgreSQL server
+(tests/support/localpg.py), whose certificate holds the emulated proxy domain, as the Makefile starts them.
 """
 
 import json
 import os
 import re
 import subprocess
-import sys
 
 import boto3
 import psycopg2
 import pytest
 
-import localsite
-import strategy
-from conftest import LATEST, ROOT
-
-BIN = os.path.dirname(sys.executable)
+from support import BIN, LATEST, ROOT, localsite, strategy
+from support import playbook as runner
 
 
 @pytest.fixture(scope='module')
@@ -39,23 +35,14 @@ def linear_site():
 
 def start_site(base, *extra, linear=False):
     """Start site.yml on the site in ``base`` (with the suite's strategy, or ``linear``); finish() waits."""
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
-    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
-    if linear:
-        env.pop('ANSIBLE_STRATEGY_PLUGINS', None)
-        env['ANSIBLE_STRATEGY'] = 'linear'
-    return subprocess.Popen([os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(base, 'inventories', 'local'),
-                             '-e', 'shoppulse_outputs_file=%s' % os.path.join(base, 'outputs.yml'),
-                             os.path.join(ROOT, 'site.yml')] + list(extra),
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return runner.start(os.path.join(ROOT, 'site.yml'), *extra, inventory=os.path.join(base, 'inventories', 'local'),
+                        extra_vars=dict(shoppulse_outputs_file=os.path.join(base, 'outputs.yml')),
+                        env=runner.environment(aws=localsite.CREDENTIALS, linear=linear))
 
 
 def finish(proc):
-    stdout, stderr = proc.communicate(timeout=900)
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    output = json.loads(stdout)
-    return done, output['stats']['localhost'], output
+    done = runner.finish(proc)
+    return done, done.stats, done.output
 
 
 def site(base, *extra):
@@ -106,8 +93,7 @@ def normalised(value, site_facts):
 
 
 def site_facts(base, server):
-    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
-        aws_port = int(handle.read().strip())
+    aws_port = localsite.aws(base).port
     return dict(ports={aws_port, server.port},
                 strings=[(os.path.realpath(base), '<base>'), (base, '<base>'), (str(aws_port), '<port>'),
                          (str(server.port), '<port>')])
@@ -176,9 +162,8 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site, linear_si
     assert '.proxy-aaaaaaaaaaaa.eu-west-1.rds.amazonaws.com:%d is at migration version %d' % (server.port, LATEST) in message
 
     # every login role logs in with the password of its own secret, which the proxy authenticates
-    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
-        endpoint = 'http://127.0.0.1:%s' % handle.read().strip()
-    aws = dict(endpoint_url=endpoint, region_name='eu-west-1', aws_access_key_id='local', aws_secret_access_key='local')
+    aws = dict(endpoint_url=localsite.endpoint_url(base), region_name='eu-west-1', aws_access_key_id='local',
+               aws_secret_access_key='local')
     proxy = boto3.client('rds', **aws).describe_db_proxies()['DBProxies'][0]
     secrets = boto3.client('secretsmanager', **aws)
     credentials = [json.loads(secrets.get_secret_value(SecretId=auth['SecretArn'])['SecretString'])
@@ -208,16 +193,11 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site, linear_si
 def test_the_dev_and_production_inventories_pass_every_role_argument_spec(local_site, environment):
     """Their group_vars are checked by provision.yml's first tasks; in check mode it stops before the VPC."""
     base = local_site[0]
-    with open(os.path.join(base, '.local', 'aws', 'port')) as handle:
-        endpoint = 'http://127.0.0.1:%s' % handle.read().strip()
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
-    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
+    env = runner.environment(json_output=False, aws=localsite.CREDENTIALS)
     inventory = os.path.join(ROOT, 'inventories', environment)
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, '--check',
-                           '-e', 'shoppulse_aws_endpoint_url=%s' % endpoint,
-                           '-e', 'shoppulse_outputs_file=%s' % os.path.join(base, environment + '.yml'),
-                           os.path.join(ROOT, 'playbooks', 'provision.yml')],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    proc = runner.run(os.path.join(ROOT, 'playbooks', 'provision.yml'), '--check', inventory=inventory, env=env,
+                      json_output=False, extra_vars=dict(shoppulse_aws_endpoint_url=localsite.endpoint_url(base),
+                                                         shoppulse_outputs_file=os.path.join(base, environment + '.yml')))
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 'The VPC does not exist yet (check mode)' in proc.stdout
     listed = subprocess.run([os.path.join(BIN, 'ansible-inventory'), '-i', inventory, '--host', 'localhost'],
@@ -231,12 +211,9 @@ def test_the_dev_and_production_inventories_pass_every_role_argument_spec(local_
 
 def test_the_database_play_before_provision_says_so(local_site):
     base = local_site[0]
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
-    env.update(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local', ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
-    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(base, 'inventories', 'local'),
-                           '-e', 'shoppulse_name=shoppulse-never-provisioned',
-                           os.path.join(ROOT, 'playbooks', 'database.yml')],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    proc = runner.run(os.path.join(ROOT, 'playbooks', 'database.yml'), inventory=os.path.join(base, 'inventories', 'local'),
+                      extra_vars=dict(shoppulse_name='shoppulse-never-provisioned'), json_output=False,
+                      env=runner.environment(json_output=False, aws=localsite.CREDENTIALS))
     assert proc.returncode != 0
     assert ('RDS Proxy shoppulse-never-provisioned-proxy does not exist in eu-west-1: run playbooks/provision.yml first'
             in proc.stdout), proc.stdout[-3000:]

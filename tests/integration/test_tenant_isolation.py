@@ -13,8 +13,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-import tenancy
-from conftest import SQL_DIR
+from support import SQL_DIR, tenancy
 
 # the engine on every PostgreSQL major the collection serves (15 to 18)
 pytestmark = pytest.mark.all_versions

@@ -9,7 +9,7 @@ import yaml
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import compare, read_inventory, report_lines
 
-from conftest import ROOT
+from support import ROOT
 
 # the engine on every PostgreSQL major the collection serves (15 to 18)
 pytestmark = pytest.mark.all_versions

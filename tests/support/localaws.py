@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """An emulated AWS on 127.0.0.1: a moto server with the corrections of moto_extension.
 
-Used by ``make site`` (inventories/local), the Molecule scenario aws and the integration tests.
+Used by ``make site`` (inventories/local), the Molecule scenario aws and the integration tests, each
+through ``LocalAws``; the tests start theirs with ``emulated()``, on a free port, and stop it.
 Never real AWS: everything the playbooks create lives in this process's memory and is gone when it
 stops. Under one directory it keeps:
 
@@ -12,16 +13,17 @@ stops. Under one directory it keeps:
 
 A server that is already running from the directory is reused.
 
-  python tools/localaws.py start --dir .local/aws --port 55450
-  python tools/localaws.py stop --dir .local/aws
-  python tools/localaws.py status --dir .local/aws
-  python tools/localaws.py serve PORT                  (in the foreground)
-  python tools/localaws.py proxy-domain eu-west-1      (the domain of its RDS Proxy endpoints)
+  python -m support.localaws start --dir .local/aws --port 55450
+  python -m support.localaws stop --dir .local/aws
+  python -m support.localaws status --dir .local/aws
+  python -m support.localaws serve PORT                  (in the foreground)
+  python -m support.localaws proxy-domain eu-west-1      (the domain of its RDS Proxy endpoints)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -30,9 +32,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import moto_extension  # noqa: E402  pylint: disable=wrong-import-position
+from support import free_port, module_command, moto_extension
 
 
 class LocalAwsError(RuntimeError):
@@ -79,16 +79,19 @@ def serve(port: int) -> None:
 def spawn(port: int, log_path: str, env: dict | None = None) -> subprocess.Popen:
     """Start ``serve`` in a new session (it outlives the caller) and wait until it answers."""
     with open(log_path, 'ab') as log:
-        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), 'serve', str(port)],
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        command, env = module_command('localaws', 'serve', port, env=env)
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                                 env=env)
     wait_until_answering(port, proc=proc)
     return proc
 
 
 class LocalAws:
-    def __init__(self, directory: str, port: int | None = None):
+    """The server of a directory. env: the server's environment (the settings moto_extension reads)."""
+
+    def __init__(self, directory: str, port: int | None = None, env: dict | None = None):
         self.dir = os.path.abspath(directory)
+        self.env = env
         self.pid_file = os.path.join(self.dir, 'moto.pid')
         self.port_file = os.path.join(self.dir, 'port')
         self.log = os.path.join(self.dir, 'moto.log')
@@ -123,7 +126,7 @@ class LocalAws:
             raise LocalAwsError('port %d on 127.0.0.1 is already in use; choose another (make: LOCAL_AWS_PORT=...)'
                                 % self.port)
         os.makedirs(self.dir, exist_ok=True)
-        proc = spawn(self.port, self.log)
+        proc = spawn(self.port, self.log, env=self.env)
         with open(self.pid_file, 'w') as handle:
             handle.write(str(proc.pid))
         with open(self.port_file, 'w') as handle:
@@ -140,8 +143,28 @@ class LocalAws:
         if os.path.exists(self.pid_file):
             os.unlink(self.pid_file)
 
+    @property
+    def endpoint_url(self) -> str:
+        return 'http://127.0.0.1:%d' % self.port
+
+    def client(self, service: str, region: str = 'eu-west-1', **credentials):
+        """A boto3 client of this server (moto's dummy credentials unless others are given)."""
+        import boto3  # pylint: disable=import-outside-toplevel
+        credentials = credentials or dict(aws_access_key_id='testing', aws_secret_access_key='testing')
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=region, **credentials)
+
     def info(self) -> dict:
-        return dict(endpoint_url='http://127.0.0.1:%d' % self.port, running=self.is_running(), log=self.log)
+        return dict(endpoint_url=self.endpoint_url, running=self.is_running(), log=self.log)
+
+
+@contextlib.contextmanager
+def emulated(directory: str, **settings):
+    """A server of its own on a free port for as long as the block runs (settings: its environment's additions)."""
+    server = LocalAws(directory, port=free_port(), env=dict(os.environ, **settings) if settings else None).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def main(argv=None) -> int:

@@ -19,17 +19,17 @@ A server that is already running from the directory is reused.
 
 The login that the collection uses is an RDS-like master user, not a superuser: ``shoppulse_admin``
 with CREATEROLE and CREATEDB, a member of ``rds_superuser``, which holds the predefined roles RDS
-grants it (``tools/rds-master.sql.j2``). The only superuser, ``rdsadmin`` as on RDS, sets the server up.
-``--version`` chooses the major version (15 to 18; tools/pgbin.py finds or fetches its binaries).
+grants it (``rds-master.sql.j2``, beside this file). The only superuser, ``rdsadmin`` as on RDS, sets the server up.
+``--version`` chooses the major version (15 to 18; support/pgbin.py finds or fetches its binaries).
 
 PostgreSQL refuses to run as root; when this runs as root, the server runs as
 the ``postgres`` OS user (``runuser``). A new directory that user cannot reach
 (under root's home, say) is made under /var/lib/shoppulse/local instead, and the
 directory asked for becomes a link to it.
 
-  python3 tools/localpg.py start --dir .local/postgres --port 55432
-  python3 tools/localpg.py stop --dir .local/postgres
-  python3 tools/localpg.py status --dir .local/postgres
+  python -m support.localpg start --dir .local/postgres --port 55432
+  python -m support.localpg stop --dir .local/postgres
+  python -m support.localpg status --dir .local/postgres
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ import shutil
 import socket
 import subprocess
 import sys
+
+from support import free_port
 import time
 
 MASTER = 'shoppulse_admin'
@@ -62,9 +64,9 @@ class LocalPgError(RuntimeError):
 
 
 def bindir(version: int | None = None) -> str:
-    """Directory of the server binaries: of ``version`` (tools/pgbin.py), else $PG_BINDIR, 15 or pg_ctl's."""
+    """Directory of the server binaries: of ``version`` (support/pgbin.py), else $PG_BINDIR, 15 or pg_ctl's."""
     if version is not None:
-        import pgbin  # pylint: disable=import-outside-toplevel
+        from support import pgbin  # pylint: disable=import-outside-toplevel
         try:
             return pgbin.fetch(version)
         except pgbin.PgBinError as exc:
@@ -78,12 +80,6 @@ def bindir(version: int | None = None) -> str:
             return candidate
     raise LocalPgError('PostgreSQL server binaries (pg_ctl, initdb) not found: install postgresql-15 '
                        'or set PG_BINDIR')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class LocalPostgres:
@@ -256,7 +252,7 @@ class LocalPostgres:
         self._make_certificates()
         with open(os.path.join(self.data, 'pg_hba.conf'), 'w') as handle:
             handle.write(
-                '# Written by tools/localpg.py: TLS and a password, or nothing.\n'
+                '# Written by support/localpg.py: TLS and a password, or nothing.\n'
                 'local     all all               scram-sha-256\n'
                 'hostssl   all all 127.0.0.1/32  scram-sha-256\n'
                 'hostssl   all all ::1/128       scram-sha-256\n'

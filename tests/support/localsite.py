@@ -9,11 +9,19 @@ import os
 import shutil
 import tempfile
 
-import localaws
-import localpg
-import moto_extension
+from support import ROOT, free_port, localaws, localpg, moto_extension
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the dummy credentials `make site` gives the emulated AWS (the Makefile's site target)
+CREDENTIALS = dict(AWS_ACCESS_KEY_ID='local', AWS_SECRET_ACCESS_KEY='local')
+
+
+def aws(base):
+    """The emulated AWS of the site in ``base`` (its port is in .local/aws, where inventories/local reads it)."""
+    return localaws.LocalAws(os.path.join(base, '.local', 'aws'))
+
+
+def endpoint_url(base):
+    return aws(base).endpoint_url
 
 
 @contextlib.contextmanager
@@ -32,12 +40,11 @@ def local_site(prefix, password=None):
         os.makedirs(pg_dir)
         with open(os.open(os.path.join(pg_dir, 'password'), os.O_WRONLY | os.O_CREAT, 0o600), 'w') as handle:
             handle.write(password)
-    aws = localaws.LocalAws(os.path.join(base, '.local', 'aws'), port=localpg.free_port()).start()
-    server = localpg.LocalPostgres(pg_dir, port=localpg.free_port(),
+    server = localpg.LocalPostgres(pg_dir, port=free_port(),
                                    names=('*.' + moto_extension.proxy_domain('eu-west-1'),)).start()
     try:
-        yield base, server
+        with localaws.emulated(os.path.join(base, '.local', 'aws')):
+            yield base, server
     finally:
-        aws.stop()
         server.destroy()
         shutil.rmtree(base, ignore_errors=True)

@@ -12,8 +12,8 @@ The cache is ``$SHOPPULSE_PG_CACHE``, else ``/var/cache/shoppulse/postgres`` as 
 user that runs the servers must reach it; root's home is closed to it), else
 ``~/.cache/shoppulse/postgres``.
 
-  python3 tools/pgbin.py fetch            # every major the tests use (what `make postgres-versions` runs)
-  python3 tools/pgbin.py path 17          # print the bin directory of 17, fetching it if needed
+  python -m support.pgbin fetch            # every major the tests use (what `make postgres-versions` runs)
+  python -m support.pgbin path 17          # print the bin directory of 17, fetching it if needed
 """
 
 from __future__ import annotations
@@ -28,14 +28,7 @@ import sys
 import tarfile
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from collection_path import ensure_importable  # noqa: E402  pylint: disable=wrong-import-position
-
-ensure_importable()
-
-from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import (  # noqa: E402
+from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import (
     SUPPORTED_MAJORS,
 )
 

@@ -14,7 +14,7 @@ not carry any backwards compatibility guarantees. ... This feature will be remov
 in a future release." It is printed because Mitogen's strategy is used, names no version, and is not
 hidden: `make site` says before the run why it appears and how to turn Mitogen off.
 
-    python tools/strategy.py     prints the environment to add (NAME=value per line), or nothing
+    python -m support.strategy     prints the environment to add (NAME=value per line), or nothing
 """
 
 import os

@@ -3,8 +3,8 @@
 # dependency of both). As root, installs those missing with apt-get; otherwise stops at once with
 # the single command that installs them.
 #
-#   tools/system-packages.sh site   what make site needs: PostgreSQL 15's server binaries
-#   tools/system-packages.sh test   what make test needs as well
+#   tests/support/system-packages.sh site   what make site needs: PostgreSQL 15's server binaries
+#   tests/support/system-packages.sh test   what make test needs as well
 set -euo pipefail
 
 purpose="${1:-test}"
@@ -18,7 +18,7 @@ has() { command -v "$1"; }
 want postgresql-15 test -x /usr/lib/postgresql/15/bin/pg_ctl
 if [ "$purpose" = test ]; then
   want git has git
-  want npm has npm                  # the PostgreSQL 16-18 server binaries of the matrix (tools/pgbin.py)
+  want npm has npm                  # the PostgreSQL 16-18 server binaries of the matrix (tests/support/pgbin.py)
   want podman has podman            # Molecule runs on both container engines
   want runc has runc                # Podman's runtime on hosts with hybrid cgroups
   want docker.io has dockerd

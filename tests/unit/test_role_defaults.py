@@ -11,8 +11,8 @@ import os
 
 import pytest
 import yaml
+from support import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLES = sorted(name for name in os.listdir(os.path.join(ROOT, 'roles'))
                if os.path.isfile(os.path.join(ROOT, 'roles', name, 'meta', 'argument_specs.yml')))
 

@@ -7,8 +7,7 @@ import os
 import yaml
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import SUPPORTED_MAJORS
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from support import ROOT
 
 
 def test_the_database_role_serves_the_collections_majors():

@@ -12,8 +12,7 @@ import shutil
 import pytest
 
 import security_check
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from support import ROOT
 
 
 def results(root):

@@ -1,6 +1,6 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""tools/system-packages.sh: a user who is not root and lacks a package is told the one command to run."""
+"""tests/support/system-packages.sh: a user who is not root and lacks a package is told the one command to run."""
 
 import os
 import shutil
@@ -8,9 +8,9 @@ import subprocess
 import tempfile
 
 import pytest
+from support import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(ROOT, 'tools', 'system-packages.sh')
+SCRIPT = os.path.join(ROOT, 'tests', 'support', 'system-packages.sh')
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('runuser'), reason='needs root to run as another user')

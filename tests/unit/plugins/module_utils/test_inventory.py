@@ -18,8 +18,8 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory impo
     summarize,
     validate_manifest,
 )
+from support import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SEED_TABLES = {'tenants', 'users', 'orders', 'fulfillment', 'marketing_campaigns', 'role_metric_visibility',
                'governance_rules', 'audit_logs'}
 ROLES = {'Finance', 'Operations', 'Marketing', 'Admin'}

@@ -13,8 +13,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations imp
     interval_seconds,
     plan_migrations,
 )
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+from support import ROOT
 
 
 def write(directory, name, content):

@@ -1,0 +1,55 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A database of a test's own on a server of localpg, reached with either driver community.postgresql supports."""
+
+import psycopg
+import psycopg2
+
+# the drivers community.postgresql supports, by the name its modules give them
+DRIVERS = {'psycopg2': psycopg2, 'psycopg': psycopg}
+
+
+class Database:
+    """A database of its own for one test."""
+
+    def __init__(self, server, name):
+        self.server = server
+        self.name = name
+
+    def dsn(self, **overrides):
+        dsn = self.server.dsn(self.name)
+        dsn.update(overrides)
+        return dsn
+
+    def connect(self, driver='psycopg2', **overrides):
+        return DRIVERS[driver].connect(**self.dsn(**overrides))
+
+    def query(self, sql, params=None):
+        with self.connect() as conn:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                rows = cur.fetchall() if cur.description else None
+        conn.close()
+        return rows
+
+    def scalar(self, sql, params=None):
+        return self.query(sql, params)[0][0]
+
+    def execute(self, sql, params=None):
+        conn = self.connect()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+        conn.close()
+
+    def admin_execute(self, sql, params=None):
+        """As the set-up superuser: what only a person with more power than the master could do by hand."""
+        conn = psycopg2.connect(**self.server.admin_dsn(self.name))
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+        conn.close()
+
+    def tables(self):
+        return set(r[0] for r in self.query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))

@@ -1,0 +1,124 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one way the tests run ansible-playbook, and read what it reports.
+
+    result = playbook.run('playbooks/provision.yml', '--check', extra_vars={'shoppulse_name': 'x'},
+                          env=playbook.environment(aws=CREDENTIALS))
+    result.returncode, result.tasks, result.stats, result.failures(), result.changed()
+
+A run reports through the ansible.posix.json callback unless ``json_output=False`` (then only its
+text is kept). Its environment is this process's without any ``AWS_*`` variable (no run may find a
+real account's credentials), with the checkout's ansible.cfg; ``environment()`` adds the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from support import BIN, ROOT
+
+# what inventory 'localhost,' needs: this virtualenv's Python (its boto3, psycopg, ...) as the managed node's
+LOCAL = ('-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % sys.executable)
+
+
+def environment(*, json_output=True, aws=None, linear=False, **extra):
+    """The environment of a run.
+
+    aws: the (dummy) credentials of the emulated AWS; linear: Ansible's own strategy instead of the
+    suite's (Mitogen's when installed, support/strategy.py); extra: more variables, None to remove one.
+    """
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith('AWS_'))
+    env.update(ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
+    if json_output:
+        env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
+    env.update(aws or {})
+    if linear:
+        env.pop('ANSIBLE_STRATEGY_PLUGINS', None)
+        env['ANSIBLE_STRATEGY'] = 'linear'
+    for name, value in extra.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+class Run:
+    """One finished run: its status, its text, and (with the JSON callback) its tasks and stats."""
+
+    def __init__(self, args, returncode, stdout, stderr, json_output=True, host='localhost'):
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.host = host
+        self.output = None
+        if json_output:
+            try:
+                self.output = json.loads(stdout)
+            except ValueError:
+                raise AssertionError('no JSON from %s (status %s):\n%s\n%s' % (
+                    ' '.join(args), returncode, stdout[-4000:], stderr[-2000:])) from None
+
+    @property
+    def text(self):
+        return self.stdout + self.stderr
+
+    @property
+    def tasks(self):
+        """[(task name, the host's result)] in the order they ran, every play's."""
+        return [(task['task']['name'], task['hosts'].get(self.host, {}))
+                for play in self.output['plays'] for task in play['tasks']]
+
+    @property
+    def stats(self):
+        return self.output['stats'].get(self.host, {})
+
+    def failures(self):
+        """The failed tasks' messages, a loop's failed items' too."""
+        return [(name, result.get('msg'), [item.get('msg') for item in result.get('results', []) if item.get('failed')])
+                for name, result in self.tasks if result.get('failed')]
+
+    def changed(self):
+        return [name for name, result in self.tasks if result.get('changed')]
+
+    def messages(self):
+        """Every message of every task and loop item."""
+        found = [result.get('msg', '') for dummy, result in self.tasks]
+        return found + [item.get('msg', '') for dummy, result in self.tasks for item in result.get('results', [])]
+
+    def __repr__(self):
+        return '<Run %s: status %s>' % (' '.join(self.args[-1:]), self.returncode)
+
+
+def command(playbook, *args, inventory=None, extra_vars=None):
+    """ansible-playbook's command line: on ``inventory`` (else localhost with this Python), extra_vars as JSON."""
+    line = [os.path.join(BIN, 'ansible-playbook')] + (['-i', inventory] if inventory else list(LOCAL))
+    if extra_vars:
+        line += ['-e', json.dumps(extra_vars)]
+    return line + [str(playbook)] + [str(a) for a in args]
+
+
+def start(playbook, *args, inventory=None, extra_vars=None, env=None, cwd=ROOT):
+    """Start a run; ``finish`` waits for it (to run two at the same time)."""
+    line = command(playbook, *args, inventory=inventory, extra_vars=extra_vars)
+    return subprocess.Popen(line, cwd=cwd, env=env if env is not None else environment(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc, json_output=True, timeout=900):
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return Run(proc.args, proc.returncode, stdout, stderr, json_output=json_output)
+
+
+def run(playbook, *args, inventory=None, extra_vars=None, env=None, cwd=ROOT, json_output=True, timeout=600):
+    """Run a playbook to its end. env: environment(...) (the default has the JSON callback; say
+    environment(json_output=False) with json_output=False for the default text output)."""
+    if env is None:
+        env = environment(json_output=json_output)
+    line = command(playbook, *args, inventory=inventory, extra_vars=extra_vars)
+    proc = subprocess.run(line, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
+    return Run(line, proc.returncode, proc.stdout, proc.stderr, json_output=json_output)
