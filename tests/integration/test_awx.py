@@ -298,7 +298,7 @@ def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependenc
     with open(os.path.join(ROOT, 'execution-environment.yml')) as handle:
         ee = yaml.safe_load(handle)
     archive_name = '%s-%s-%s.tar.gz' % (galaxy['namespace'], galaxy['name'], galaxy['version'])
-    for name in ('execution-environment.yml', 'meta/ee-requirements.txt', 'meta/ee-bindep.txt'):
+    for name in ('execution-environment.yml', 'meta/ee-requirements.txt', 'meta/ee-bindep.txt', 'collections/requirements.yml'):
         os.makedirs(os.path.dirname(str(tmp_path / name)), exist_ok=True)
         shutil.copy(os.path.join(ROOT, name), str(tmp_path / name))
     shutil.copy(tarball, str(tmp_path / archive_name))  # where execution-environment.yml takes it from
@@ -317,7 +317,7 @@ def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependenc
     assert set(galaxy['dependencies']) <= set(versions(galaxy_requirements))
     for name, version in versions(project_requirements).items():
         assert versions(user_requirements)[name] == version
-    assert '/build/collections/%s' % archive_name in [c['name'] for c in galaxy_requirements]
+    assert galaxy_requirements == project_requirements  # the file itself, not a copy of it
     assert os.path.isfile(str(context / '_build' / 'collections' / archive_name))
     with tarfile.open(str(context / '_build' / 'collections' / archive_name)) as archive:
         names = archive.getnames()
@@ -330,6 +330,10 @@ def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependenc
     with open(str(context / 'Containerfile')) as handle:
         containerfile = handle.read()
     assert ee['dependencies']['ansible_core']['package_pip'] in containerfile
+    # this collection goes in from the tarball, after the dependencies, without asking Galaxy for them again
+    install = [line for line in containerfile.splitlines() if '/build/collections/%s' % archive_name in line]
+    assert len(install) == 1 and 'ansible-galaxy collection install --no-deps' in install[0], containerfile
+    assert containerfile.index(install[0]) > containerfile.index('requirements.yml')
     with open(os.path.join(ROOT, 'meta', 'execution-environment.yml')) as handle:
         meta = yaml.safe_load(handle)
     for path in meta['dependencies'].values():
