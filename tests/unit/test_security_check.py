@@ -79,7 +79,7 @@ BAD_EXAMPLES = [
     ('SP-IAM-SECRETS', 'roles/access/templates/read-secret.json.j2', '"secretsmanager:GetSecretValue"',
      '"secretsmanager:*"', 'allows a wildcard action (secretsmanager:*)'),
     ('SP-IAM-SECRETS', 'roles/proxy/templates/read-secret.json.j2',
-     '"Resource": {{ ([proxy_secret_arn] + proxy_role_secret_arns) | to_json }}',
+     '"Resource": {{ proxy_secret_arns | to_json }}',
      '"Resource": ["*"]', 'allows secrets actions on a wildcard resource (*)'),
 ]
 
