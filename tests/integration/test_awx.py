@@ -1,9 +1,11 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The AWX side: job templates run through ansible-runner as AWX runs them, and the EE definition.
+"""The AWX side: job templates run in the execution environment as AWX runs them, and the EE itself.
 
-Each job template of awx/definitions.yml runs its playbook with ansible-runner in a private data
-directory shaped as AWX writes one: the project copied under project/, an inventory script under
+Each job template of awx/definitions.yml runs its playbook in the EE image (`make ee`) the way AWX's
+receptor runs a job: `ansible-runner transmit` of a private data directory, `ansible-runner worker`
+in the container, `ansible-runner process` of its events (support.ee). The private data directory is
+shaped as AWX writes one: the project copied under project/, an inventory script under
 inventory/, the survey answers and AWX's own variables in env/extravars, and the environment AWX's
 built-in AWS credential injects in env/envvars, which in older AWX releases carries the token as
 AWS_SECURITY_TOKEN only. AWS is a moto server on 127.0.0.1 with IAM authentication switched on, and
@@ -23,13 +25,13 @@ import sys
 import tarfile
 import tempfile
 
-import ansible_runner
 import boto3
+import build_ee
 import psycopg2
 import pytest
 import yaml
 
-from support import BIN, ROOT, localaws, localpg, moto_extension
+from support import BIN, ROOT, ee, localaws, localpg, moto_extension
 
 STACK = 'shoppulse-awx-test'  # the inventory's shoppulse_name, from which every AWS name derives
 REGION = 'eu-west-1'
@@ -95,24 +97,49 @@ def inventory_script(aws, server):
     """What AWX writes for a job: a script printing the inventory as JSON (group vars included)."""
     group_vars = dict(shoppulse_environment=ENVIRONMENT, shoppulse_aws_region=REGION,
                       shoppulse_aws_endpoint_url=aws['url'], shoppulse_name=STACK,
-                      schema_db_hostaddr='127.0.0.1', schema_db_port=server.port, schema_ca_cert=server.ca_cert,
+                      schema_db_hostaddr='127.0.0.1', schema_db_port=server.port,
+                      schema_ca_cert=ee.RUNNER + '/server-ca/ca.pem',  # streamed in with the job, below
                       schema_wait_timeout=10)
     data = {
         'all': {'children': ['shoppulse_db_runner', 'ungrouped'], 'vars': group_vars},
         'shoppulse_db_runner': {'hosts': ['localhost']},
         '_meta': {'hostvars': {'localhost': {'ansible_connection': 'local',
-                                             'ansible_python_interpreter': sys.executable}}},
+                                             'ansible_python_interpreter': ee.PYTHON}}},
     }
     return '#!/bin/sh\ncat <<"EOF"\n%s\nEOF\n' % json.dumps(data, indent=2)
 
 
-class Awx:
-    """Runs job templates the way AWX does, each in a private data directory of its own."""
+class Job:
+    """What AWX keeps of a job: its status, the play's stats and the output, from the processed artifacts."""
 
-    def __init__(self, base, aws, server, monkeypatch):
+    def __init__(self, pdd, returncode):
+        self.artifacts = os.path.join(pdd, 'artifacts', 'job')
+        with open(os.path.join(self.artifacts, 'status')) as handle:
+            self.status = handle.read().strip()
+        self.returncode = returncode
+        self.stats = {}
+        for path in glob.glob(os.path.join(self.artifacts, 'job_events', '*.json')):
+            with open(path) as handle:
+                event = json.load(handle)
+            if event.get('event') == 'playbook_on_stats':
+                self.stats = event['event_data']
+        with open(os.path.join(self.artifacts, 'stdout'), errors='replace') as handle:
+            self.output = handle.read()
+
+    def changed(self):
+        return (self.stats.get('changed') or {}).get('localhost', 0)
+
+
+class Awx:
+    """Runs job templates the way AWX does, each in a private data directory of its own, streamed into
+    the execution environment: `ansible-runner transmit | <engine> run -i <ee> ansible-runner worker |
+    ansible-runner process`, AWX's receptor work unit on a container engine."""
+
+    def __init__(self, base, aws, server, image, monkeypatch):
         self.base = base
         self.aws = aws
         self.server = server
+        self.image = image
         self.project = os.path.join(base, 'project-cache')
         copy_project(self.project)
         self.jobs = []
@@ -125,9 +152,9 @@ class Awx:
         job_id = len(self.jobs) + 1
         pdd = os.path.join(self.base, 'job-%d' % job_id)
         shutil.copytree(self.project, os.path.join(pdd, 'project'), symlinks=True)
-        os.makedirs(os.path.join(pdd, 'inventory'))
-        os.makedirs(os.path.join(pdd, 'env'))
-        os.makedirs(os.path.join(pdd, 'requirements_collections'))
+        for name in ('inventory', 'env', 'requirements_collections', 'server-ca'):
+            os.makedirs(os.path.join(pdd, name))
+        shutil.copy(self.server.ca_cert, os.path.join(pdd, 'server-ca', 'ca.pem'))
         script = os.path.join(pdd, 'inventory', 'hosts')
         with open(script, 'w') as handle:
             handle.write(inventory_script(self.aws, self.server))
@@ -141,20 +168,19 @@ class Awx:
         # AWX's "Amazon Web Services" credential, as older AWX injects it: the token as AWS_SECURITY_TOKEN
         envvars = dict(AWS_ACCESS_KEY_ID=self.aws['access_key'], AWS_SECRET_ACCESS_KEY=self.aws['secret_key'],
                        AWS_SECURITY_TOKEN=self.aws['token'],
-                       ANSIBLE_COLLECTIONS_PATHS=os.path.join(pdd, 'requirements_collections'),
-                       ANSIBLE_FORCE_COLOR='False', ANSIBLE_STRATEGY='linear',  # AWX's: Ansible's own
-                       PATH=os.pathsep.join([BIN, os.environ.get('PATH', '')]))  # the EE's ansible-playbook
+                       ANSIBLE_COLLECTIONS_PATHS='%s/requirements_collections:~/.ansible/collections:'
+                                                 '/usr/share/ansible/collections' % ee.RUNNER,
+                       ANSIBLE_FORCE_COLOR='False', ANSIBLE_STRATEGY='linear')  # AWX's: Ansible's own
         with open(os.path.join(pdd, 'env', 'envvars'), 'w') as handle:
             json.dump(envvars, handle)
-        runner = ansible_runner.run(private_data_dir=pdd, playbook=TEMPLATES[template]['playbook'],
-                                    inventory=script, verbosity=verbosity, quiet=True, ident='job')
-        self.jobs.append((template, runner, pdd))
-        return runner
+        job = Job(pdd, ee.run_job(self.image, pdd, TEMPLATES[template]['playbook'], verbosity))
+        self.jobs.append((template, job, pdd))
+        return job
 
     def artifacts_text(self):
         """Everything the runs left that AWX would store or show: stdout, events, status, command."""
         texts = []
-        for dummy, dummy_runner, pdd in self.jobs:
+        for dummy, dummy_job, pdd in self.jobs:
             for path in glob.glob(os.path.join(pdd, 'artifacts', '**', '*'), recursive=True):
                 if os.path.isfile(path):
                     with open(path, errors='replace') as handle:
@@ -162,12 +188,8 @@ class Awx:
         return texts
 
 
-def stats(runner):
-    return runner.stats or {}
-
-
-def failure(runner):
-    return runner.stdout.read()[-4000:]
+def failure(job):
+    return job.output[-4000:]
 
 
 def emulate_rds_master_password(aws, server):
@@ -183,25 +205,62 @@ def emulate_rds_master_password(aws, server):
     return password
 
 
+def navigator_run(awx, aws, server, image, playbook, tmp_path):
+    """`ansible-navigator run --eei IMAGE` in a checkout, as a user runs a playbook in the EE locally."""
+    ca_dir = str(tmp_path / 'navigator-ca')
+    os.makedirs(ca_dir)
+    shutil.copy(server.ca_cert, os.path.join(ca_dir, 'ca.pem'))
+    inventory = str(tmp_path / 'navigator-inventory.yml')
+    with open(inventory, 'w') as handle:
+        yaml.safe_dump({'all': {'vars': dict(
+            shoppulse_environment=ENVIRONMENT, shoppulse_aws_region=REGION, shoppulse_aws_endpoint_url=aws['url'],
+            shoppulse_name=STACK, schema_db_hostaddr='127.0.0.1', schema_db_port=server.port,
+            schema_ca_cert=os.path.join(ca_dir, 'ca.pem'), schema_wait_timeout=10),
+            'children': {'shoppulse_db_runner': {'hosts': {'localhost': {
+                'ansible_connection': 'local', 'ansible_python_interpreter': ee.PYTHON}}}}}}, handle)
+    env = dict(build_ee.engine_env(), AWS_ACCESS_KEY_ID=aws['access_key'], AWS_SECRET_ACCESS_KEY=aws['secret_key'],
+               AWS_SESSION_TOKEN=aws['token'], HOME=str(tmp_path))
+    command = [os.path.join(BIN, 'ansible-navigator'), 'run', playbook, '-i', inventory, '--eei', image, '--ee', 'true',
+               '--ce', build_ee.engine(), '--pp', 'never', '--mode', 'stdout', '--pae', 'false',
+               '--lf', str(tmp_path / 'navigator.log'), '--eev', '%s:%s:ro' % (ca_dir, ca_dir),
+               '--penv', 'AWS_ACCESS_KEY_ID', '--penv', 'AWS_SECRET_ACCESS_KEY', '--penv', 'AWS_SESSION_TOKEN',
+               '--co=--network=host']
+    return subprocess.run(command, cwd=awx.project, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope='module')
+def ee_image():
+    """The execution environment of this checkout (make ee), built when it is missing or stale."""
+    return ee.image()
+
+
 @pytest.mark.long
-def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_path, aws, server, monkeypatch):
-    awx = Awx(str(tmp_path), aws, server, monkeypatch)
+@pytest.mark.xdist_group('ee')
+def test_the_job_templates_run_the_workflow_in_the_execution_environment_as_awx_runs_them(tmp_path, aws, server, ee_image,
+                                                                                          monkeypatch):
+    awx = Awx(str(tmp_path), aws, server, ee_image, monkeypatch)
 
     provision = awx.launch('provision', {'database_instance_class': 'db.t4g.medium'})
     assert provision.status == 'successful', failure(provision)
-    assert stats(provision)['changed'].get('localhost', 0) > 10
+    assert provision.changed() > 10
     password = emulate_rds_master_password(aws, server)
     assert len(password) == 32
 
     database = awx.launch('database')
     assert database.status == 'successful', failure(database)
-    assert stats(database)['changed'].get('localhost', 0) == 4  # database, migrations, role passwords, seeds
+    assert database.changed() == 4  # database, migrations, role passwords, seeds
     again = awx.launch('database')
-    assert again.status == 'successful' and stats(again)['changed'].get('localhost', 0) == 0
+    assert again.status == 'successful' and again.changed() == 0
 
     verify = awx.launch('verify')
     assert verify.status == 'successful', failure(verify)
-    assert stats(verify)['changed'].get('localhost', 0) == 0
+    assert verify.changed() == 0
+
+    # a user's run of the same image on a laptop: ansible-navigator in the project, the user's credentials
+    navigator = navigator_run(awx, aws, server, ee_image, 'playbooks/verify.yml', tmp_path)
+    assert navigator.returncode == 0, navigator.stdout[-4000:] + navigator.stderr[-2000:]
+    assert re.search(r'localhost +: ok=\d+ +changed=0 +unreachable=0 +failed=0', navigator.stdout), navigator.stdout[-2000:]
+    assert password not in navigator.stdout + navigator.stderr
 
     conn = psycopg2.connect(**server.dsn('shoppulse', password=password))
     with conn.cursor() as cur:
@@ -211,19 +270,19 @@ def test_the_job_templates_run_the_workflow_then_teardown_as_awx_runs_them(tmp_p
     conn.commit()
     drift = awx.launch('verify')
     assert drift.status == 'failed'
-    assert re.search(r'unexpected +column +tenants\.drift +- +integer', drift.stdout.read())
+    assert re.search(r'unexpected +column +tenants\.drift +- +integer', drift.output)
 
     # bad input: the secret the proxy authenticates with is gone
     secret_arn = aws_client(aws, 'rds').describe_db_proxies()['DBProxies'][0]['Auth'][0]['SecretArn']
     aws_client(aws, 'secretsmanager').delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
     missing = awx.launch('database')
     assert missing.status == 'failed'
-    output = missing.stdout.read()
+    output = missing.output
     assert secret_arn in output and 'ResourceNotFound' in output, output[-3000:]
 
     refused = awx.launch('teardown', {'shoppulse_teardown_confirmation': 'production'})
     assert refused.status == 'failed'
-    assert 'nothing was removed' in refused.stdout.read()
+    assert 'nothing was removed' in refused.output
     assert aws_client(aws, 'rds').describe_db_proxies()['DBProxies']
 
     teardown = awx.launch('teardown', {'shoppulse_teardown_confirmation': ENVIRONMENT})
@@ -338,3 +397,43 @@ def test_ansible_builder_creates_a_context_with_the_collection_and_its_dependenc
         meta = yaml.safe_load(handle)
     for path in meta['dependencies'].values():
         assert path in names
+
+
+@pytest.mark.xdist_group('ee')
+def test_the_execution_environment_holds_the_declared_versions_and_nothing_the_jobs_do_not_need(ee_image):
+    probe = subprocess.run([build_ee.engine(), 'run', '--rm', ee_image, ee.PYTHON, '-c', (
+        'import importlib.metadata as m, json, subprocess\n'
+        'collections = json.loads(subprocess.run(["ansible-galaxy", "collection", "list", "--format", "json"],'
+        ' capture_output=True, text=True, check=True).stdout)\n'
+        'print(json.dumps(dict(python=dict((d.metadata["Name"].lower(), d.version) for d in m.distributions()),'
+        ' collections=collections)))')], env=build_ee.engine_env(), capture_output=True, text=True, check=False)
+    assert probe.returncode == 0, probe.stderr
+    found = json.loads(probe.stdout)
+    collections = {}
+    for path, entries in found['collections'].items():
+        if path.startswith('/usr/share/ansible/collections'):
+            collections.update((name, entry['version']) for name, entry in entries.items())
+    with open(os.path.join(ROOT, 'requirements.yml')) as handle:
+        user_requirements = versions(yaml.safe_load(handle)['collections'])
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        galaxy = yaml.safe_load(handle)
+    expected = dict((name, user_requirements[name]) for name in galaxy['dependencies'])
+    expected['%s.%s' % (galaxy['namespace'], galaxy['name'])] = galaxy['version']
+    assert collections == expected  # the declared dependencies at requirements.yml's versions, and nothing else
+    python = found['python']
+    pins = {}
+    with open(os.path.join(ROOT, 'requirements', 'run.txt')) as handle:
+        for line in handle:
+            match = re.match(r'^([A-Za-z0-9_.-]+)==(\S+)', line.split('#')[0].strip())
+            if match:
+                pins[match.group(1).lower()] = match.group(2)
+    with open(os.path.join(ROOT, 'execution-environment.yml')) as handle:
+        definition = yaml.safe_load(handle)
+    for key in ('ansible_core', 'ansible_runner'):
+        name, version = definition['dependencies'][key]['package_pip'].split('==')
+        pins[name] = version
+    del pins['ansible']  # the controller's bundle of collections; the EE holds ansible-core and the three
+    assert pins and dict((name, python.get(name)) for name in pins) == pins
+    assert 'ansible' not in python
+    for name in definition['dependencies']['exclude']['python']:  # community.postgresql's test tools
+        assert name not in python, name

@@ -25,6 +25,15 @@ if [ "$purpose" = test ]; then
   want debootstrap has debootstrap  # builds the PostgreSQL image where none can be pulled
   want shellcheck has shellcheck    # ansible-test sanity skips its shellcheck test without it
   want pgbouncer has pgbouncer      # the tenant isolation test behind a transaction pooler, as RDS Proxy pools
+  # ansible-navigator runs the EE under Podman with the host's POSIX message queues mounted; a machine
+  # booted without /dev/mqueue (some containers and CI sandboxes) gets it mounted, as systemd does
+  if [ ! -d /dev/mqueue ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "make test needs /dev/mqueue (ansible-navigator with Podman): sudo mkdir /dev/mqueue && sudo mount -t mqueue mqueue /dev/mqueue" >&2
+      exit 1
+    fi
+    mkdir /dev/mqueue && mount -t mqueue mqueue /dev/mqueue
+  fi
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
