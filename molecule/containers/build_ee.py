@@ -96,23 +96,32 @@ def host_pip_cert():
 
 
 def installed_collection(namespace, collection):
-    """The directory of an installed collection (the ansible package's tree in this virtualenv)."""
+    """The directory of an installed collection (the ansible package's tree in this virtualenv), or None."""
     import ansible_collections
     for path in ansible_collections.__path__:
         candidate = os.path.join(path, namespace, collection)
         if os.path.isfile(os.path.join(candidate, 'MANIFEST.json')):
             return candidate
-    return os.path.join(list(ansible_collections.__path__)[-1], namespace, collection)
+    return None
+
+
+def collection_build(directory, out, namespace, collection, version):
+    """`ansible-galaxy collection build` of DIRECTORY into OUT; returns the tarball's path."""
+    target = os.path.join(out, '%s-%s-%s.tar.gz' % (namespace, collection, version))
+    proc = subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', out, directory],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not os.path.isfile(target):
+        raise BuildError('ansible-galaxy collection build of %s.%s failed: %s' % (namespace, collection, proc.stdout + proc.stderr))
+    return target
 
 
 def dependency_tarball(name, version, out):
     """A tarball of the collection NAME the ansible package installed, built as Galaxy would serve it."""
     namespace, collection = name.split('.')
     source = installed_collection(namespace, collection)
-    manifest_path = os.path.join(source, 'MANIFEST.json')
-    if not os.path.isfile(manifest_path):
-        raise BuildError('%s is not installed in %s (the ansible package of requirements/run.txt brings it)' % (name, source))
-    with open(manifest_path) as handle:
+    if source is None:
+        raise BuildError('%s is not installed (the ansible package of requirements/run.txt brings it)' % name)
+    with open(os.path.join(source, 'MANIFEST.json')) as handle:
         info = json.load(handle)['collection_info']
     if info['version'] != version:
         raise BuildError('%s %s is installed, collections/requirements.yml asks for %s: the image would not hold what '
@@ -132,22 +141,23 @@ def dependency_tarball(name, version, out):
         del meta['license_file']
     with open(os.path.join(work, 'galaxy.yml'), 'w') as handle:
         yaml.safe_dump(meta, handle)
-    proc = subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', out, work],
-                          capture_output=True, text=True, check=False)
-    shutil.rmtree(os.path.join(out, 'src'), ignore_errors=True)
-    if proc.returncode != 0 or not os.path.isfile(target):
-        raise BuildError('building a tarball of %s failed: %s' % (name, proc.stdout + proc.stderr))
-    return target
+    try:
+        return collection_build(work, out, namespace, collection, version)
+    finally:
+        shutil.rmtree(os.path.join(out, 'src'), ignore_errors=True)
 
 
 def own_tarball(out):
     info = galaxy()
-    target = os.path.join(out, '%s-%s-%s.tar.gz' % (info['namespace'], info['name'], info['version']))
-    proc = subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', out, ROOT],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not os.path.isfile(target):
-        raise BuildError('ansible-galaxy collection build failed: %s' % (proc.stdout + proc.stderr))
-    return target
+    return collection_build(ROOT, out, info['namespace'], info['name'], info['version'])
+
+
+def checkout_files(definition):
+    """The files of the checkout that DEFINITION names (requirement files, build files), relative to ROOT."""
+    dependencies = definition['dependencies']
+    named = [dependencies[key] for key in ('python', 'system', 'galaxy') if isinstance(dependencies.get(key), str)]
+    named += [entry['src'] for entry in definition.get('additional_build_files') or []]
+    return [name for name in named if os.path.isfile(os.path.join(ROOT, name))]
 
 
 def offline_definition(production, base, image, dependencies, build_ca):
@@ -184,7 +194,7 @@ def source_hash(own, definition):
     with tarfile.open(own) as archive:
         digest.update(archive.extractfile('MANIFEST.json').read())
     digest.update(yaml.safe_dump(definition, sort_keys=True).encode())
-    for name in ('meta/ee-requirements.txt', 'meta/ee-bindep.txt', 'requirements/run.txt'):
+    for name in checkout_files(definition):
         with open(os.path.join(ROOT, name), 'rb') as handle:
             digest.update(handle.read())
     return digest.hexdigest()[:16]
@@ -226,8 +236,8 @@ def main(argv=None):
         if args.print_definition:
             yaml.safe_dump(definition, sys.stdout, sort_keys=False)
             return 0
-        # the files the production definition names, from the checkout, beside the derived definition
-        for name in ('meta/ee-requirements.txt', 'meta/ee-bindep.txt', 'collections/requirements.yml', 'requirements/run.txt'):
+        # the files the definition names, from the checkout, beside the derived definition
+        for name in checkout_files(definition):
             os.makedirs(os.path.dirname(os.path.join(work, name)), exist_ok=True)
             shutil.copy(os.path.join(ROOT, name), os.path.join(work, name))
         own = own_tarball(work)

@@ -93,15 +93,18 @@ def copy_project(destination):
             shutil.copy2(source, target)
 
 
+def group_vars(aws, server, ca_cert):
+    """The inventory's variables for the test stack: the emulated AWS, the local TLS server and its CA."""
+    return dict(shoppulse_environment=ENVIRONMENT, shoppulse_aws_region=REGION, shoppulse_aws_endpoint_url=aws['url'],
+                shoppulse_name=STACK, schema_db_hostaddr='127.0.0.1', schema_db_port=server.port, schema_ca_cert=ca_cert,
+                schema_wait_timeout=10)
+
+
 def inventory_script(aws, server):
     """What AWX writes for a job: a script printing the inventory as JSON (group vars included)."""
-    group_vars = dict(shoppulse_environment=ENVIRONMENT, shoppulse_aws_region=REGION,
-                      shoppulse_aws_endpoint_url=aws['url'], shoppulse_name=STACK,
-                      schema_db_hostaddr='127.0.0.1', schema_db_port=server.port,
-                      schema_ca_cert=ee.RUNNER + '/server-ca/ca.pem',  # streamed in with the job, below
-                      schema_wait_timeout=10)
     data = {
-        'all': {'children': ['shoppulse_db_runner', 'ungrouped'], 'vars': group_vars},
+        # the server's CA is streamed in with the job (Awx.launch)
+        'all': {'children': ['shoppulse_db_runner', 'ungrouped'], 'vars': group_vars(aws, server, ee.RUNNER + '/server-ca/ca.pem')},
         'shoppulse_db_runner': {'hosts': ['localhost']},
         '_meta': {'hostvars': {'localhost': {'ansible_connection': 'local',
                                              'ansible_python_interpreter': ee.PYTHON}}},
@@ -112,18 +115,16 @@ def inventory_script(aws, server):
 class Job:
     """What AWX keeps of a job: its status, the play's stats and the output, from the processed artifacts."""
 
-    def __init__(self, pdd, returncode):
-        self.artifacts = os.path.join(pdd, 'artifacts', 'job')
-        with open(os.path.join(self.artifacts, 'status')) as handle:
+    def __init__(self, artifacts):
+        with open(os.path.join(artifacts, 'status')) as handle:
             self.status = handle.read().strip()
-        self.returncode = returncode
         self.stats = {}
-        for path in glob.glob(os.path.join(self.artifacts, 'job_events', '*.json')):
+        for path in glob.glob(os.path.join(artifacts, 'job_events', '*.json')):
             with open(path) as handle:
                 event = json.load(handle)
             if event.get('event') == 'playbook_on_stats':
                 self.stats = event['event_data']
-        with open(os.path.join(self.artifacts, 'stdout'), errors='replace') as handle:
+        with open(os.path.join(artifacts, 'stdout'), errors='replace') as handle:
             self.output = handle.read()
 
     def changed(self):
@@ -173,7 +174,7 @@ class Awx:
                        ANSIBLE_FORCE_COLOR='False', ANSIBLE_STRATEGY='linear')  # AWX's: Ansible's own
         with open(os.path.join(pdd, 'env', 'envvars'), 'w') as handle:
             json.dump(envvars, handle)
-        job = Job(pdd, ee.run_job(self.image, pdd, TEMPLATES[template]['playbook'], verbosity))
+        job = Job(ee.run_job(self.image, pdd, TEMPLATES[template]['playbook'], verbosity))
         self.jobs.append((template, job, pdd))
         return job
 
@@ -212,12 +213,9 @@ def navigator_run(awx, aws, server, image, playbook, tmp_path):
     shutil.copy(server.ca_cert, os.path.join(ca_dir, 'ca.pem'))
     inventory = str(tmp_path / 'navigator-inventory.yml')
     with open(inventory, 'w') as handle:
-        yaml.safe_dump({'all': {'vars': dict(
-            shoppulse_environment=ENVIRONMENT, shoppulse_aws_region=REGION, shoppulse_aws_endpoint_url=aws['url'],
-            shoppulse_name=STACK, schema_db_hostaddr='127.0.0.1', schema_db_port=server.port,
-            schema_ca_cert=os.path.join(ca_dir, 'ca.pem'), schema_wait_timeout=10),
-            'children': {'shoppulse_db_runner': {'hosts': {'localhost': {
-                'ansible_connection': 'local', 'ansible_python_interpreter': ee.PYTHON}}}}}}, handle)
+        localhost = {'ansible_connection': 'local', 'ansible_python_interpreter': ee.PYTHON}
+        yaml.safe_dump({'all': {'vars': group_vars(aws, server, os.path.join(ca_dir, 'ca.pem')),
+                                'children': {'shoppulse_db_runner': {'hosts': {'localhost': localhost}}}}}, handle)
     env = dict(build_ee.engine_env(), AWS_ACCESS_KEY_ID=aws['access_key'], AWS_SECRET_ACCESS_KEY=aws['secret_key'],
                AWS_SESSION_TOKEN=aws['token'], HOME=str(tmp_path))
     command = [os.path.join(BIN, 'ansible-navigator'), 'run', playbook, '-i', inventory, '--eei', image, '--ee', 'true',

@@ -23,22 +23,17 @@ RUNNER = '/runner'        # where AWX's worker unpacks the private data director
 
 def image():
     """The image of the current checkout: built by build_ee (its layers cached) unless it is up to date."""
-    name = build_ee.default_image()
-    status = build_ee.main(['--if-stale', '--image', name])
+    status = build_ee.main(['--if-stale'])
     assert status == 0, 'building the execution environment failed (see above)'
-    return name
-
-
-def engine_command():
-    return [build_ee.engine()]
+    return build_ee.default_image()
 
 
 def run_job(image_name, pdd, playbook, verbosity=0, ident='job'):
-    """Run PLAYBOOK of PDD's project in the EE as AWX does; returns the worker's exit status."""
+    """Run PLAYBOOK of PDD's project in the EE as AWX does; returns the job's artifacts directory."""
     env = build_ee.engine_env()
     transmit = subprocess.Popen([os.path.join(BIN, 'ansible-runner'), 'transmit', pdd, '-p', playbook, '--ident', ident]
                                 + ['-v'] * verbosity, stdout=subprocess.PIPE)
-    worker = subprocess.Popen(engine_command() + ['run', '--rm', '-i', '--network=host', image_name, 'ansible-runner',
+    worker = subprocess.Popen([build_ee.engine(), 'run', '--rm', '-i', '--network=host', image_name, 'ansible-runner',
                                                   'worker', '--private-data-dir=%s' % RUNNER],
                               stdin=transmit.stdout, stdout=subprocess.PIPE, env=env)
     transmit.stdout.close()
@@ -48,7 +43,7 @@ def run_job(image_name, pdd, playbook, verbosity=0, ident='job'):
     statuses = (transmit.wait(), worker.wait(), process.returncode)
     # the worker exits with the playbook's status (a failed job is not a failed transport); the job's
     # outcome is what `process` wrote, as in AWX
-    status = os.path.join(pdd, 'artifacts', ident, 'status')
-    assert statuses[0] == 0 and statuses[2] == 0 and os.path.isfile(status), \
+    artifacts = os.path.join(pdd, 'artifacts', ident)
+    assert statuses[0] == 0 and statuses[2] == 0 and os.path.isfile(os.path.join(artifacts, 'status')), \
         'the job did not run (transmit, worker, process: %s): %s' % (statuses, process.stderr[-3000:])
-    return statuses[1]
+    return artifacts

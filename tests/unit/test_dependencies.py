@@ -10,8 +10,8 @@ which holds only the declared dependencies (found that way: community.general.di
 import os
 import re
 
-import ansible_collections
 import yaml
+from build_ee import installed_collection
 
 from support import ROOT
 
@@ -19,7 +19,7 @@ NAME = re.compile(r'(?<![\w.-])([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.[a-z][a-z0-
 
 
 def installed(namespace, name):
-    return any(os.path.isfile(os.path.join(path, namespace, name, 'MANIFEST.json')) for path in ansible_collections.__path__)
+    return installed_collection(namespace, name) is not None
 
 
 def used_collections():
