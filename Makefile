@@ -93,7 +93,7 @@ local-pg-destroy: venv
 # moto's dummy credentials, for the emulated AWS only (inventories/local names its endpoint)
 # Mitogen's strategy when it is installed (tests/support/strategy.py); SHOPPULSE_MITOGEN=0 runs Ansible's own
 site: local-aws local-pg
-	@strategy="$$($(PY) -m support.strategy)"; \
+	@strategy="$$($(PY) -m support.strategy --pythonpath "$$PYTHONPATH")"; \
 	if [ -n "$$strategy" ]; then echo "make site: Mitogen's strategy, about twice as fast (SHOPPULSE_MITOGEN=0 for Ansible's" \
 	  "own); ansible-core 2.19 prints a deprecation warning for any strategy plugin it does not ship"; fi; \
 	env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN $$strategy \

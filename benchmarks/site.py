@@ -42,7 +42,7 @@ STRATEGIES = ('linear', 'mitogen')
 
 
 def environment(report, how='linear'):
-    mitogen = strategy.environment({}) if how == 'mitogen' else {}
+    mitogen = strategy.environment({'PYTHONPATH': os.environ.get('PYTHONPATH', '')}) if how == 'mitogen' else {}
     if how == 'mitogen' and not mitogen:
         raise SystemExit('site: Mitogen is not installed (requirements/local.txt)')
     return runner.environment(json_output=report, aws=localsite.CREDENTIALS, linear=how == 'linear',

@@ -23,7 +23,7 @@ fi
 # the strategy make site uses (Mitogen's when it is installed; SHOPPULSE_MITOGEN=0 for Ansible's own)
 while IFS='=' read -r name value; do
   [ -z "$name" ] || export "$name=$value"
-done < <(PYTHONPATH=tests python -m support.strategy)
+done < <(PYTHONPATH=tests python -m support.strategy --pythonpath "${PYTHONPATH:-}")
 if [ "${ANSIBLE_STRATEGY:-}" = mitogen_linear ]; then
   echo "molecule: Mitogen's strategy (SHOPPULSE_MITOGEN=0 for Ansible's own); ansible-core 2.19 prints a" \
     "deprecation warning for any strategy plugin it does not ship"

@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 
-from support import BIN, ROOT
+from support import BIN, ROOT, strategy
 
 # what inventory 'localhost,' needs: this virtualenv's Python (its boto3, psycopg, ...) as the managed node's
 LOCAL = ('-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % sys.executable)
@@ -36,8 +36,7 @@ def environment(*, json_output=True, aws=None, linear=False, **extra):
         env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
     env.update(aws or {})
     if linear:
-        env.pop('ANSIBLE_STRATEGY_PLUGINS', None)
-        env['ANSIBLE_STRATEGY'] = 'linear'
+        env = strategy.without(env)
     for name, value in extra.items():
         if value is None:
             env.pop(name, None)

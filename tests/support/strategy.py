@@ -14,10 +14,19 @@ not carry any backwards compatibility guarantees. ... This feature will be remov
 in a future release." It is printed because Mitogen's strategy is used, names no version, and is not
 hidden: `make site` says before the run why it appears and how to turn Mitogen off.
 
-    python -m support.strategy     prints the environment to add (NAME=value per line), or nothing
+With Mitogen's strategy the environment also puts mitogen_preload/ on PYTHONPATH: its sitecustomize
+imports boto3 and parses the botocore service models in Mitogen's target interpreter before it forks
+its tasks, so that no AWS task does it again (mitogen_preload/sitecustomize.py).
+SHOPPULSE_MITOGEN_PRELOAD=0 leaves it out.
+
+    python -m support.strategy [--pythonpath PATH]
+        prints the environment to add (NAME=value per line), or nothing; PATH: the PYTHONPATH of the
+        run the environment is for, which mitogen_preload/ is put in front of
 """
 
 import os
+
+PRELOAD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'mitogen_preload')
 
 
 def mitogen_strategy_dir():
@@ -37,9 +46,30 @@ def environment(environ=None):
     plugins = mitogen_strategy_dir()
     if plugins is None:
         return {}
-    return dict(ANSIBLE_STRATEGY_PLUGINS=plugins, ANSIBLE_STRATEGY='mitogen_linear')
+    variables = dict(ANSIBLE_STRATEGY_PLUGINS=plugins, ANSIBLE_STRATEGY='mitogen_linear')
+    if environ.get('SHOPPULSE_MITOGEN_PRELOAD', '1') != '0':
+        variables['PYTHONPATH'] = os.pathsep.join([PRELOAD_DIR] + [p for p in [environ.get('PYTHONPATH')] if p])
+    return variables
+
+
+def without(env):
+    """``env`` (a run's environment) without what environment() added: Ansible's own strategy."""
+    env = dict(env)
+    env.pop('ANSIBLE_STRATEGY_PLUGINS', None)
+    rest = [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p and p != PRELOAD_DIR]
+    if rest:
+        env['PYTHONPATH'] = os.pathsep.join(rest)
+    else:
+        env.pop('PYTHONPATH', None)
+    env['ANSIBLE_STRATEGY'] = 'linear'
+    return env
 
 
 if __name__ == '__main__':
-    for name, value in sorted(environment().items()):
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--pythonpath', default=os.environ.get('PYTHONPATH', ''))
+    args = parser.parse_args()
+    for name, value in sorted(environment(dict(os.environ, PYTHONPATH=args.pythonpath)).items()):
         print('%s=%s' % (name, value))
