@@ -21,9 +21,10 @@ if [ -n "$conf" ]; then
 fi
 
 # the strategy make site uses (Mitogen's when it is installed; SHOPPULSE_MITOGEN=0 for Ansible's own)
+outer_pythonpath="${PYTHONPATH:-}"  # the runs' PYTHONPATH, not the one support.strategy itself runs with
 while IFS='=' read -r name value; do
   [ -z "$name" ] || export "$name=$value"
-done < <(PYTHONPATH=tests python -m support.strategy --pythonpath "${PYTHONPATH:-}")
+done < <(PYTHONPATH=tests python -m support.strategy --pythonpath "$outer_pythonpath")
 if [ "${ANSIBLE_STRATEGY:-}" = mitogen_linear ]; then
   echo "molecule: Mitogen's strategy (SHOPPULSE_MITOGEN=0 for Ansible's own); ansible-core 2.19 prints a" \
     "deprecation warning for any strategy plugin it does not ship"
