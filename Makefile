@@ -184,10 +184,11 @@ postgres-image:
 ee: test-venv
 	$(PY) molecule/containers/build_ee.py --if-stale
 
-# the stages one after the other, each timed (.ci/stages.py); the EE is built beside sanity (which keeps
-# one core busy) for the integration tests that run the AWX job templates in it; the version matrix
-# runs beside the integration tests (after make sanity, whose ansible-test virtualenvs it may share)
-TEST_STAGES := manifest-check ca-bundle-check lint security "sanity|ee" units "integration|test-matrix" molecule
+# the stages one after the other, each timed (.ci/stages.py); targets joined by "|" run at the same
+# time, as none of them keeps both cores busy alone: lint beside sanity and the EE's build (which the
+# integration tests' AWX job templates run in); the version matrix (after make sanity, whose
+# ansible-test virtualenvs it may share) and the Molecule scenarios beside the integration tests
+TEST_STAGES := manifest-check ca-bundle-check security "sanity|lint|ee" units "integration|test-matrix|molecule"
 test: system-packages test-venv
 	$(BIN)/python .ci/stages.py $(TEST_STAGES)
 

@@ -38,7 +38,12 @@ scenarios=("$@")
 run_dir="$(mktemp -d /tmp/shoppulse-molecule.XXXXXX)"
 own_docker=""
 aws_pid=""
+engine_pids=()
 cleanup() {
+  local entry
+  for entry in "${engine_pids[@]}"; do
+    wait "${entry#*=}" 2>/dev/null || true
+  done
   # a scenario that failed must not leave the aws scenario (and its moto server) half done
   if [ -n "$aws_pid" ]; then
     wait "$aws_pid" 2>/dev/null || true
@@ -104,12 +109,14 @@ run_scenario() {  # run_scenario SCENARIO [ENGINE]
   label="$scenario${engine:+ on $engine}"
   MOLECULE_EPHEMERAL_DIRECTORY="$run_dir/$scenario${engine:+-$engine}" \
     SHOPPULSE_PG_PORT="$(free_port)" SHOPPULSE_PG_RECOVERY_PORT="$(free_port)" SHOPPULSE_MOTO_PORT="$(free_port)" \
-    molecule test -s "$scenario"
+    molecule test -s "$scenario" || { echo "molecule: scenario $label FAILED" >&2; return 1; }
   echo "molecule: scenario $label passed in $(( $(date +%s) - start )) s"
 }
 
-# The aws scenario needs no container engine: it runs beside the container scenarios (its log is shown
-# when it ends), since most of their time is spent waiting on containers and servers.
+# The aws scenario needs no container engine, and the two engines share nothing: the aws scenario and
+# each engine's container scenarios run at the same time (most of their time is spent waiting on
+# containers and servers). The first engine's output is shown as it comes, the others' when they end.
+own_docker_dir="$run_dir/docker"
 for scenario in "${scenarios[@]}"; do
   if [ "$scenario" = aws ]; then
     run_scenario aws > "$run_dir/aws.log" 2>&1 &
@@ -117,13 +124,15 @@ for scenario in "${scenarios[@]}"; do
   fi
 done
 
+# each engine's image first, one after the other: Docker's may be loaded from Podman's
+declare -A image_of=()
 for engine in "${engines[@]}"; do
   $needs_engine || break
   case "$engine" in
     podman) ;;
     docker)
       if ! docker_answers; then
-        own_docker="$run_dir/docker"
+        own_docker="$own_docker_dir"
         DOCKER_HOST="$(molecule/containers/docker-engine.sh start "$own_docker")"
         export DOCKER_HOST
         echo "molecule: started a Docker engine of this run's own ($DOCKER_HOST)"
@@ -131,22 +140,51 @@ for engine in "${engines[@]}"; do
       ;;
     *) echo "molecule: unknown container engine $engine (podman or docker)" >&2; exit 1 ;;
   esac
-  SHOPPULSE_PG_IMAGE="$(image_for "$engine")" SHOPPULSE_CONTAINER_ENGINE="$engine"
-  export SHOPPULSE_PG_IMAGE SHOPPULSE_CONTAINER_ENGINE
-  echo "molecule: $engine with $SHOPPULSE_PG_IMAGE"
-  for scenario in "${scenarios[@]}"; do
-    [ "$scenario" = aws ] || run_scenario "$scenario" "$engine"
-  done
-  unset SHOPPULSE_PG_IMAGE SHOPPULSE_CONTAINER_ENGINE
-  if [ -n "$own_docker" ]; then
-    molecule/containers/docker-engine.sh stop "$own_docker"
-    own_docker=""
-    unset DOCKER_HOST
-  fi
+  image_of[$engine]="$(image_for "$engine")"
+  echo "molecule: $engine with ${image_of[$engine]}"
 done
+
+run_engine() {  # run_engine ENGINE: the container scenarios on ENGINE, one after the other
+  local engine="$1" scenario
+  SHOPPULSE_PG_IMAGE="${image_of[$engine]}" SHOPPULSE_CONTAINER_ENGINE="$engine"
+  export SHOPPULSE_PG_IMAGE SHOPPULSE_CONTAINER_ENGINE
+  for scenario in "${scenarios[@]}"; do
+    [ "$scenario" = aws ] || run_scenario "$scenario" "$engine" || return 1
+  done
+}
+
+if $needs_engine; then
+  for engine in "${engines[@]:1}"; do
+    run_engine "$engine" > "$run_dir/$engine.log" 2>&1 &
+    engine_pids+=("$engine=$!")
+  done
+  first_status=0
+  ( run_engine "${engines[0]}" ) || first_status=$?
+fi
+failed=()
+if $needs_engine; then
+  [ "$first_status" -eq 0 ] || failed+=("${engines[0]}")
+  for entry in "${engine_pids[@]}"; do
+    status=0
+    wait "${entry#*=}" || status=$?
+    echo "== molecule: the scenarios on ${entry%%=*} (ran beside ${engines[0]})"
+    cat "$run_dir/${entry%%=*}.log"
+    [ "$status" -eq 0 ] || failed+=("${entry%%=*}")
+  done
+fi
+if [ -n "$own_docker" ]; then
+  molecule/containers/docker-engine.sh stop "$own_docker"
+  own_docker=""
+fi
 if [ -n "$aws_pid" ]; then
   status=0
   wait "$aws_pid" || status=$?
+  aws_pid=""
+  echo "== molecule: the aws scenario (ran beside the container scenarios)"
   cat "$run_dir/aws.log"
-  [ "$status" -eq 0 ] || { echo "molecule: scenario aws failed" >&2; exit "$status"; }
+  [ "$status" -eq 0 ] || failed+=(aws)
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "molecule: failed: ${failed[*]}" >&2
+  exit 1
 fi
