@@ -58,7 +58,7 @@ $(VENV)/.test-installed: $(VENV)/.local-installed requirements/test.txt
 # modules are tested through community.postgresql's psycopg2 path too.
 .venv-psycopg2/.installed: requirements/run.txt
 	test -x .venv-psycopg2/bin/python || $(PYTHON) -m venv .venv-psycopg2
-	.venv-psycopg2/bin/pip install -q $$(grep -E '^psycopg2-binary==' requirements/run.txt)
+	.venv-psycopg2/bin/pip install -q $$(grep -E '^(psycopg2-binary|squawk-cli)==' requirements/run.txt)
 	touch $@
 
 venv: $(VENV)/.run-installed
@@ -111,6 +111,7 @@ ca-bundle-check: test-venv
 
 lint: test-venv
 	$(BIN)/ansible-lint --profile production
+	$(PY) tools/sql_lint.py
 	$(BIN)/antsibull-changelog lint
 	$(MAKE) changelog-check
 	$(BIN)/python tools/role_docs.py --check

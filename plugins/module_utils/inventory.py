@@ -227,6 +227,20 @@ def _compare_named(kind, prefix, expected, actual, out):
             out.append(_difference(kind, prefix + name, 'unexpected', actual=actual[name]))
 
 
+def _name_invalid_indexes(table, expected, actual, out):
+    """An INVALID index (what a failed or cancelled CREATE INDEX CONCURRENTLY leaves: it is kept up to date
+    but no query uses it, and IF NOT EXISTS skips it) is drift of its own, named so, whether the manifest
+    expects an index of that name or not: it takes the place of "unexpected" and of a "different" that is
+    only its validity; any other difference of its definition is still named beside it."""
+    for name in sorted(actual):
+        if actual[name].get('valid', True):
+            continue
+        full = table + '.' + name
+        out[:] = [d for d in out if not (d['kind'] == 'index' and d['name'] == full and (
+            d['problem'] == 'unexpected' or d['problem'] == 'different' and dict(d['expected'], valid=False) == d['actual']))]
+        out.append(_difference('index', full, 'invalid', expected=expected.get(name), actual=actual[name]))
+
+
 def compare(manifest, inventory):
     """Return every difference between a manifest and a live inventory, sorted by name.
 
@@ -253,6 +267,7 @@ def compare(manifest, inventory):
                                                expected=want[setting], actual=have.get(setting)))
         for kind, key in TABLE_PARTS:
             _compare_named(kind, name + '.', want.get(key) or {}, have.get(key) or {}, differences)
+        _name_invalid_indexes(name, want.get('indexes') or {}, have.get('indexes') or {}, differences)
     for name in sorted(actual_tables):
         if name not in expected_tables:
             differences.append(_difference('table', name, 'unexpected'))

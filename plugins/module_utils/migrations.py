@@ -17,6 +17,15 @@ Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
   lock is held, so concurrent runs apply each migration exactly once.
 - A migration edited after it was applied stops the run before anything is
   applied, naming the file and both checksums.
+- Every migration runs with a server-side ``lock_timeout`` and ``statement_timeout``:
+  through RDS Proxy a client cannot cancel a query, so the server must end it.
+  A transactional migration that fails on the lock timeout (SQLSTATE 55P03) is
+  rolled back and tried again after a growing delay, ``lock_retries`` times;
+  any other error is never retried.
+- Before a no-transaction migration runs (again, after a failure part way), the
+  indexes its ``CREATE INDEX CONCURRENTLY`` statements name that are INVALID (what
+  a failed or cancelled concurrent build leaves) are dropped, so that ``IF NOT
+  EXISTS`` cannot keep a broken index.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +38,7 @@ import re
 import time
 import zlib
 
+from ansible_collections.shoppulse.analytics.plugins.module_utils import lint as lintlib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import (
@@ -40,6 +50,29 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript impo
 FILE_PATTERN = re.compile(r'^(?P<version>[0-9]+)[_-](?P<description>[A-Za-z0-9][A-Za-z0-9_.\- ]*)\.sql$')
 LOCK_CLASS = 0x53505341  # 'SPSA': the first key of the two-key advisory lock
 UNDEFINED_TABLE = '42P01'
+LOCK_NOT_AVAILABLE = '55P03'
+QUERY_CANCELED = '57014'
+DEFAULT_LOCK_TIMEOUT = '10s'
+DEFAULT_STATEMENT_TIMEOUT = '15min'
+DEFAULT_LOCK_RETRIES = 3
+DEFAULT_LOCK_RETRY_DELAY = '1s'
+MAX_LOCK_RETRY_DELAY = 60.0
+
+_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_LEADING_COMMENTS = r'(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*'
+_CONCURRENT_INDEX = re.compile(
+    r'^' + _LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?'
+    r'(?P<name>' + _NAME + r'(?:\s*\.\s*' + _NAME + r')?)\s+ON\b', re.IGNORECASE | re.DOTALL)
+
+
+def concurrent_index_names(migration):
+    """The names (as written, perhaps schema-qualified) of the indexes a migration builds concurrently."""
+    names = []
+    for statement in migration.statements:
+        match = _CONCURRENT_INDEX.match(statement.text)
+        if match:
+            names.append((re.sub(r'\s+', '', match.group('name')), statement.line))
+    return names
 
 
 _INTERVAL = re.compile(r'^\s*([0-9]+)\s*(us|ms|s|min|h|d)?\s*$')
@@ -181,8 +214,9 @@ class Migrator(object):
     """
 
     def __init__(self, conn, migrations, ledger_schema='public', ledger_table='schema_migrations',
-                 lock_timeout=None, statement_timeout=None, migration_lock_timeout='300s',
-                 target_version=None, out_of_order=False, log=None):
+                 lock_timeout=DEFAULT_LOCK_TIMEOUT, statement_timeout=DEFAULT_STATEMENT_TIMEOUT,
+                 migration_lock_timeout='300s', target_version=None, out_of_order=False, log=None,
+                 lock_retries=DEFAULT_LOCK_RETRIES, lock_retry_delay=DEFAULT_LOCK_RETRY_DELAY, sleep=time.sleep):
         self.conn = conn
         self.migrations = migrations
         self.ledger_schema = ledger_schema
@@ -194,6 +228,13 @@ class Migrator(object):
         self.target_version = target_version
         self.out_of_order = out_of_order
         self.log = log or (lambda message: None)
+        if lock_retries is None or lock_retries < 0:
+            raise EngineError('lock_retries must be 0 or more (it is %s)' % (lock_retries,))
+        self.lock_retries = lock_retries
+        self.lock_retry_delay = interval_seconds(lock_retry_delay)
+        self.sleep = sleep
+        self.retries = []            # each attempt that failed on the lock timeout and was tried again
+        self.dropped_indexes = []    # the INVALID indexes dropped before a no-transaction migration
         self.lock_key = zlib.crc32(('%s.%s' % (ledger_schema, ledger_table)).encode('utf-8'))
         if self.lock_key >= 1 << 31:
             self.lock_key -= 1 << 32
@@ -277,6 +318,38 @@ class Migrator(object):
         if self.statement_timeout is not None:
             self._set('statement_timeout', self.statement_timeout, local)
 
+    def invalid_indexes(self, migration):
+        """The INVALID indexes among those ``migration`` builds concurrently: [{index, table, line}].
+
+        An index whose concurrent build is running right now (in a session outside this
+        run, as the migration lock keeps other runs out) is not a leftover: EngineError.
+        """
+        found = []
+        for name, line in concurrent_index_names(migration):
+            self.cursor.execute(
+                'SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, i.indisvalid, '
+                ' EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid) '
+                'FROM pg_catalog.pg_index i WHERE i.indexrelid = pg_catalog.to_regclass(%s)', (name,))
+            row = self.cursor.fetchone()
+            if row is None or row[2]:
+                continue
+            if row[3]:
+                raise EngineError('%s line %d: the index %s is INVALID and being built right now by another session; '
+                                  'nothing was applied. Let that build end, then run again.'
+                                  % (migration.filename, line, row[0]), file=migration.path, line=line)
+            found.append(dict(index=row[0], table=row[1], line=line, file=migration.filename, version=migration.version))
+        return found
+
+    def _drop_invalid_indexes(self, migration):
+        for index in self.invalid_indexes(migration):
+            self.log('dropping the INVALID index %s (%s line %d) that an earlier attempt left'
+                     % (index['index'], migration.filename, index['line']))
+            self.cursor.execute('DROP INDEX CONCURRENTLY IF EXISTS %s' % index['index'])
+            self.dropped_indexes.append(index)
+
+    def _retry_delay(self, attempt):
+        return min(self.lock_retry_delay * (2 ** (attempt - 1)), MAX_LOCK_RETRY_DELAY)
+
     def apply(self, plan=None):
         """Apply what is pending; return (plan as read under the lock, [applied summaries])."""
         plan = plan or self.plan()
@@ -295,6 +368,26 @@ class Migrator(object):
         return plan, applied
 
     def _apply_one(self, migration, done):
+        if not migration.transactional:
+            self._drop_invalid_indexes(migration)
+        attempt = 1
+        while True:
+            try:
+                return self._apply_once(migration, done, attempt)
+            except _LockTimeout as timeout:
+                if attempt > self.lock_retries:
+                    timeout.error.facts['lock_timeout_retries'] = self.retries
+                    raise timeout.error
+                delay = self._retry_delay(attempt)
+                self.retries.append(dict(version=migration.version, file=migration.filename, attempt=attempt,
+                                         line=timeout.error.facts.get('line'), error=timeout.reason,
+                                         retry_in_seconds=delay))
+                self.log('%s: attempt %d failed on the lock timeout (%s); rolled back, trying again in %g s'
+                         % (migration.filename, attempt, self.lock_timeout, delay))
+                self.sleep(delay)
+                attempt += 1
+
+    def _apply_once(self, migration, done, attempt):
         started = time.monotonic()
         statement = None
         transactional = migration.transactional
@@ -321,7 +414,10 @@ class Migrator(object):
             if not pgcompat.is_database_error(exc):
                 raise
             self._rollback_quietly(transactional)
-            raise self._failure(migration, statement, exc, done)
+            error = self._failure(migration, statement, exc, done, attempt)
+            if transactional and error.facts.get('sqlstate') == LOCK_NOT_AVAILABLE:
+                raise _LockTimeout(error, pgcompat.describe_error(exc))
+            raise error
         summary = migration.summary()
         summary['duration_ms'] = duration_ms
         return summary
@@ -336,7 +432,7 @@ class Migrator(object):
         except Exception:  # pylint: disable=broad-except
             pass
 
-    def _failure(self, migration, statement, exc, done):
+    def _failure(self, migration, statement, exc, done, attempt=1):
         fields = pgcompat.error_fields(exc)
         if statement is not None:
             line = statement.line_of_position(fields['position'])
@@ -350,6 +446,15 @@ class Migrator(object):
             outcome = ('this migration runs outside a transaction (no-transaction): the statements before '
                        'that line stay applied, it is not recorded in the ledger and will be run again, '
                        'so its statements must be re-runnable (IF NOT EXISTS)')
+        if fields['sqlstate'] == LOCK_NOT_AVAILABLE:
+            outcome += ('; another session holds a lock this statement needs (lock_timeout %s; attempt %d of %d, '
+                        'lock_retries %d)' % (self.lock_timeout, attempt, self.lock_retries + 1, self.lock_retries)
+                        if migration.transactional else
+                        '; another session holds a lock this statement needs (lock_timeout %s; a no-transaction '
+                        'migration is not tried again by itself)' % self.lock_timeout)
+        elif fields['sqlstate'] == QUERY_CANCELED:
+            outcome += ('; the server ended the statement (statement_timeout %s, or a cancel request)'
+                        % self.statement_timeout)
         earlier = ', '.join(m['file'] for m in done)
         message = '%s: %s; %s' % (where, pgcompat.describe_error(exc), outcome)
         if earlier:
@@ -358,20 +463,67 @@ class Migrator(object):
                            sqlstate=fields['sqlstate'], applied=done)
 
 
-def run(conn, directory, check_mode=False, **options):
-    """Discover, plan and (unless check_mode) apply. Return a result dict for the module.
+class _LockTimeout(Exception):
+    """A transactional migration failed on the lock timeout and was rolled back: it may be tried again."""
+
+    def __init__(self, error, reason):
+        Exception.__init__(self, error.message)
+        self.error = error
+        self.reason = reason
+
+
+def lint_pending(migrator, pending, options):
+    """squawk on the pending migrations, knowing the live tables; EngineError when a finding is an error.
+
+    ``options``: level, exclude, include, large_table_rows, squawk_path (lint.lint's). Returns
+    {findings, dropped} as dicts, and the findings' texts; nothing runs when nothing is pending. A node
+    without squawk is an error at level error, and a warning (``skipped``) at level warn.
+    """
+    options = dict(options or {})
+    level = options.pop('level', lintlib.DEFAULT_LEVEL)
+    lintlib.validate_options(level, options.get('exclude'), options.get('include'))
+    if level == 'off' or not pending:
+        return dict(findings=[], dropped=[]), []
+    squawk_path = options.pop('squawk_path', None)
+    try:
+        squawk = lintlib.find_squawk(squawk_path)
+    except EngineError as exc:
+        if level == 'error' or squawk_path:
+            raise
+        # at level warn, a node without squawk is said, not a failure
+        text = exc.message.replace('. Nothing was applied.', '; the migrations were applied without a lint.')
+        return dict(findings=[], dropped=[], skipped=text), [text]
+    number = pgcompat.server_version(migrator.conn)
+    kept, dropped = lintlib.lint(pending, squawk, level=level, cursor=migrator.cursor,
+                                 pg_version='%d.%d' % (number // 10000, number % 10000),
+                                 runner_settings=dict(lock_timeout=migrator.lock_timeout,
+                                                      statement_timeout=migrator.statement_timeout), **options)
+    errors = [f for f in kept if f.level == 'error']
+    if errors:
+        raise EngineError('the lint found %d error(s) in the migrations to apply; nothing was applied: %s'
+                          % (len(errors), ' '.join(f.text() for f in errors)),
+                          lint=dict(findings=[f.as_dict() for f in kept], dropped=[f.as_dict() for f in dropped]))
+    return dict(findings=[f.as_dict() for f in kept], dropped=[f.as_dict() for f in dropped]), [f.text() for f in kept]
+
+
+def run(conn, directory, check_mode=False, lint=None, **options):
+    """Discover, plan, lint and (unless check_mode) apply. Return a result dict for the module.
 
     In check mode the result is the one a real run would give: ``applied`` lists
-    what would be applied, ``current_version`` the version it would reach.
+    what would be applied, ``current_version`` the version it would reach. ``lint``
+    holds lint_pending's options (None: squawk's default level, warn).
     """
     migrations = discover(directory)
     migrator = Migrator(conn, migrations, **options)
     plan = migrator.plan()
     before = plan.current_version
+    linted, warnings = lint_pending(migrator, plan.pending, lint)
     if check_mode:
         applied = [m.summary() for m in plan.pending]
+        invalid = [index for m in plan.pending if not m.transactional for index in migrator.invalid_indexes(m)]
     else:
         plan, applied = migrator.apply(plan)
+        invalid = migrator.dropped_indexes
     done = set(plan.applied) | set(m['version'] for m in applied)
     return dict(
         changed=bool(applied),
@@ -381,4 +533,8 @@ def run(conn, directory, check_mode=False, **options):
         current_version=max(done) if done else None,
         missing_files=plan.missing,
         sql=[(m.filename, m.sql) for m in plan.pending],
+        dropped_invalid_indexes=invalid,
+        lock_timeout_retries=migrator.retries,
+        lint=linted,
+        warnings=warnings,
     )

@@ -80,14 +80,84 @@ options:
     default: false
   lock_timeout:
     description:
-      - PostgreSQL C(lock_timeout) for the statements of each migration, for example C(10s).
-      - A DDL statement that waits longer than this for a table lock fails (and its migration is rolled back)
-        rather than queueing behind a long transaction and blocking the application.
+      - PostgreSQL C(lock_timeout) for the statements of each migration, set on the server, for example C(10s).
+      - A DDL statement that waits longer than this for a table lock fails rather than queueing behind a long
+        transaction; while it waits, every query of the applications on that table queues behind it, so this
+        is the longest stall a migration can cause. A transactional migration that fails so is rolled back and
+        tried again (O(lock_retries)).
+      - C(0) waits for ever (not recommended on a live database).
     type: str
+    default: 10s
+  lock_retries:
+    description:
+      - How many times a transactional migration that failed on O(lock_timeout) (SQLSTATE 55P03) is rolled
+        back and tried again, after O(lock_retry_delay), then twice as long each time (at most 60 seconds).
+        Each attempt is reported (RV(lock_timeout_retries)). Any other error is never tried again.
+      - A no-transaction migration is not tried again by itself (the statements before the failing one stay
+        applied); the next run runs it again.
+      - C(0) fails at the first lock timeout.
+    type: int
+    default: 3
+  lock_retry_delay:
+    description:
+      - How long to wait before the first new attempt after a lock timeout, for example C(1s).
+    type: str
+    default: 1s
   statement_timeout:
     description:
-      - PostgreSQL C(statement_timeout) for the statements of each migration, for example C(15min).
+      - PostgreSQL C(statement_timeout) for the statements of each migration, set on the server, for example C(15min).
+      - Through RDS Proxy a client cannot cancel a query (the proxy has no cancel request to pass on), and a
+        client that gives up or is killed leaves the statement running on the server; the server's own
+        timeout is what ends it. It must be longer than the longest statement, such as an index build on the
+        largest table.
+      - C(0) turns it off (not recommended through RDS Proxy).
     type: str
+    default: 15min
+  lint:
+    description:
+      - Lint the migrations this run is about to apply with squawk (PyPI C(squawk-cli)), in check mode too,
+        before anything is applied. Nothing runs when nothing is pending.
+      - The lint knows the database. A finding of a rule about a lock on a table, or a rewrite of it
+        (C(require-concurrent-index-creation), C(require-concurrent-index-deletion),
+        C(adding-foreign-key-constraint), C(constraint-missing-not-valid), C(adding-field-with-default),
+        C(adding-not-nullable-field), C(adding-required-field), C(adding-primary-key-constraint),
+        C(adding-serial-primary-key-field), C(changing-column-type), C(disallowed-unique-constraint)), is
+        dropped when the table is created by this run or is empty, and is an error, whatever this option says,
+        when the table holds O(lint_large_table_rows) rows or more (the catalog's estimate). The other
+        rules keep this level.
+      - C(require-lock-timeout) and C(require-statement-timeout) are met by the module itself (O(lock_timeout),
+        O(statement_timeout)) and left out unless that setting is C(0).
+      - V(error) fails the task on any finding; V(warn) shows the findings as warnings; V(off) runs no lint
+        (and needs no squawk).
+      - Where squawk is not installed on the managed node, V(error) fails the task before anything is applied and
+        V(warn) says so in a warning (RV(lint.skipped)) and applies the migrations unlinted.
+      - Each finding names the file, line and rule, what the database said of the table, and squawk's safe
+        alternative.
+    type: str
+    choices: [error, warn, 'off']
+    default: warn
+  lint_exclude:
+    description:
+      - squawk rules to leave out, for example C(ban-char-field). An unknown rule name fails the task.
+    type: list
+    elements: str
+    default: []
+  lint_include:
+    description:
+      - squawk's opt-in rules to add, for example C(require-timeout-settings). An unknown rule name fails the task.
+    type: list
+    elements: str
+    default: []
+  lint_large_table_rows:
+    description:
+      - From how many rows a table is large enough for a finding about its locks to be an error.
+    type: int
+    default: 100000
+  lint_squawk_path:
+    description:
+      - The squawk binary on the managed node. By default C(squawk) on C(PATH), else beside the Python that runs
+        the module (a virtualenv's C(bin)).
+    type: path
   migration_lock_timeout:
     description:
       - How long to wait for the advisory lock held by another run applying migrations to the same ledger.
@@ -195,12 +265,70 @@ missing_files:
   type: list
   elements: int
   sample: []
+lint:
+  description: What the lint said of the migrations to apply (empty lists when nothing is pending or O(lint=off)).
+  returned: always
+  type: dict
+  contains:
+    findings:
+      description: The findings kept, each with C(file), C(version), C(line), C(rule), C(level) (C(error) or C(warn)),
+        C(message), C(help) (squawk's safe alternative), C(table), C(rows) and C(note) (what the database said).
+      type: list
+      elements: dict
+    dropped:
+      description: The findings dropped because their table is created by this run or is empty, with the same keys.
+      type: list
+      elements: dict
+    skipped:
+      description: Why no lint ran although migrations were pending (squawk is not installed on the node, at O(lint=warn)).
+      type: str
+      returned: when squawk is missing at O(lint=warn)
+  sample:
+    findings:
+      - file: 0011_orders_by_channel.sql
+        version: 11
+        line: 3
+        rule: require-concurrent-index-creation
+        level: error
+        message: During normal index creation, table updates are blocked, but reads are still allowed.
+        help: Use `concurrently` to avoid blocking writes.
+        table: orders
+        rows: 10000000
+        note: "orders holds about 10,000,000 rows, 1 GB: at least lint_large_table_rows (100000), so this is an error"
+    dropped: []
+lock_timeout_retries:
+  description: Each attempt of a transactional migration that failed on O(lock_timeout), was rolled back and tried again.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - version: 12
+      file: 0012_orders_channel.sql
+      attempt: 1
+      line: 3
+      error: canceling statement due to lock timeout (SQLSTATE 55P03)
+      retry_in_seconds: 1.0
+dropped_invalid_indexes:
+  description:
+    - The INVALID indexes (left by an earlier, failed or cancelled, C(CREATE INDEX CONCURRENTLY)) that this run
+      dropped before it ran the no-transaction migration that builds them again; in check mode, those it would drop.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - index: orders_tenant_customer_idx
+      table: orders
+      file: 0007_reporting_indexes.sql
+      version: 7
+      line: 6
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils import lint as lintlib
+from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds, run
 
 
@@ -220,14 +348,29 @@ def main():
             ledger_table=dict(type='str', default='schema_migrations'),
             target_version=dict(type='int'),
             out_of_order=dict(type='bool', default=False),
-            lock_timeout=dict(type='str'),
-            statement_timeout=dict(type='str'),
+            lock_timeout=dict(type='str', default=migrations.DEFAULT_LOCK_TIMEOUT),
+            lock_retries=dict(type='int', default=migrations.DEFAULT_LOCK_RETRIES),
+            lock_retry_delay=dict(type='str', default=migrations.DEFAULT_LOCK_RETRY_DELAY),
+            statement_timeout=dict(type='str', default=migrations.DEFAULT_STATEMENT_TIMEOUT),
             migration_lock_timeout=dict(type='str', default='5min'),
+            lint=dict(type='str', default=lintlib.DEFAULT_LEVEL, choices=list(lintlib.LEVELS)),
+            lint_exclude=dict(type='list', elements='str', default=[]),
+            lint_include=dict(type='list', elements='str', default=[]),
+            lint_large_table_rows=dict(type='int', default=lintlib.DEFAULT_LARGE_TABLE_ROWS),
+            lint_squawk_path=dict(type='path'),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    for name in ('lock_timeout', 'statement_timeout', 'migration_lock_timeout'):
+    if params['lock_retries'] < 0:
+        module.fail_json(msg='lock_retries must be 0 or more (it is %d)' % params['lock_retries'])
+    if params['lint_large_table_rows'] < 1:
+        module.fail_json(msg='lint_large_table_rows must be 1 or more (it is %d)' % params['lint_large_table_rows'])
+    try:
+        lintlib.validate_options(params['lint'], params['lint_exclude'], params['lint_include'])
+    except EngineError as exc:
+        module.fail_json(msg=exc.message)
+    for name in ('lock_timeout', 'lock_retry_delay', 'statement_timeout', 'migration_lock_timeout'):
         if params[name] is not None:
             try:
                 interval_seconds(params[name])
@@ -242,7 +385,11 @@ def main():
                      ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table'],
                      lock_timeout=params['lock_timeout'], statement_timeout=params['statement_timeout'],
                      migration_lock_timeout=params['migration_lock_timeout'],
-                     target_version=params['target_version'], out_of_order=params['out_of_order'])
+                     lock_retries=params['lock_retries'], lock_retry_delay=params['lock_retry_delay'],
+                     target_version=params['target_version'], out_of_order=params['out_of_order'],
+                     lint=dict(level=params['lint'], exclude=params['lint_exclude'], include=params['lint_include'],
+                               large_table_rows=params['lint_large_table_rows'],
+                               squawk_path=params['lint_squawk_path']))
     except EngineError as exc:
         module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except
@@ -250,6 +397,15 @@ def main():
     finally:
         conn.close()
 
+    for text in result.pop('warnings'):
+        module.warn('lint: ' + text)
+    for retry in result['lock_timeout_retries']:
+        module.warn('%s line %s, attempt %d: %s; rolled back and tried again after %g s'
+                    % (retry['file'], retry['line'], retry['attempt'], retry['error'], retry['retry_in_seconds']))
+    for index in result['dropped_invalid_indexes']:
+        module.warn('%s the INVALID index %s on %s, left by an earlier attempt of %s (line %d), so that it is built '
+                    'again' % ('would drop' if module.check_mode else 'dropped', index['index'], index['table'],
+                               index['file'], index['line']))
     for version in result['missing_files']:
         module.warn('migration version %d is recorded in the ledger but its file is not in %s'
                     % (version, params['path']))

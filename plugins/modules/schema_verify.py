@@ -146,7 +146,10 @@ differences:
       type: str
       sample: orders.orders_tenant_ordered_at_idx
     problem:
-      description: C(missing) (in the manifest, not in the database), C(unexpected) (the other way) or C(different).
+      description:
+        - C(missing) (in the manifest, not in the database), C(unexpected) (the other way) or C(different).
+        - C(invalid) for an INVALID index (left by a failed or cancelled C(CREATE INDEX CONCURRENTLY): no query
+          uses it and C(IF NOT EXISTS) skips it), whether the manifest expects it or not.
       type: str
       sample: missing
     expected:

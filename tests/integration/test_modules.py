@@ -194,6 +194,16 @@ def test_a_bad_seed_row_fails_naming_file_and_line(shoppulse_db, tmp_path, inter
      'migrations directory /nonexistent/sql does not exist'),
     ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'lock_timeout': 'soon'}},
      "lock_timeout: 'soon' is not a duration"),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'lint': 'loud'}},
+     'value of lint must be one of: error, warn, off, got: loud'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'lint_exclude': ['no-such-rule']}},
+     'lint: no-such-rule is not a squawk rule (lint_exclude, lint_include)'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'lint_squawk_path': '/nowhere/squawk'}},
+     'lint: squawk is not an executable file at /nowhere/squawk'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'lock_retries': -1}},
+     'lock_retries must be 0 or more (it is -1)'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'statement_timeout': 'forever'}},
+     "statement_timeout: 'forever' is not a duration"),
     ({'shoppulse.analytics.seed_load': {'table': 't', 'key': ['a'], 'rows': [{'a': 1}], 'path': '/x.csv'}},
      'parameters are mutually exclusive: path|rows'),
     ({'shoppulse.analytics.seed_load': {'table': 't', 'key': ['a'], 'path': '/x.csv', 'delimiter': ';;'}},
@@ -206,6 +216,7 @@ def test_bad_options_are_refused_clearly(database, tmp_path, task, message):
     proc, results, stats = run_play(tmp_path, [task], connection_vars(database), INTERPRETERS['psycopg3'])
     assert proc.returncode != 0
     assert message in dict(results)['bad']['msg']
+    assert database.tables() == set()  # nothing applied, not even the ledger
 
 
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules')) if name.endswith('.py'))
@@ -325,6 +336,7 @@ def test_a_role_password_changed_elsewhere_is_set_again_and_only_that_one(databa
     (dict(schema_seeds=[{'table': 'tenants'}]), 'key'),
     (dict(schema_db_password=None), 'schema_db_password'),
     (dict(schema_db_password=''), 'schema_db_password must not be empty'),
+    (dict(schema_lint='loud'), 'schema_lint must be error, warn or off (it is loud)'),
 ])
 def test_the_role_refuses_bad_variables_before_touching_anything(database, tmp_path, extra, message):
     inventory = write_inventory(tmp_path, database, **extra)

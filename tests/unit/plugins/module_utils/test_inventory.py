@@ -50,7 +50,12 @@ def test_every_kind_of_drift_is_named(manifest):
     live['tables']['extra'] = {'columns': {}}
     del live['tables']['governance_rules']
     del live['functions']['update_updated_at_column()']
+    live['tables']['orders']['indexes']['orders_tenant_status_ordered_at_idx']['valid'] = False
+    live['tables']['orders']['indexes']['orders_half_built_idx'] = dict(
+        live['tables']['orders']['indexes']['orders_tenant_status_ordered_at_idx'], definition='CREATE INDEX ...')
     report = describe(compare(manifest, live))
+    assert 'different index orders.orders_tenant_status_ordered_at_idx' not in report
+    assert 'unexpected index orders.orders_half_built_idx' not in report
     for expected in ('missing index orders.orders_tenant_ordered_at_idx',
                      'missing trigger users.users_set_updated_at',
                      'unexpected column orders.note',
@@ -62,7 +67,9 @@ def test_every_kind_of_drift_is_named(manifest):
                      'unexpected role intruder',
                      'unexpected table extra',
                      'missing table governance_rules',
-                     'missing function update_updated_at_column()'):
+                     'missing function update_updated_at_column()',
+                     'invalid index orders.orders_tenant_status_ordered_at_idx',
+                     'invalid index orders.orders_half_built_idx'):
         assert expected in report
     assert 'governance_rules.' not in report  # a missing table is one difference, not one per part
 
