@@ -176,6 +176,7 @@ bench: test-venv
 	$(PY) benchmarks/catalog.py
 	$(PY) benchmarks/site.py
 	$(PY) benchmarks/tenancy.py
+	$(PY) benchmarks/lint.py
 
 postgres-image:
 	molecule/containers/build-postgres-image.sh

@@ -148,7 +148,7 @@ differences:
     problem:
       description:
         - C(missing) (in the manifest, not in the database), C(unexpected) (the other way) or C(different).
-        - C(invalid) for an INVALID index (left by a failed or cancelled C(CREATE INDEX CONCURRENTLY): no query
+        - C(invalid) for an INVALID index (left by a failed or cancelled C(CREATE INDEX CONCURRENTLY); no query
           uses it and C(IF NOT EXISTS) skips it), whether the manifest expects it or not.
       type: str
       sample: missing
