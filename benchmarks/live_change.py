@@ -199,8 +199,8 @@ def main():
         sql(server, 'postgres', 'CREATE DATABASE bench_live')
         started = time.perf_counter()
         count, size = load(server, 'bench_live', args.tenants, args.rows)
-        print('loaded %d orders (%s with indexes) in %.0f s on PostgreSQL %d' % (count, size, time.perf_counter() - started,
-                                                                                args.version))
+        print('loaded %d orders (%s with indexes) in %.0f s on PostgreSQL %d'
+              % (count, size, time.perf_counter() - started, args.version))
         module = module_path('schema_apply')
         connection = connection_args(server, 'bench_live')
 

@@ -282,7 +282,7 @@ def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor
         by_version.setdefault(finding[0].version, []).append(finding)
     for migration in migrations:
         own = created_tables(migration)
-        for _, line, rule, message, help_text in by_version.get(migration.version, []):
+        for dummy, line, rule, message, help_text in by_version.get(migration.version, []):
             finding = Finding(migration, line, rule, message, help_text, 'error' if level == 'error' else 'warn')
             if rule == 'syntax-error':
                 finding.level = 'warn'

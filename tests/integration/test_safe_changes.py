@@ -153,8 +153,6 @@ class Holder:
             self.released = True
 
 
-
-
 def test_a_lock_timeout_is_rolled_back_and_tried_again_until_the_lock_is_free(seeded_db, tmp_path):
     path = with_migration(tmp_path, ADD_COLUMN)
     holder = Holder(seeded_db)
@@ -295,7 +293,7 @@ class PinningProxy:
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
-        client, _ = self.listener.accept()
+        client = self.listener.accept()[0]
         server = socket.create_connection(('127.0.0.1', self.target))
         self.kept += [client, server]
         threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
@@ -330,8 +328,8 @@ migrations.run(conn, sys.argv[2], lint=dict(level='off'), statement_timeout=sys.
 
 
 @pytest.mark.parametrize('statement_timeout, ended', [('2s', True), ('0', False)])
-def test_the_server_ends_a_statement_at_statement_timeout_when_the_client_is_gone(seeded_db, tmp_path,
-                                                                                statement_timeout, ended):
+def test_the_server_ends_a_statement_at_statement_timeout_when_the_client_is_gone(
+        seeded_db, tmp_path, statement_timeout, ended):
     """The client is killed mid-statement behind a pinning proxy: with a statement_timeout, the server ends the
     statement itself within it; without one (0), the statement runs on, unnoticed."""
     path = with_migration(tmp_path, 'SELECT pg_sleep(60);\n', name='slow')
@@ -375,7 +373,6 @@ def test_every_migration_runs_with_the_default_timeouts_set_on_the_server(seeded
     assert seeded_db.query('SELECT lock_timeout, statement_timeout FROM settings_seen') == [('10s', '15min')]
     # and the session's own settings are as they were afterwards (SET LOCAL, in the migration's transaction)
     assert seeded_db.query("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')") == [('0', '0')]
-
 
 
 def test_the_module_reports_findings_as_warnings_and_fails_in_check_mode_on_a_large_table(seeded_db, tmp_path):

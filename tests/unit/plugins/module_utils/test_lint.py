@@ -120,4 +120,3 @@ def test_a_missing_or_broken_squawk_is_said_clearly(tmp_path, monkeypatch):
     fake.write_text('#!/bin/sh\necho "segfault" >&2\nexit 139\n')
     with pytest.raises(EngineError, match='failed with status 139: segfault'):
         lint.lint(migrations, str(fake))
-
