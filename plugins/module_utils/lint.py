@@ -123,6 +123,24 @@ class Finding(object):
                     note=self.note)
 
 
+ACCEPTED_FILE = 'lint-accepted.json'
+
+
+def load_accepted(directory):
+    """{(file, line, rule): why} from ``directory``/lint-accepted.json, the findings that stay in released
+    migrations (which can never change); empty when there is no such file."""
+    path = os.path.join(directory, ACCEPTED_FILE)
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as handle:
+            entries = json.load(handle)['accepted']
+        return dict(((e['file'], int(e['line']), e['rule']), e['why']) for e in entries)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EngineError('%s: not a list of accepted findings ({"accepted": [{"file", "line", "rule", "why"}]}): %s'
+                          % (path, exc), file=path)
+
+
 def find_squawk(path=None):
     """The squawk binary: ``path`` if given, else squawk on PATH, else beside the running Python (a virtualenv's bin)."""
     if path:
@@ -251,14 +269,16 @@ def _size_text(rows, size):
 
 
 def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor=None, pg_version=None,
-         large_table_rows=DEFAULT_LARGE_TABLE_ROWS, runner_settings=None):
+         large_table_rows=DEFAULT_LARGE_TABLE_ROWS, runner_settings=None, accepted=None):
     """Lint the migrations a run would apply; returns (kept findings, dropped findings).
 
     ``cursor`` (a DB-API cursor on the target database) makes the lint know the live tables; without
     one, only the tables the migrations themselves create are known (as on an empty database).
     ``runner_settings`` maps lock_timeout and statement_timeout to what the runner sets (a rule of
-    RUNNER_RULES is left out while its setting is on).
+    RUNNER_RULES is left out while its setting is on). ``accepted`` (load_accepted's) findings are dropped,
+    with their reason.
     """
+    accepted = accepted or {}
     validate_options(level, exclude, include)
     if level == 'off' or not migrations:
         return [], []
@@ -284,6 +304,11 @@ def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor
         own = created_tables(migration)
         for dummy, line, rule, message, help_text in by_version.get(migration.version, []):
             finding = Finding(migration, line, rule, message, help_text, 'error' if level == 'error' else 'warn')
+            why = accepted.get((migration.filename, line, rule))
+            if why is not None:
+                finding.note = 'accepted (%s): %s' % (ACCEPTED_FILE, why)
+                dropped.append(finding)
+                continue
             if rule == 'syntax-error':
                 finding.level = 'warn'
                 finding.note = 'squawk could not parse this statement, so its rules did not check the file; ' \

@@ -472,7 +472,7 @@ class _LockTimeout(Exception):
         self.reason = reason
 
 
-def lint_pending(migrator, pending, options):
+def lint_pending(migrator, pending, options, directory=None):
     """squawk on the pending migrations, knowing the live tables; EngineError when a finding is an error.
 
     ``options``: level, exclude, include, large_table_rows, squawk_path (lint.lint's). Returns
@@ -495,6 +495,7 @@ def lint_pending(migrator, pending, options):
         return dict(findings=[], dropped=[], skipped=text), [text]
     number = pgcompat.server_version(migrator.conn)
     kept, dropped = lintlib.lint(pending, squawk, level=level, cursor=migrator.cursor,
+                                 accepted=lintlib.load_accepted(directory) if directory else None,
                                  pg_version='%d.%d' % (number // 10000, number % 10000),
                                  runner_settings=dict(lock_timeout=migrator.lock_timeout,
                                                       statement_timeout=migrator.statement_timeout), **options)
@@ -517,7 +518,7 @@ def run(conn, directory, check_mode=False, lint=None, **options):
     migrator = Migrator(conn, migrations, **options)
     plan = migrator.plan()
     before = plan.current_version
-    linted, warnings = lint_pending(migrator, plan.pending, lint)
+    linted, warnings = lint_pending(migrator, plan.pending, lint, directory)
     if check_mode:
         applied = [m.summary() for m in plan.pending]
         invalid = [index for m in plan.pending if not m.transactional for index in migrator.invalid_indexes(m)]

@@ -133,6 +133,8 @@ options:
         V(warn) says so in a warning (RV(lint.skipped)) and applies the migrations unlinted.
       - Each finding names the file, line and rule, what the database said of the table, and squawk's safe
         alternative.
+      - A file C(lint-accepted.json) in O(path) lists the findings that stay in migrations already released (which
+        can never change), each with its reason; they are dropped. The collection's own C(files/sql) has one.
     type: str
     choices: [error, warn, 'off']
     default: warn

@@ -8,6 +8,7 @@ tests/support/moto_extension.py, and the playbooks get its endpoint URL and dumm
 
 import json
 import os
+import sys
 
 import boto3
 import botocore.exceptions
@@ -255,9 +256,13 @@ def check_stack(moto, vpc, tiers, outputs_file):
     assert credentials['password'] not in outputs_file.read_text()
 
 
-def database_role(moto, tmp_path, state, **variables):
-    """The database role alone (with the master secret it reads), on a network the test made: where the
-    engine version matters. The whole stack is provisioned on 15 by the test above."""
+VERSIONS = ('16.4', '17.2', '18.1')
+
+
+def database_role(moto, tmp_path, state, inventory):
+    """The database role alone (with the master secret it reads), on networks the test made: where the engine
+    version matters. One run for every host of ``inventory`` (one per version, each its own stack name, network
+    and version), at the same time. The whole stack is provisioned on 15 by the test above."""
     play = tmp_path / ('database-%s.yml' % state)
     role = dict(role='shoppulse.analytics.database')
     tasks = [dict(name='Master secret', **{'ansible.builtin.include_role': dict(name='shoppulse.analytics.secret')}),
@@ -266,46 +271,61 @@ def database_role(moto, tmp_path, state, **variables):
         tasks.append(dict(name='Wait for it', **{'ansible.builtin.include_role': dict(name=role['role'], tasks_from='wait')}))
     else:
         tasks.reverse()
-    play.write_text(yaml.safe_dump([dict(name='The database role on PostgreSQL %s' % variables['database_engine_version'],
-                                         hosts='localhost', connection='local', gather_facts=False,
-                                         module_defaults=MODULE_DEFAULTS,
-                                         vars=dict(variables, database_state=state, secret_state=state, secret_roles=[]),
+    play.write_text(yaml.safe_dump([dict(name='The database role on PostgreSQL {{ database_engine_version }}',
+                                         hosts='all', gather_facts=False, module_defaults=MODULE_DEFAULTS,
+                                         vars=dict(database_state=state, secret_state=state, secret_roles=[]),
                                          tasks=tasks)]))
-    return playbook(moto, str(play), stack=variables['shoppulse_name'])
+    result = runner.run(play, inventory=str(inventory), env=runner.environment(aws=CREDENTIALS),
+                        extra_vars=dict(shoppulse_aws_endpoint_url=str(moto), shoppulse_aws_region=REGION))
+    playbook.last = result
+    return result
 
 
 @pytest.mark.long
-@pytest.mark.parametrize('version', ['16.4', '17.2', '18.1'])
-def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_path, version):
-    major = version.split('.')[0]
-    name = 'shoppulse-engine-%s' % major
+def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_path):
+    """16, 17 and 18, one host each in one run (as forks of one ansible-playbook): present, present again
+    (changed=0), absent."""
     ec2 = client(moto, 'ec2')
-    vpc = ec2.create_vpc(CidrBlock='10.%s.0.0/16' % major)['Vpc']['VpcId']
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.%s.%d.0/24' % (major, i), AvailabilityZone=REGION + zone)
-               ['Subnet']['SubnetId'] for i, zone in enumerate('ab')]
-    variables = dict(database_engine_version=version, shoppulse_name=name, database_vpc_id=vpc, database_subnet_ids=subnets)
+    hosts, networks = {}, {}
+    for version in VERSIONS:
+        major = version.split('.')[0]
+        vpc = ec2.create_vpc(CidrBlock='10.%s.0.0/16' % major)['Vpc']['VpcId']
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.%s.%d.0/24' % (major, i), AvailabilityZone=REGION + zone)
+                   ['Subnet']['SubnetId'] for i, zone in enumerate('ab')]
+        networks[version] = (vpc, subnets)
+        hosts['engine%s' % major] = dict(ansible_connection='local', ansible_python_interpreter=sys.executable,
+                                         database_engine_version=version, shoppulse_name='shoppulse-engine-%s' % major,
+                                         database_vpc_id=vpc, database_subnet_ids=subnets)
+    inventory = tmp_path / 'engines.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': hosts}}))
+    rds = client(moto, 'rds')
     try:
-        code, tasks, stats = database_role(moto, tmp_path, 'present', **variables)
-        assert code == 0, failures(tasks) or playbook.last.text[-3000:]
-        rds = client(moto, 'rds')
-        instance = rds.describe_db_instances(DBInstanceIdentifier=name)['DBInstances'][0]
-        assert instance['EngineVersion'] == version
-        group = instance['DBParameterGroups'][0]['DBParameterGroupName']
-        assert group == name + '-postgres' + major
-        described = rds.describe_db_parameter_groups(DBParameterGroupName=group)['DBParameterGroups'][0]
-        assert described['DBParameterGroupFamily'] == 'postgres' + major
-        code, tasks, stats = database_role(moto, tmp_path, 'present', **variables)
-        assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
+        first = database_role(moto, tmp_path, 'present', inventory)
+        assert first.returncode == 0, first.text[-3000:]
+        for version in VERSIONS:
+            major = version.split('.')[0]
+            name = 'shoppulse-engine-%s' % major
+            instance = rds.describe_db_instances(DBInstanceIdentifier=name)['DBInstances'][0]
+            assert instance['EngineVersion'] == version
+            group = instance['DBParameterGroups'][0]['DBParameterGroupName']
+            assert group == name + '-postgres' + major
+            described = rds.describe_db_parameter_groups(DBParameterGroupName=group)['DBParameterGroups'][0]
+            assert described['DBParameterGroupFamily'] == 'postgres' + major
+        again = database_role(moto, tmp_path, 'present', inventory)
+        assert again.returncode == 0, again.text[-3000:]
+        assert dict((host, again.output['stats'][host]['changed']) for host in hosts) == dict((host, 0) for host in hosts)
     finally:
-        code, tasks, stats = database_role(moto, tmp_path, 'absent', **variables)
-        assert code == 0, failures(tasks)
-    assert client(moto, 'rds').describe_db_instances(Filters=[dict(Name='db-instance-id', Values=[name])])['DBInstances'] == []
-    for group in ec2.describe_security_groups(Filters=[dict(Name='vpc-id', Values=[vpc])])['SecurityGroups']:
-        if group['GroupName'] != 'default':
-            ec2.delete_security_group(GroupId=group['GroupId'])
-    for subnet in subnets:
-        ec2.delete_subnet(SubnetId=subnet)
-    ec2.delete_vpc(VpcId=vpc)
+        gone = database_role(moto, tmp_path, 'absent', inventory)
+        assert gone.returncode == 0, gone.text[-3000:]
+    for version, (vpc, subnets) in networks.items():
+        name = 'shoppulse-engine-%s' % version.split('.')[0]
+        assert rds.describe_db_instances(Filters=[dict(Name='db-instance-id', Values=[name])])['DBInstances'] == []
+        for group in ec2.describe_security_groups(Filters=[dict(Name='vpc-id', Values=[vpc])])['SecurityGroups']:
+            if group['GroupName'] != 'default':
+                ec2.delete_security_group(GroupId=group['GroupId'])
+        for subnet in subnets:
+            ec2.delete_subnet(SubnetId=subnet)
+        ec2.delete_vpc(VpcId=vpc)
 
 
 @pytest.mark.parametrize('extra, message', [

@@ -48,6 +48,19 @@ def test_the_collection_migrations_have_no_finding_about_a_lock_on_an_empty_data
     assert not [f.text() for f in kept if f.rule in lint.TABLE_RULES]
     assert sorted(set(f.rule for f in kept)) == ['ban-char-field', 'ban-drop-function', 'prefer-bigint-over-int']
     assert all(f.level == 'warn' for f in kept)
+    # those stay (the files were released), each accepted with its reason: a fresh install warns of none
+    accepted = lint.load_accepted(SQL_DIR)
+    kept, dropped = lint.lint(discover(SQL_DIR), squawk, accepted=accepted,
+                              runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
+    assert kept == [] and len(dropped) == len(accepted) == 7
+    assert all(f.note.startswith('accepted (lint-accepted.json): ') for f in dropped)
+
+
+@pytest.mark.parametrize('text', ['not json', '{"accepted": [{"file": "a.sql"}]}', '[]'])
+def test_a_malformed_accepted_file_is_refused_naming_it(tmp_path, text):
+    (tmp_path / 'lint-accepted.json').write_text(text)
+    with pytest.raises(EngineError, match='lint-accepted.json: not a list of accepted findings'):
+        lint.load_accepted(str(tmp_path))
 
 
 def test_a_lock_finding_on_a_table_an_earlier_migration_of_the_run_creates_is_dropped(tmp_path, squawk):
