@@ -51,10 +51,7 @@ APP_PASSWORD = 'bench-app-password'
 SAFE = [
     ('orders_note', 'ALTER TABLE orders ADD COLUMN note text;\n'),
     ('orders_source', "ALTER TABLE orders ADD COLUMN source text NOT NULL DEFAULT 'api';\n"),
-    # on a small instance a parallel build takes every core from the applications (the first 10,000,000-row run
-    # here, with PostgreSQL's default of 2 workers: p99 2.7x); one process builds it, a little longer
     ('orders_channel_index', '-- shoppulse:no-transaction\n'
-                             'SET max_parallel_maintenance_workers = 0;\n'
                              'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_tenant_channel_ordered_at_idx\n'
                              '    ON orders (tenant_id, channel, ordered_at DESC);\n'),
     ('order_channels', "CREATE TABLE order_channels (channel text PRIMARY KEY);\n"

@@ -271,7 +271,7 @@ def database_role(moto, tmp_path, state, inventory):
         tasks.append(dict(name='Wait for it', **{'ansible.builtin.include_role': dict(name=role['role'], tasks_from='wait')}))
     else:
         tasks.reverse()
-    play.write_text(yaml.safe_dump([dict(name='The database role on PostgreSQL {{ database_engine_version }}',
+    play.write_text(yaml.safe_dump([dict(name='The database role on PostgreSQL 16, 17 and 18',
                                          hosts='all', gather_facts=False, module_defaults=MODULE_DEFAULTS,
                                          vars=dict(database_state=state, secret_state=state, secret_roles=[]),
                                          tasks=tasks)]))
