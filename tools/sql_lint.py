@@ -19,7 +19,6 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils import lint, m
 from support import SQL_DIR
 
 
-
 def main(argv: list[str]) -> int:
     directory = argv[0] if argv else SQL_DIR
     found = migrations.discover(directory)
