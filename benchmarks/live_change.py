@@ -235,8 +235,18 @@ def main():
         print('\nschema_apply applied %d migrations in %.1f s (lock_timeout %s; lock timeouts retried: %d):'
               % (len(result['applied']), migration_end - migration_start, args.lock_timeout,
                  len(result['lock_timeout_retries'])))
+        # each migration's window, from the durations the ledger records (the module's own start-up, the
+        # rest of the elapsed time, put first): what the applications saw during each
+        cursor = migration_end - sum(m['duration_ms'] for m in result['applied']) / 1000.0
+        windows = []
         for migration in result['applied']:
-            print('  %-40s %8d ms' % (migration['file'], migration['duration_ms']))
+            windows.append((migration['file'], cursor, cursor + migration['duration_ms'] / 1000.0))
+            cursor = windows[-1][2]
+        print('  %-40s %8s  %s' % ('', 'ms', 'the applications meanwhile: transactions, p99 ms, max ms'))
+        for (name, start, end), migration in zip(windows, result['applied']):
+            seen = load_.between(start, end)
+            print('  %-40s %8d  %s' % (name, migration['duration_ms'], '%d, %.1f, %.1f' % (
+                len(seen), figures(seen)['p99_ms'], figures(seen)['max_ms']) if seen else '-'))
         print('\n%d application sessions (shoppulse_app, one tenant each) writing an order and reading the latest 20, '
               '%g ms apart, against %d orders' % (args.clients, args.think_ms, count))
         rows = [('transactions', before['transactions'], during['transactions'], '', ''),

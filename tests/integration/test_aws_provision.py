@@ -288,7 +288,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
     ec2 = client(moto, 'ec2')
     hosts, networks = {}, {}
     for version in VERSIONS:
-        major = version.split('.')[0]
+        major = version.partition('.')[0]
         vpc = ec2.create_vpc(CidrBlock='10.%s.0.0/16' % major)['Vpc']['VpcId']
         subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.%s.%d.0/24' % (major, i), AvailabilityZone=REGION + zone)
                    ['Subnet']['SubnetId'] for i, zone in enumerate('ab')]
@@ -303,7 +303,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
         first = database_role(moto, tmp_path, 'present', inventory)
         assert first.returncode == 0, first.text[-3000:]
         for version in VERSIONS:
-            major = version.split('.')[0]
+            major = version.partition('.')[0]
             name = 'shoppulse-engine-%s' % major
             instance = rds.describe_db_instances(DBInstanceIdentifier=name)['DBInstances'][0]
             assert instance['EngineVersion'] == version
@@ -318,7 +318,7 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
         gone = database_role(moto, tmp_path, 'absent', inventory)
         assert gone.returncode == 0, gone.text[-3000:]
     for version, (vpc, subnets) in networks.items():
-        name = 'shoppulse-engine-%s' % version.split('.')[0]
+        name = 'shoppulse-engine-%s' % version.partition('.')[0]
         assert rds.describe_db_instances(Filters=[dict(Name='db-instance-id', Values=[name])])['DBInstances'] == []
         for group in ec2.describe_security_groups(Filters=[dict(Name='vpc-id', Values=[vpc])])['SecurityGroups']:
             if group['GroupName'] != 'default':
