@@ -26,7 +26,7 @@ import time
 from common import connection_args, median, module_path, print_table, run_module, sql, start_server, workdir, write_json
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import lint, migrations
-from support import SQL_DIR
+from support import SQL_DIR, lintrun
 
 KINDS = [
     'CREATE TABLE t{n} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant_id uuid NOT NULL, note text);\n'
@@ -64,7 +64,7 @@ def collection_lint(squawk, directory):
     started = time.perf_counter()
     found = migrations.discover(directory)
     discovered = time.perf_counter()
-    kept, dropped = lint.lint(found, squawk, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
+    kept, dropped = lint.lint(found, squawk, run=lintrun.run, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
     return time.perf_counter() - discovered, discovered - started, len(kept), len(dropped)
 
 

@@ -41,7 +41,7 @@ from common import connection_args, module_path, run_module, sql, start_server, 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds
-from support import SQL_DIR, tenancy
+from support import SQL_DIR, lintrun, tenancy
 
 SETTINGS = {'fsync': 'off', 'synchronous_commit': 'off', 'full_page_writes': 'off', 'shared_buffers': "'2GB'",
             'max_wal_size': "'16GB'", 'checkpoint_timeout': "'30min'", 'maintenance_work_mem': "'512MB'",
@@ -208,7 +208,7 @@ def main():
         unsafe = write_set(os.path.join(base, 'unsafe'), UNSAFE)
         conn = psycopg2.connect(**server.dsn('bench_live'))
         try:
-            said = migrations.run(conn, unsafe, check_mode=True)['lint']['findings']
+            said = migrations.run(conn, unsafe, check_mode=True, lint=dict(run=lintrun.run))['lint']['findings']
         except EngineError as exc:
             said = exc.facts['lint']['findings']
         finally:

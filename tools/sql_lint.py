@@ -16,14 +16,14 @@ from __future__ import annotations
 import sys
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import lint, migrations
-from support import SQL_DIR
+from support import SQL_DIR, lintrun
 
 
 def main(argv: list[str]) -> int:
     directory = argv[0] if argv else SQL_DIR
     found = migrations.discover(directory)
     accepted = lint.load_accepted(directory)
-    kept, dropped = lint.lint(found, lint.find_squawk(), level='error', accepted=accepted, runner_settings=dict(
+    kept, dropped = lint.lint(found, lint.find_squawk(), level='error', accepted=accepted, run=lintrun.run, runner_settings=dict(
         lock_timeout=migrations.DEFAULT_LOCK_TIMEOUT, statement_timeout=migrations.DEFAULT_STATEMENT_TIMEOUT))
     seen = set((f.migration.filename, f.line, f.rule) for f in dropped if (f.note or '').startswith('accepted'))
     stale = sorted(key for key in accepted if key not in seen)

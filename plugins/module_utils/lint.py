@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
@@ -164,8 +163,13 @@ def validate_options(level, exclude=(), include=()):
                               % (name,))
 
 
-def run_squawk(squawk, migrations, exclude=(), include=(), pg_version=None, transactional=True):
-    """squawk's findings on the files, as (migration, 1-based line, rule, message, help); EngineError if it cannot run."""
+def run_squawk(squawk, migrations, exclude=(), include=(), pg_version=None, transactional=True, run=None):
+    """squawk's findings on the files, as (migration, 1-based line, rule, message, help); EngineError if it cannot run.
+
+    ``run(command)`` runs a command and returns (status, stdout bytes, stderr bytes): the module's
+    run_command (AnsibleModule.run_command with encoding=None); the tests and tools give their own."""
+    if run is None:
+        raise EngineError('lint: no way to run squawk was given (run)')
     if not migrations:
         return []
     command = [squawk, '--reporter', 'json', '--no-error-on-unmatched-pattern']
@@ -180,24 +184,25 @@ def run_squawk(squawk, migrations, exclude=(), include=(), pg_version=None, tran
     by_path = dict((os.path.abspath(m.path), m) for m in migrations)
     command += sorted(by_path)
     try:
-        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        returncode, stdout, stderr = run(command)
     except OSError as exc:
         raise EngineError('lint: squawk (%s) could not run: %s. Nothing was applied.' % (squawk, exc))
-    stderr = proc.stderr.decode('utf-8', 'replace').strip()
-    if proc.returncode not in (0, 1):
+    stdout = stdout if isinstance(stdout, bytes) else stdout.encode('utf-8')
+    stderr = (stderr if isinstance(stderr, bytes) else stderr.encode('utf-8')).decode('utf-8', 'replace').strip()
+    if returncode not in (0, 1):
         unknown = re.search(r"invalid rule name ([\w-]+)", stderr)
         if unknown:
             raise EngineError('lint: %s is not a squawk rule (lint_exclude, lint_include); squawk --help names the '
                               'rules. Nothing was applied.' % unknown.group(1))
         raise EngineError('lint: squawk (%s) failed with status %d: %s. Nothing was applied.'
-                          % (squawk, proc.returncode, stderr.splitlines()[-1] if stderr else 'no message'))
+                          % (squawk, returncode, stderr.splitlines()[-1] if stderr else 'no message'))
     try:
-        reported = json.loads(proc.stdout.decode('utf-8') or '[]')
+        reported = json.loads(stdout.decode('utf-8') or '[]')
     except ValueError:
         reported = None
     if not isinstance(reported, list):
         raise EngineError('lint: squawk (%s) did not report a JSON list (is it squawk 2?): %s. Nothing was applied.'
-                          % (squawk, proc.stdout[:200].decode('utf-8', 'replace')))
+                          % (squawk, stdout[:200].decode('utf-8', 'replace')))
     findings = []
     for item in reported:
         migration = by_path.get(os.path.abspath(item.get('file', '')))
@@ -269,7 +274,7 @@ def _size_text(rows, size):
 
 
 def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor=None, pg_version=None,
-         large_table_rows=DEFAULT_LARGE_TABLE_ROWS, runner_settings=None, accepted=None):
+         large_table_rows=DEFAULT_LARGE_TABLE_ROWS, runner_settings=None, accepted=None, run=None):
     """Lint the migrations a run would apply; returns (kept findings, dropped findings).
 
     ``cursor`` (a DB-API cursor on the target database) makes the lint know the live tables; without
@@ -291,7 +296,7 @@ def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor
     raw = []
     for transactional in (True, False):
         group = [m for m in migrations if m.transactional == transactional]
-        raw += run_squawk(squawk, group, excluded, include, pg_version, transactional)
+        raw += run_squawk(squawk, group, excluded, include, pg_version, transactional, run=run)
     facts = TableFacts(cursor, large_table_rows)
     created = set()    # tables the migrations before this one (in this run) create
     kept, dropped = [], []

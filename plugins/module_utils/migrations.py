@@ -479,7 +479,9 @@ def lint_pending(migrator, pending, options, directory=None):
     {findings, dropped} as dicts, and the findings' texts; nothing runs when nothing is pending. A node
     without squawk is an error at level error, and a warning (``skipped``) at level warn.
     """
-    options = dict(options or {})
+    if options is None:
+        return dict(findings=[], dropped=[]), []  # no lint asked for (the module always asks)
+    options = dict(options)
     level = options.pop('level', lintlib.DEFAULT_LEVEL)
     lintlib.validate_options(level, options.get('exclude'), options.get('include'))
     if level == 'off' or not pending:
@@ -512,7 +514,8 @@ def run(conn, directory, check_mode=False, lint=None, **options):
 
     In check mode the result is the one a real run would give: ``applied`` lists
     what would be applied, ``current_version`` the version it would reach. ``lint``
-    holds lint_pending's options (None: squawk's default level, warn).
+    holds lint_pending's options, ``run`` among them (a command runner: the module's run_command); None lints
+    nothing.
     """
     migrations = discover(directory)
     migrator = Migrator(conn, migrations, **options)

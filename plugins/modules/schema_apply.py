@@ -391,7 +391,8 @@ def main():
                      target_version=params['target_version'], out_of_order=params['out_of_order'],
                      lint=dict(level=params['lint'], exclude=params['lint_exclude'], include=params['lint_include'],
                                large_table_rows=params['lint_large_table_rows'],
-                               squawk_path=params['lint_squawk_path']))
+                               squawk_path=params['lint_squawk_path'],
+                               run=lambda command: module.run_command(command, encoding=None)))
     except EngineError as exc:
         module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except

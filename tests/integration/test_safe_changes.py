@@ -30,7 +30,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils import invento
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 
-from support import LATEST, PYTHONPATH, SQL_DIR
+from support import LATEST, PYTHONPATH, SQL_DIR, lintrun
 from support import playbook as runner
 
 TENANT = '8a1f2c3e-0001-4b5a-9c1d-000000000001'
@@ -67,7 +67,7 @@ ALTER TABLE orders ADD CONSTRAINT orders_customer_fkey FOREIGN KEY (tenant_id) R
 
 def test_the_same_file_passes_on_an_empty_table_and_fails_on_one_with_rows(seeded_db, tmp_path):
     path = with_migration(tmp_path, UNSAFE)
-    lint = dict(level='warn', large_table_rows=1000)
+    lint = dict(level='warn', large_table_rows=1000, run=lintrun.run)
     conn = seeded_db.connect()
     try:
         # orders is empty: both findings are dropped, and the migration applies
@@ -95,7 +95,7 @@ def test_the_same_file_passes_on_an_empty_table_and_fails_on_one_with_rows(seede
             assert [f['level'] for f in caught.value.facts['lint']['findings']] == ['error'] * 3
             assert version_of(seeded_db) == LATEST
         # lint off: the owner's choice, the migration applies
-        done = migrations.run(conn, path, lint=dict(level='off'))
+        done = migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
         assert [m['version'] for m in done['applied']] == [NEXT]
     finally:
         conn.close()
@@ -106,16 +106,16 @@ def test_under_the_threshold_a_finding_keeps_its_level_with_the_size(seeded_db, 
     add_orders(seeded_db, 50)
     conn = seeded_db.connect()
     try:
-        result = migrations.run(conn, path, check_mode=True, lint=dict(level='warn', large_table_rows=1000))
+        result = migrations.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='warn', large_table_rows=1000))
         assert sorted((f['rule'], f['level'], f['rows']) for f in result['lint']['findings']) == [
             ('adding-foreign-key-constraint', 'warn', 50), ('constraint-missing-not-valid', 'warn', 50),
             ('require-concurrent-index-creation', 'warn', 50)]
         assert 'orders holds about 50 rows' in result['warnings'][0]
         with pytest.raises(EngineError, match='the lint found 3 error'):
-            migrations.run(conn, path, check_mode=True, lint=dict(level='error', large_table_rows=1000))
+            migrations.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='error', large_table_rows=1000))
         # nothing pending: no lint at all (no squawk needed)
-        migrations.run(conn, path, lint=dict(level='off'))
-        again = migrations.run(conn, path, lint=dict(level='error', large_table_rows=1, squawk_path='/nowhere/squawk'))
+        migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
+        again = migrations.run(conn, path, lint=dict(run=lintrun.run, level='error', large_table_rows=1, squawk_path='/nowhere/squawk'))
         assert again['changed'] is False and again['lint'] == dict(findings=[], dropped=[])
     finally:
         conn.close()
@@ -128,9 +128,9 @@ def test_a_node_without_squawk_fails_at_level_error_and_is_said_at_level_warn(se
     conn = seeded_db.connect()
     try:
         with pytest.raises(EngineError, match='lint: squawk is not installed on this node .* Nothing was applied.'):
-            migrations.run(conn, path, lint=dict(level='error'))
+            migrations.run(conn, path, lint=dict(run=lintrun.run, level='error'))
         assert version_of(seeded_db) == LATEST
-        result = migrations.run(conn, path, lint=dict(level='warn'))
+        result = migrations.run(conn, path, lint=dict(run=lintrun.run, level='warn'))
     finally:
         conn.close()
     assert [m['version'] for m in result['applied']] == [NEXT]
@@ -164,7 +164,7 @@ def test_a_lock_timeout_is_rolled_back_and_tried_again_until_the_lock_is_free(se
 
     conn = seeded_db.connect()
     try:
-        result = migrations.run(conn, path, lint=dict(level='off'), lock_timeout='200ms', lock_retries=3,
+        result = migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='200ms', lock_retries=3,
                                 lock_retry_delay='100ms', sleep=sleep)
     finally:
         holder.release()
@@ -185,7 +185,7 @@ def test_a_lock_never_released_fails_after_the_retries_with_nothing_applied(seed
     conn = seeded_db.connect()
     try:
         with pytest.raises(EngineError) as caught:
-            migrations.run(conn, path, lint=dict(level='off'), lock_timeout='100ms', lock_retries=2,
+            migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='100ms', lock_retries=2,
                            lock_retry_delay='50ms', sleep=sleeps.append)
     finally:
         holder.release()
@@ -207,7 +207,7 @@ def test_other_errors_are_never_tried_again(seeded_db, tmp_path):
     conn = seeded_db.connect()
     try:
         with pytest.raises(EngineError, match=r'line 1: column "total_amount" of relation "orders" already exists'):
-            migrations.run(conn, path, lint=dict(level='off'), lock_retries=5, sleep=sleeps.append)
+            migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_retries=5, sleep=sleeps.append)
     finally:
         conn.close()
     assert sleeps == []
@@ -235,7 +235,7 @@ def test_a_concurrent_build_ended_part_way_is_dropped_and_built_again(seeded_db,
     def apply():
         conn = seeded_db.connect()
         try:
-            migrations.run(conn, path, lint=dict(level='off'), lock_timeout='0')
+            migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='0')
         except EngineError as exc:
             failure.append(exc)
         finally:
@@ -265,12 +265,12 @@ def test_a_concurrent_build_ended_part_way_is_dropped_and_built_again(seeded_db,
             'invalid index orders.orders_customer_ref_idx']
 
         # check mode says what it would drop, and drops nothing
-        would = migrations.run(conn, path, check_mode=True, lint=dict(level='off'))
+        would = migrations.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='off'))
         assert [(i['index'], i['table'], i['line']) for i in would['dropped_invalid_indexes']] == [
             ('orders_customer_ref_idx', 'orders', 2)]
         assert seeded_db.scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 1
         # the run drops it and builds it again: IF NOT EXISTS does not keep the broken one
-        done = migrations.run(conn, path, lint=dict(level='off'))
+        done = migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
         assert [i['index'] for i in done['dropped_invalid_indexes']] == ['orders_customer_ref_idx']
         assert [m['version'] for m in done['applied']] == [NEXT]
     finally:
@@ -323,7 +323,7 @@ import sys
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 import psycopg2
 conn = psycopg2.connect(**eval(sys.argv[1]))
-migrations.run(conn, sys.argv[2], lint=dict(level='off'), statement_timeout=sys.argv[3])
+migrations.run(conn, sys.argv[2], statement_timeout=sys.argv[3])
 """
 
 
@@ -367,7 +367,7 @@ def test_every_migration_runs_with_the_default_timeouts_set_on_the_server(seeded
                                     "current_setting('statement_timeout') AS statement_timeout;\n", name='settings')
     conn = seeded_db.connect()
     try:
-        migrations.run(conn, path, lint=dict(level='off'))
+        migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
     finally:
         conn.close()
     assert seeded_db.query('SELECT lock_timeout, statement_timeout FROM settings_seen') == [('10s', '15min')]

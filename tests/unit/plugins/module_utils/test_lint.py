@@ -5,6 +5,7 @@
 What the lint says of live tables (empty, large) is tested on real servers: tests/integration/test_safe_changes.py.
 """
 
+import functools
 import sys
 
 import pytest
@@ -12,7 +13,9 @@ import pytest
 from ansible_collections.shoppulse.analytics.plugins.module_utils import lint
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import discover
-from support import SQL_DIR
+from support import SQL_DIR, lintrun
+
+lint_ = functools.partial(lint.lint, run=lintrun.run)
 
 
 @pytest.fixture(scope='module')
@@ -44,14 +47,14 @@ def test_the_table_a_statement_locks(text, target):
 
 def test_the_collection_migrations_have_no_finding_about_a_lock_on_an_empty_database(squawk):
     """make lint's view: what the shipped migrations lock, they created; what is left are the type and drop rules."""
-    kept, dropped = lint.lint(discover(SQL_DIR), squawk, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
+    kept, dropped = lint_(discover(SQL_DIR), squawk, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
     assert not [f.text() for f in kept if f.rule in lint.TABLE_RULES]
     assert sorted(set(f.rule for f in kept)) == ['ban-char-field', 'ban-drop-function', 'prefer-bigint-over-int']
     assert all(f.level == 'warn' for f in kept)
     # those stay (the files were released), each accepted with its reason: a fresh install warns of none
     accepted = lint.load_accepted(SQL_DIR)
-    kept, dropped = lint.lint(discover(SQL_DIR), squawk, accepted=accepted,
-                              runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
+    kept, dropped = lint_(discover(SQL_DIR), squawk, accepted=accepted,
+                          runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
     assert kept == [] and len(dropped) == len(accepted) == 7
     assert all(f.note.startswith('accepted (lint-accepted.json): ') for f in dropped)
 
@@ -69,7 +72,7 @@ def test_a_lock_finding_on_a_table_an_earlier_migration_of_the_run_creates_is_dr
         '0002_index.sql': '-- plain, not concurrently\nCREATE INDEX orders_tenant_idx ON orders (tenant_id);\n',
         '0003_other.sql': 'CREATE INDEX customers_idx ON customers (tenant_id);\n',
     })
-    kept, dropped = lint.lint(migrations, squawk, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
+    kept, dropped = lint_(migrations, squawk, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
     assert [(f.migration.filename, f.line, f.rule, f.note) for f in dropped] == [
         ('0002_index.sql', 2, 'require-concurrent-index-creation', 'dropped: orders is created by an earlier migration of this run')]
     # a table the run does not create, and no database to ask: squawk's finding at the level asked for
@@ -77,30 +80,30 @@ def test_a_lock_finding_on_a_table_an_earlier_migration_of_the_run_creates_is_dr
         ('0003_other.sql', 1, 'require-concurrent-index-creation', 'warn', 'customers')]
     text = kept[0].text()
     assert text.startswith('0003_other.sql line 1: require-concurrent-index-creation: ') and 'Instead: ' in text
-    kept, dropped = lint.lint(migrations[2:], squawk, level='error',
-                              runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
+    kept, dropped = lint_(migrations[2:], squawk, level='error',
+                          runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
     assert [f.level for f in kept] == ['error']
 
 
 def test_the_timeout_rules_are_left_out_while_the_runner_sets_them(tmp_path, squawk):
     migrations = migrations_of(tmp_path, {'0001_a.sql': 'ALTER TABLE orders ADD COLUMN note text;\n'})
-    kept, dropped = lint.lint(migrations, squawk, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
+    kept, dropped = lint_(migrations, squawk, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
     assert [f.rule for f in kept] == []
-    kept, dropped = lint.lint(migrations, squawk, runner_settings=dict(lock_timeout='0', statement_timeout='15min'))
+    kept, dropped = lint_(migrations, squawk, runner_settings=dict(lock_timeout='0', statement_timeout='15min'))
     assert [f.rule for f in kept] == ['require-lock-timeout']
 
 
 def test_rules_are_chosen_and_a_syntax_squawk_cannot_parse_is_a_warning(tmp_path, squawk):
     migrations = migrations_of(tmp_path, {'0001_a.sql': 'CREATE TABLE t (code char(2));\n'})
     settings = dict(lock_timeout='10s', statement_timeout='15min')
-    assert [f.rule for f in lint.lint(migrations, squawk, runner_settings=settings)[0]] == ['ban-char-field']
-    assert lint.lint(migrations, squawk, exclude=['ban-char-field'], runner_settings=settings)[0] == []
-    assert sorted(f.rule for f in lint.lint(migrations, squawk, include=['require-table-schema'],
-                                            runner_settings=settings)[0]) == ['ban-char-field', 'require-table-schema']
-    assert lint.lint(migrations, squawk, level='off') == ([], [])
+    assert [f.rule for f in lint_(migrations, squawk, runner_settings=settings)[0]] == ['ban-char-field']
+    assert lint_(migrations, squawk, exclude=['ban-char-field'], runner_settings=settings)[0] == []
+    assert sorted(f.rule for f in lint_(migrations, squawk, include=['require-table-schema'],
+                                        runner_settings=settings)[0]) == ['ban-char-field', 'require-table-schema']
+    assert lint_(migrations, squawk, level='off') == ([], [])
     # what squawk cannot parse, PostgreSQL judges when the migration runs: a warning even at level error
     broken = migrations_of(tmp_path / 'broken', {'0001_b.sql': 'SELECT 1;\nCREATE TABLE t (a int;\n'})
-    kept, dropped = lint.lint(broken, squawk, level='error', runner_settings=settings)
+    kept, dropped = lint_(broken, squawk, level='error', runner_settings=settings)
     assert [(f.line, f.rule, f.level) for f in kept] == [(2, 'syntax-error', 'warn')]
     assert 'squawk could not parse this statement' in kept[0].text()
 
@@ -113,7 +116,7 @@ def test_rules_are_chosen_and_a_syntax_squawk_cannot_parse_is_a_warning(tmp_path
 def test_bad_lint_options_are_refused_clearly(tmp_path, squawk, options, message):
     migrations = migrations_of(tmp_path, {'0001_a.sql': 'SELECT 1;\n'})
     with pytest.raises(EngineError) as caught:
-        lint.lint(migrations, squawk, **options)
+        lint_(migrations, squawk, **options)
     assert message in caught.value.message
 
 
@@ -129,7 +132,7 @@ def test_a_missing_or_broken_squawk_is_said_clearly(tmp_path, monkeypatch):
     fake.chmod(0o755)
     migrations = migrations_of(tmp_path, {'0001_a.sql': 'SELECT 1;\n'})
     with pytest.raises(EngineError, match='did not report a JSON list'):
-        lint.lint(migrations, str(fake))
+        lint_(migrations, str(fake))
     fake.write_text('#!/bin/sh\necho "segfault" >&2\nexit 139\n')
     with pytest.raises(EngineError, match='failed with status 139: segfault'):
-        lint.lint(migrations, str(fake))
+        lint_(migrations, str(fake))
