@@ -55,19 +55,21 @@ TABLE_RULES = frozenset([
 # statement_timeout; a rule comes back when its setting is turned off with 0)
 RUNNER_RULES = dict([('require-lock-timeout', 'lock_timeout'), ('require-statement-timeout', 'statement_timeout')])
 
-_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
-_QUALIFIED = _NAME + r'(?:\s*\.\s*' + _NAME + r')?'
-_LEADING = r'(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*'
+# an identifier, quoted or not; one perhaps schema-qualified; what may come before a statement's first word
+# (schema_apply's search for the indexes a no-transaction migration builds uses them too)
+SQL_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+QUALIFIED_NAME = SQL_NAME + r'(?:\s*\.\s*' + SQL_NAME + r')?'
+LEADING_COMMENTS = r'(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*'
 _FLAGS = re.IGNORECASE | re.DOTALL
-_CREATE_TABLE = re.compile(r'^' + _LEADING + r'CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?'
-                           r'TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<table>' + _QUALIFIED + r')', _FLAGS)
-_ALTER_TABLE = re.compile(r'^' + _LEADING + r'ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>' + _QUALIFIED + r')',
+_CREATE_TABLE = re.compile(r'^' + LEADING_COMMENTS + r'CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?'
+                           r'TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<table>' + QUALIFIED_NAME + r')', _FLAGS)
+_ALTER_TABLE = re.compile(r'^' + LEADING_COMMENTS + r'ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>' + QUALIFIED_NAME + r')',
                           _FLAGS)
-_CREATE_INDEX = re.compile(r'^' + _LEADING + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?'
-                           r'(?:(?:IF\s+NOT\s+EXISTS\s+)?' + _QUALIFIED + r'\s+)?ON\s+(?:ONLY\s+)?(?P<table>'
-                           + _QUALIFIED + r')', _FLAGS)
-_DROP_INDEX = re.compile(r'^' + _LEADING + r'DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(?P<index>'
-                         + _QUALIFIED + r')', _FLAGS)
+_CREATE_INDEX = re.compile(r'^' + LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?'
+                           r'(?:(?:IF\s+NOT\s+EXISTS\s+)?' + QUALIFIED_NAME + r'\s+)?ON\s+(?:ONLY\s+)?(?P<table>'
+                           + QUALIFIED_NAME + r')', _FLAGS)
+_DROP_INDEX = re.compile(r'^' + LEADING_COMMENTS + r'DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(?P<index>'
+                         + QUALIFIED_NAME + r')', _FLAGS)
 
 
 def _unquoted(name):

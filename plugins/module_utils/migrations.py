@@ -58,11 +58,9 @@ DEFAULT_LOCK_RETRIES = 3
 DEFAULT_LOCK_RETRY_DELAY = '1s'
 MAX_LOCK_RETRY_DELAY = 60.0
 
-_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
-_LEADING_COMMENTS = r'(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*'
 _CONCURRENT_INDEX = re.compile(
-    r'^' + _LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?'
-    r'(?P<name>' + _NAME + r'(?:\s*\.\s*' + _NAME + r')?)\s+ON\b', re.IGNORECASE | re.DOTALL)
+    r'^' + lintlib.LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?'
+    r'(?P<name>' + lintlib.QUALIFIED_NAME + r')\s+ON\b', re.IGNORECASE | re.DOTALL)
 
 
 def concurrent_index_names(migration):
@@ -501,12 +499,12 @@ def lint_pending(migrator, pending, options, directory=None):
                                  pg_version='%d.%d' % (number // 10000, number % 10000),
                                  runner_settings=dict(lock_timeout=migrator.lock_timeout,
                                                       statement_timeout=migrator.statement_timeout), **options)
+    said = dict(findings=[f.as_dict() for f in kept], dropped=[f.as_dict() for f in dropped])
     errors = [f for f in kept if f.level == 'error']
     if errors:
         raise EngineError('the lint found %d error(s) in the migrations to apply; nothing was applied: %s'
-                          % (len(errors), ' '.join(f.text() for f in errors)),
-                          lint=dict(findings=[f.as_dict() for f in kept], dropped=[f.as_dict() for f in dropped]))
-    return dict(findings=[f.as_dict() for f in kept], dropped=[f.as_dict() for f in dropped]), [f.text() for f in kept]
+                          % (len(errors), ' '.join(f.text() for f in errors)), lint=said)
+    return said, [f.text() for f in kept]
 
 
 def run(conn, directory, check_mode=False, lint=None, **options):
