@@ -83,3 +83,86 @@ def test_the_target_argv0_is_recognised():
     assert not sitecustomize.in_mitogen_target(['/usr/bin/python3', '-c', 'import sys'])
     assert not sitecustomize.in_mitogen_target([])
     assert sitecustomize.RESULT is None
+
+
+def test_the_controller_is_recognised():
+    from support.mitogen_preload import sitecustomize
+
+    assert sitecustomize.in_ansible_controller(['/venv/bin/python', '/venv/bin/ansible-playbook', 'site.yml'])
+    assert sitecustomize.in_ansible_controller(['/venv/bin/ansible-playbook', 'site.yml'])
+    assert not sitecustomize.in_ansible_controller(['/venv/bin/python', '-m', 'pytest', 'ansible-playbook'])
+    assert not sitecustomize.in_ansible_controller(['/venv/bin/ansible-galaxy', 'collection', 'list'])
+
+
+# Stands in for ansible-playbook (the preload recognises it by this file's name): the collection loader set up as
+# the CLI does, Mitogen's strategy imported, then what the preload did and what Mitogen's planner now gives.
+CONTROLLER = '''
+import json, sys
+from ansible.plugins.loader import init_plugin_loader
+init_plugin_loader([])
+import sitecustomize
+before = sitecustomize.RESULT
+import ansible_mitogen.strategy
+import ansible_mitogen.module_finder, ansible_mitogen.planner
+class Invocation:
+    def __init__(self):
+        self._extra_sys_paths = set()
+invocation = Invocation()
+ansible_mitogen.planner._load_collections(invocation)
+import ansible.collections.list
+expected = sorted(path.decode() for path in ansible.collections.list.list_collection_dirs())
+import ansible_mitogen.loaders, ansible.executor.module_common
+path = ansible_mitogen.loaders.module_loader.find_plugin('ansible.builtin.ping', '')
+search = ansible_mitogen.loaders.module_utils_loader._get_paths(subdirs=False)
+scans = [ansible_mitogen.module_finder.scan('x', path, search) for _ in range(2)]
+print(json.dumps(dict(before=before, result=sitecustomize.RESULT, paths=sorted(invocation._extra_sys_paths),
+                      expected=expected, scans=scans, botocore='botocore' in sys.modules)))
+'''
+
+
+@needs_mitogen
+def test_controller_warmed_once_mitogens_strategy_is_imported():
+    with tempfile.TemporaryDirectory(prefix='shoppulse-controller-') as where:
+        script = os.path.join(where, 'ansible-playbook')
+        with open(script, 'w', encoding='utf-8') as handle:
+            handle.write(CONTROLLER)
+        proc = subprocess.run([sys.executable, script], capture_output=True, text=True, check=True,
+                              env=dict(os.environ, PYTHONPATH=os.pathsep.join([strategy.PRELOAD_DIR] + sys.path[1:])))
+    seen = json.loads(proc.stdout.splitlines()[-1])
+    assert seen['before'] is None  # nothing happens before Mitogen's strategy is imported
+    assert seen['result'].startswith('controller warmed (%d collections; once: collections, compile; ' % len(seen['expected']))
+    assert seen['result'].endswith(' objects frozen)')
+    assert seen['paths'] == seen['expected'] and len(seen['expected']) > 10
+    # the scan gives the modules it gave before, the second time from the compiled code it kept
+    assert seen['scans'][0] == seen['scans'][1]
+    assert 'ansible.module_utils.basic' in [name for name, _path, _is_pkg in seen['scans'][0]]
+    assert seen['botocore']
+
+
+def test_compile_once_keeps_what_compile_gives():
+    from support.mitogen_preload import sitecustomize
+
+    class Planner:
+        def _load_collections(self, invocation):
+            raise AssertionError('replaced')
+
+    class Finder:
+        def _scan_importlib_find_spec(self):
+            pass
+
+    class Invocation:
+        _extra_sys_paths = set()
+
+    planner, finder = Planner(), Finder()
+    assert sitecustomize.memoise_mitogen(planner, finder, ['/c/ansible_collections']) == ['collections', 'compile']
+    invocation = Invocation()
+    planner._load_collections(invocation)
+    assert invocation._extra_sys_paths == {'/c/ansible_collections'}
+    first = finder.compile(b'import os\nx = 1\n', 'm', 'exec')
+    assert finder.compile(b'import os\nx = 1\n', 'm', 'exec') is first
+    assert finder.compile(b'import os\nx = 2\n', 'm', 'exec') is not first
+    namespace = {}
+    exec(first, namespace)  # pylint: disable=exec-used
+    assert namespace['x'] == 1
+    # a Mitogen without these functions is left alone
+    assert sitecustomize.memoise_mitogen(object(), object(), []) == []
