@@ -16,7 +16,8 @@ hidden: `make site` says before the run why it appears and how to turn Mitogen o
 
 With Mitogen's strategy the environment also puts mitogen_preload/ on PYTHONPATH: its sitecustomize
 imports boto3 and parses the botocore service models in Mitogen's target interpreter before it forks
-its tasks, so that no AWS task does it again (mitogen_preload/sitecustomize.py).
+its tasks, so that no AWS task does it again, and in ansible-playbook it does once, before the workers are
+forked, what each worker would do again (mitogen_preload/sitecustomize.py).
 SHOPPULSE_MITOGEN_PRELOAD=0 leaves it out.
 
     python -m support.strategy [--pythonpath PATH]
