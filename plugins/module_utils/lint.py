@@ -189,8 +189,7 @@ def run_squawk(squawk, migrations, exclude=(), include=(), pg_version=None, tran
         returncode, stdout, stderr = run(command)
     except OSError as exc:
         raise EngineError('lint: squawk (%s) could not run: %s. Nothing was applied.' % (squawk, exc))
-    stdout = stdout if isinstance(stdout, bytes) else stdout.encode('utf-8')
-    stderr = (stderr if isinstance(stderr, bytes) else stderr.encode('utf-8')).decode('utf-8', 'replace').strip()
+    stderr = stderr.decode('utf-8', 'replace').strip()
     if returncode not in (0, 1):
         unknown = re.search(r"invalid rule name ([\w-]+)", stderr)
         if unknown:
