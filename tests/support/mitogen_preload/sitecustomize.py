@@ -3,13 +3,13 @@
 """Warms Mitogen's target interpreter, and Ansible's controller, before they fork their tasks (issue 18):
 support/strategy.py puts this directory on PYTHONPATH when `make site` and the tests use Mitogen's strategy.
 
-Mitogen runs each task of a collection module in a child forked from one "fork parent" interpreter per
-host, and the child starts with what the fork parent had imported: without this file every AWS task
-imported boto3 and parsed the botocore service models again (about 0.3 s a task here). Python runs
-this file at start-up in every process that inherits PYTHONPATH; it does its work only in Mitogen's
-target interpreter (argv[0] "PYTHON(mitogen:NAME)"), which runs it before it forks the fork parent, so
-that the fork parent and every task forked from it inherit boto3 and botocore, with one botocore data
-loader per search path shared by every session and the service models of SERVICES already parsed
+Mitogen runs the tasks of a host in its target interpreter (forking a child from a "fork parent" only for some
+modules; the AWS calls of a whole no-op `make site` came from one process here), and each AWS task makes a botocore
+session of its own: without this file each of them parsed the botocore service models again (about 0.3 s a task
+here). Python runs this file at start-up in every process that inherits PYTHONPATH; it does its work only
+in Mitogen's target interpreter (argv[0] "PYTHON(mitogen:NAME)"), which runs it before it forks the fork parent, so
+that the interpreter, its fork parent and any task forked from it have boto3 and botocore, with one botocore
+data loader per search path shared by every session and the service models of SERVICES already parsed
 (botocore caches a model in its loader, and treats it as read-only).
 
 It imports only what a task would import from this same interpreter's path: not ansible-core nor a
@@ -22,9 +22,11 @@ is imported (the collection loader is set up by then, and no task has been forke
 every worker would otherwise do again: it lists the installed collections, as Mitogen's planner does for every
 task of a collection module (ansible.collections.list.list_collection_dirs(), which imports each collection's
 package and parses its meta/runtime.yml: about 0.17 s a task here with the `ansible` package's 94 collections),
-and it imports boto3 with CONTROLLER_SERVICES' models parsed, for the lookups (amazon.aws.secretsmanager_secret)
-that run in the workers. Nothing changes in what the tasks do: the workers find the same packages already
-imported.
+and has Mitogen's planner reuse the list and its module finder compile each module_utils source once per run
+(memoise_mitogen); it imports boto3 with CONTROLLER_SERVICES' models parsed, for the lookups
+(amazon.aws.secretsmanager_secret) that run in the workers; and it freezes the objects it holds for the garbage
+collector (gc.freeze), so that a worker's first garbage collection does not copy the controller's memory. Nothing
+changes in what the tasks do: the workers find the same packages already imported.
 """
 
 import gc
@@ -34,7 +36,7 @@ import importlib.util
 import os
 import sys
 
-# The services site.yml calls, whose models each forked task would otherwise parse again.
+# The services site.yml calls, whose models each task would otherwise parse again.
 SERVICES = ('ec2', 'rds', 'secretsmanager', 'cloudwatch', 'logs', 'iam', 'sts', 'kms')
 KINDS = ('service-2', 'endpoint-rule-set-1', 'paginators-1', 'waiters-2')
 # The services of the lookups that run on the controller.
@@ -42,7 +44,8 @@ CONTROLLER_SERVICES = ('secretsmanager', 'sts')
 # Imported in the controller when Mitogen's strategy is loaded: then the controller is warmed.
 STRATEGY_MODULE = 'ansible_mitogen.strategy'
 
-#: What main() did: None (not Mitogen's target), 'preloaded', or why it did not (a message).
+#: What it did: None (neither Mitogen's target nor ansible-playbook, or the controller before Mitogen's strategy
+#: was imported), 'preloaded', 'controller warmed (...)', or why it did not (a message).
 RESULT = None
 
 
@@ -113,7 +116,8 @@ def memoise_mitogen(planner, module_finder, collection_dirs):
 
 
 def warm_controller():
-    """What every worker would do again: list the collections (Mitogen's planner), import boto3 (the lookups)."""
+    """What every worker would do again, done once: list the collections (Mitogen's planner, memoise_mitogen),
+    import boto3 (the lookups), and freeze the objects for the garbage collector."""
     global RESULT  # pylint: disable=global-statement
     try:
         import ansible.collections.list
@@ -123,7 +127,7 @@ def warm_controller():
         dirs = [path.decode('utf-8') for path in ansible.collections.list.list_collection_dirs()]
         patched = memoise_mitogen(ansible_mitogen.planner, ansible_mitogen.module_finder, dirs)
         share_botocore_loaders(CONTROLLER_SERVICES)
-        # The workers are forked from this process: without this, the first collection in a worker walks every
+        # The workers are forked from this process: without this, a worker's first garbage collection walks every
         # object the controller holds and so copies its memory, page by page (gc.freeze's own use case)
         gc.freeze()
         RESULT = 'controller warmed (%d collections; once: %s; %d objects frozen)' % (
