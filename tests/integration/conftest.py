@@ -84,20 +84,39 @@ def _connect(dsn):
     return conn
 
 
+def _create_database(server):
+    name = 't_' + uuid.uuid4().hex[:12]
+    master = _connect(server.dsn())
+    with master.cursor() as cur:
+        cur.execute('CREATE DATABASE %s' % name)
+    master.close()
+    return Database(server, name)
+
+
+def _drop_database(database):
+    admin = _connect(database.server.admin_dsn())
+    with admin.cursor() as cur:
+        cur.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % database.name)
+    admin.close()
+
+
 @pytest.fixture
 def database(pg_server):
     """A database of its own, created by the master user (who owns it, as on RDS); dropped afterwards by the
     set-up superuser, whatever the test left connected."""
-    name = 't_' + uuid.uuid4().hex[:12]
-    master = _connect(pg_server.dsn())
-    with master.cursor() as cur:
-        cur.execute('CREATE DATABASE %s' % name)
-    master.close()
-    yield Database(pg_server, name)
-    admin = _connect(pg_server.admin_dsn())
-    with admin.cursor() as cur:
-        cur.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
-    admin.close()
+    database = _create_database(pg_server)
+    yield database
+    _drop_database(database)
+
+
+@pytest.fixture
+def databases_of_every_version(pg_servers):
+    """One such database on the server of each version, by version: for a playbook test that runs the
+    versions as hosts of one ansible-playbook run (the checks of each version, a third of the runs)."""
+    databases = dict((version, _create_database(pg_servers(version))) for version in VERSIONS)
+    yield databases
+    for database in databases.values():
+        _drop_database(database)
 
 
 @pytest.fixture(params=sorted(DRIVERS))

@@ -245,16 +245,23 @@ def test_ansible_doc_renders_each_role_from_its_argument_spec(role):
     assert 'ENTRY POINT: *main*' in proc.stdout and role + '_' in proc.stdout, proc.stdout
 
 
-def write_inventory(tmp_path, database, **extra):
-    """An inventory for the schema role's test playbooks; a variable given as None is left out."""
-    group_vars = dict(schema_db_host='localhost', schema_db_port=database.server.port,
-                      schema_db_user=database.server.master, schema_db_password=database.server.password,
-                      schema_db_name=database.name + '_role', schema_ca_cert=database.server.ca_cert,
-                      schema_wait_timeout=10, ansible_python_interpreter=sys.executable)
-    group_vars.update(extra)
-    group_vars = dict((k, v) for k, v in group_vars.items() if v is not None)
-    inventory = {'all': {'children': {'shoppulse_db_runner': {
-        'hosts': {'localhost': {'ansible_connection': 'local'}}, 'vars': group_vars}}}}
+def schema_vars(database, **extra):
+    """The schema role's variables for ``database``; a variable given as None is left out."""
+    values = dict(schema_db_host='localhost', schema_db_port=database.server.port,
+                  schema_db_user=database.server.master, schema_db_password=database.server.password,
+                  schema_db_name=database.name + '_role', schema_ca_cert=database.server.ca_cert,
+                  schema_wait_timeout=10, ansible_python_interpreter=sys.executable)
+    values.update(extra)
+    return dict((k, v) for k, v in values.items() if v is not None)
+
+
+def write_inventory(tmp_path, database, hosts=None, **extra):
+    """An inventory for the schema role's test playbooks: localhost on ``database``, or ``hosts`` (name:
+    host variables), each on a database of its own; ``extra`` for all of them."""
+    hosts = dict((name, dict(host_vars, ansible_connection='local')) for name, host_vars in (hosts or {}).items()) \
+        or {'localhost': {'ansible_connection': 'local'}}
+    group_vars = schema_vars(database, **extra) if database is not None else extra
+    inventory = {'all': {'children': {'shoppulse_db_runner': {'hosts': hosts, 'vars': group_vars}}}}
     path = tmp_path / 'inventory.yml'
     path.write_text(yaml.safe_dump(inventory))
     return str(path)
@@ -275,59 +282,60 @@ def stats_of(proc):
     return json.loads(proc.stdout)['stats']['localhost']
 
 
-def changed_tasks(proc):
+def changed_tasks(proc, host='localhost'):
     return [task['task']['name'].split(' : ', 1)[-1] for p in json.loads(proc.stdout)['plays'] for task in p['tasks']
-            if task['hosts'].get('localhost', {}).get('changed')]
+            if task['hosts'].get(host, {}).get('changed')]
 
 
-@pytest.mark.all_versions
-def test_the_schema_role_converges_then_changes_nothing(database, tmp_path, pg_version):
-    """As RDS's master user (not a superuser), on each version: a first run, then nothing to do, in check mode too."""
-    passwords = dict((role, 'pw-%s-%s' % (role, uuid.uuid4().hex)) for role in LOGIN_ROLES)
-    inventory = write_inventory(tmp_path, database, schema_role_passwords=passwords)
-    playbook = SCHEMA_PLAYBOOK
-    name = database.name + '_role'
+@pytest.mark.long
+def test_the_schema_role_converges_then_changes_nothing_on_every_version(databases_of_every_version, tmp_path):
+    """As RDS's master user (not a superuser), on each version (a host each, in one run): a first run, then
+    nothing to do, in check mode too; then a login role's password changed by hand is set again, and only
+    that one."""
+    databases = dict(('pg%d' % version, database) for version, database in databases_of_every_version.items())
+    passwords = dict((host, dict((role, 'pw-%s-%s' % (role, uuid.uuid4().hex)) for role in LOGIN_ROLES))
+                     for host in databases)
+    inventory = write_inventory(tmp_path, None, hosts=dict(
+        (host, schema_vars(database, schema_role_passwords=passwords[host])) for host, database in databases.items()))
+    secrets = [password for of_host in passwords.values() for password in of_host.values()]
     try:
-        first = ansible(playbook, tmp_path, inventory=inventory)
+        first = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
         assert first.returncode == 0, first.stdout[-3000:]
-        assert changed_tasks(first) == ['Create the database if it is missing', 'Apply the migrations',
-                                        "Set the passwords of the database's login roles (each from its own secret)",
-                                        'Load the seed data'], first.stdout[-3000:]
-        second = ansible(playbook, tmp_path, inventory=inventory)
-        assert second.returncode == 0 and changed_tasks(second) == [], second.stdout[-3000:]
-        check = ansible(playbook, tmp_path, '--check', inventory=inventory)
-        assert check.returncode == 0 and changed_tasks(check) == [], check.stdout[-3000:]
-        for proc in (first, second, check):
-            assert not any(password in proc.stdout + proc.stderr for password in passwords.values())
-        for role, password in passwords.items():  # each role logs in with its password
-            psycopg2.connect(**database.server.dsn(name, user=role, password=password)).close()
-        assert not database.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    finally:
-        drop(database, name)
-
-
-@pytest.mark.all_versions
-def test_a_role_password_changed_elsewhere_is_set_again_and_only_that_one(database, tmp_path, pg_version):
-    passwords = dict((role, 'pw-%s-%s' % (role, uuid.uuid4().hex)) for role in LOGIN_ROLES)
-    inventory = write_inventory(tmp_path, database, schema_role_passwords=passwords, schema_seed_enabled=False,
-                                schema_verify_enabled=False)
-    name = database.name + '_role'
-    try:
-        assert ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory).returncode == 0
-        database.execute("ALTER ROLE shoppulse_readonly PASSWORD 'changed-by-hand'")
+        for host in databases:
+            assert changed_tasks(first, host) == ['Create the database if it is missing', 'Apply the migrations',
+                                                  "Set the passwords of the database's login roles (each from its own secret)",
+                                                  'Load the seed data'], (host, first.stdout[-3000:])
+        second = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
         check = ansible(SCHEMA_PLAYBOOK, tmp_path, '--check', inventory=inventory)
-        result = [task['hosts']['localhost'] for p in json.loads(check.stdout)['plays'] for task in p['tasks']
-                  if 'Set the passwords' in task['task']['name']][0]
-        assert result['changed'] and result['updated'] == ['shoppulse_readonly']
-        with pytest.raises(psycopg2.OperationalError, match='password authentication failed'):
-            psycopg2.connect(**database.server.dsn(name, user='shoppulse_readonly',
-                                                   password=passwords['shoppulse_readonly']))
+        for proc in (second, check):
+            assert proc.returncode == 0 and [changed_tasks(proc, host) for host in databases] == [[]] * len(databases), \
+                proc.stdout[-3000:]
+        for host, database in databases.items():
+            for role, password in passwords[host].items():  # each role logs in with its password
+                psycopg2.connect(**database.server.dsn(database.name + '_role', user=role, password=password)).close()
+            assert not database.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"), host
+            database.execute("ALTER ROLE shoppulse_readonly PASSWORD 'changed-by-hand'")
+
+        check = ansible(SCHEMA_PLAYBOOK, tmp_path, '--check', inventory=inventory)
+        assert check.returncode == 0, check.stdout[-3000:]
+        for host, database in databases.items():
+            # (the JSON callback may list a task once per host: each entry holds the hosts it names)
+            result = [task['hosts'][host] for p in json.loads(check.stdout)['plays'] for task in p['tasks']
+                      if 'Set the passwords' in task['task']['name'] and host in task['hosts']][0]
+            assert result['changed'] and result['updated'] == ['shoppulse_readonly'], host
+            with pytest.raises(psycopg2.OperationalError, match='password authentication failed'):  # check mode
+                psycopg2.connect(**database.server.dsn(database.name + '_role', user='shoppulse_readonly',
+                                                       password=passwords[host]['shoppulse_readonly']))
         fixed = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
-        assert changed_tasks(fixed) == ["Set the passwords of the database's login roles (each from its own secret)"]
-        psycopg2.connect(**database.server.dsn(name, user='shoppulse_readonly',
-                                               password=passwords['shoppulse_readonly'])).close()
+        for host, database in databases.items():
+            assert changed_tasks(fixed, host) == ["Set the passwords of the database's login roles (each from its own secret)"], host
+            psycopg2.connect(**database.server.dsn(database.name + '_role', user='shoppulse_readonly',
+                                                   password=passwords[host]['shoppulse_readonly'])).close()
+        for proc in (first, second, check, fixed):
+            assert not any(password in proc.stdout + proc.stderr for password in secrets)
     finally:
-        drop(database, name)
+        for database in databases.values():
+            drop(database, database.name + '_role')
 
 
 @pytest.mark.parametrize('extra, message', [
