@@ -165,7 +165,7 @@ postgres-versions: venv
 # starts servers of its own
 TEST_WORKERS ?= 3
 integration: test-venv postgres-versions
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25 tests/integration
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=40 tests/integration
 
 molecule: test-venv
 	molecule/containers/molecule.sh
