@@ -26,6 +26,8 @@ Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
   indexes its ``CREATE INDEX CONCURRENTLY`` statements name that are INVALID (what
   a failed or cancelled concurrent build leaves) are dropped, so that ``IF NOT
   EXISTS`` cannot keep a broken index.
+- What a migration SETs for its session (``SET max_parallel_maintenance_workers = 0``
+  before a build, for one) ends with it: the session is RESET before the next migration.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -57,6 +59,7 @@ DEFAULT_STATEMENT_TIMEOUT = '15min'
 DEFAULT_LOCK_RETRIES = 3
 DEFAULT_LOCK_RETRY_DELAY = '1s'
 MAX_LOCK_RETRY_DELAY = 60.0
+CONNECTION_CHECK_INTERVAL = '1s'
 
 _CONCURRENT_INDEX = re.compile(
     r'^' + lintlib.LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?'
@@ -274,7 +277,7 @@ class Migrator(object):
         if pgcompat.server_version(self.conn) >= 140000:
             # Lets the server notice a client that died mid-migration within a second,
             # roll back and release the lock, instead of finishing a long statement first.
-            self._set('client_connection_check_interval', '1s', False)
+            self._set('client_connection_check_interval', CONNECTION_CHECK_INTERVAL, False)
         deadline = time.monotonic() + interval_seconds(self.migration_lock_timeout or '0')
         delay = 0.02
         while True:
@@ -405,9 +408,7 @@ class Migrator(object):
                 (migration.version, migration.description, migration.checksum, duration_ms, transactional))
             if transactional:
                 self.cursor.execute('COMMIT')
-            else:
-                self.cursor.execute('RESET lock_timeout')
-                self.cursor.execute('RESET statement_timeout')
+            self._reset_session()
         except Exception as exc:  # pylint: disable=broad-except
             if not pgcompat.is_database_error(exc):
                 raise
@@ -420,13 +421,20 @@ class Migrator(object):
         summary['duration_ms'] = duration_ms
         return summary
 
+    def _reset_session(self):
+        """After each migration: what its SETs changed of the session (a plain SET outlives the transaction
+        it was made in; a no-transaction migration's outlives the migration) and the run's timeouts are
+        undone, so that nothing of it leaks into the migrations after it; the run's own setting is set again."""
+        self.cursor.execute('RESET ALL')
+        if pgcompat.server_version(self.conn) >= 140000:
+            self._set('client_connection_check_interval', CONNECTION_CHECK_INTERVAL, False)
+
     def _rollback_quietly(self, transactional):
         try:
             if transactional:
                 self.cursor.execute('ROLLBACK')
             else:
-                self.cursor.execute('RESET lock_timeout')
-                self.cursor.execute('RESET statement_timeout')
+                self._reset_session()
         except Exception:  # pylint: disable=broad-except
             pass
 

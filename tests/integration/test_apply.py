@@ -236,3 +236,23 @@ def test_a_run_waits_for_the_migration_lock_and_gives_up_after_its_timeout(datab
     assert database.tables() == set()  # the ledger is created under the lock only
     holder.close()
     assert migrations.run(database.connect(), SQL_DIR)['current_version'] == LATEST
+
+
+def test_what_a_migration_sets_for_its_session_ends_with_it(database, tmp_path):
+    """A plain SET outlives its transaction, and a no-transaction migration's outlives the migration: the next
+    migration must not run with it (here it could not create its table, nor take an index's parallel workers)."""
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    write(sql, '0001_t.sql', 'CREATE TABLE t (a int);\nSET search_path = nowhere;\n')
+    write(sql, '0002_idx.sql', '-- shoppulse:no-transaction\nSET max_parallel_maintenance_workers = 0;\nSET search_path = nowhere;\n'
+                               'CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON public.t (a);\n')
+    write(sql, '0003_u.sql', "CREATE TABLE u AS SELECT current_setting('max_parallel_maintenance_workers') AS workers;\n")
+    conn = database.connect()
+    result = migrations.run(conn, str(sql))
+    assert [m['version'] for m in result['applied']] == [1, 2, 3]
+    assert database.tables() == {'schema_migrations', 't', 'u'}
+    assert database.scalar('SELECT workers FROM u') == database.scalar("SELECT current_setting('max_parallel_maintenance_workers')")
+    with conn.cursor() as cur:  # the run's own connection is as it was given, but for the dead-client check
+        cur.execute("SELECT current_setting('search_path'), current_setting('lock_timeout'), current_setting('statement_timeout')")
+        assert cur.fetchone() == ('"$user", public', '0', '0')
+    conn.close()
