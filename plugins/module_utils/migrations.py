@@ -26,6 +26,11 @@ Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
   indexes its ``CREATE INDEX CONCURRENTLY`` statements name that are INVALID (what
   a failed or cancelled concurrent build leaves) are dropped, so that ``IF NOT
   EXISTS`` cannot keep a broken index.
+- A migration may have a down file beside it, ``<version>_<description>.down.sql``. A
+  ``target_version`` below the current version reverts: the down files of the versions
+  above it run newest first, all in one transaction (a failing one leaves the database
+  and the ledger as they were), and their ledger rows go with them. Nothing starts when
+  one of them has no down file, its file is gone, or it ran outside a transaction.
 - What a migration SETs for its session (``SET max_parallel_maintenance_workers = 0``
   before a build, for one) ends with it: the session is RESET before the next migration.
 """
@@ -49,6 +54,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript impo
     split_statements,
 )
 
+DOWN_SUFFIX = '.down.sql'
 FILE_PATTERN = re.compile(r'^(?P<version>[0-9]+)[_-](?P<description>[A-Za-z0-9][A-Za-z0-9_.\- ]*)\.sql$')
 LOCK_CLASS = 0x53505341  # 'SPSA': the first key of the two-key advisory lock
 UNDEFINED_TABLE = '42P01'
@@ -110,6 +116,7 @@ class Migration(object):
             line = exc.facts['line']
             raise EngineError('%s line %d: %s' % (self.filename, line, exc), file=path, line=line)
         self.transactional = 'no-transaction' not in directives
+        self.down = None  # the Migration of its down file, when there is one
         if not self.statements:
             raise EngineError('%s: the migration holds no SQL statement' % self.filename, file=path)
         for statement in self.statements:
@@ -136,17 +143,27 @@ def discover(directory):
         raise EngineError('migrations directory %s does not exist or is not a directory' % directory,
                           file=directory)
     by_version = {}
+    downs = {}
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
         if not name.endswith('.sql') or not os.path.isfile(path):
             continue
-        match = FILE_PATTERN.match(name)
+        down = name.endswith(DOWN_SUFFIX)
+        match = FILE_PATTERN.match(name[:-len(DOWN_SUFFIX)] + '.sql' if down else name)
         if not match:
             raise EngineError('%s: not a migration file name; expected <version>_<description>.sql, '
                               'for example 0001_create_tenants.sql' % path, file=path)
         version = int(match.group('version'))
         if version < 1:
             raise EngineError('%s: migration versions start at 1' % path, file=path)
+        if down:
+            with open(path, 'rb') as handle:
+                downs[version] = Migration(path, version, match.group('description').replace('_', ' ').strip(),
+                                           handle.read())
+            if not downs[version].transactional:
+                raise EngineError('%s: a down file runs in a transaction; it cannot be no-transaction' % path,
+                                  file=path)
+            continue
         if version in by_version:
             raise EngineError('duplicate migration version %d: %s and %s'
                               % (version, by_version[version].filename, name), file=path)
@@ -157,17 +174,23 @@ def discover(directory):
     if not by_version:
         raise EngineError('migrations directory %s holds no migration (*.sql) file' % directory,
                           file=directory)
+    for version, down in sorted(downs.items()):
+        if version not in by_version:
+            raise EngineError('%s: a down file without its migration (no %d_*.sql beside it)' % (down.path, version),
+                              file=down.path)
+        by_version[version].down = down
     return [by_version[v] for v in sorted(by_version)]
 
 
 class Plan(object):
     """What a run would do: applied versions, pending migrations, current version."""
 
-    def __init__(self, applied, pending, missing, current_version):
-        self.applied = applied          # {version: (checksum, description)} from the ledger
+    def __init__(self, applied, pending, missing, current_version, revert=None):
+        self.applied = applied          # {version: (checksum, description[, transactional])} from the ledger
         self.pending = pending          # [Migration]
         self.missing = missing          # versions in the ledger with no file
         self.current_version = current_version
+        self.revert = revert or []      # [Migration] to revert, newest first
 
 
 def plan_migrations(migrations, applied, target_version=None, out_of_order=False):
@@ -189,14 +212,13 @@ def plan_migrations(migrations, applied, target_version=None, out_of_order=False
     missing = sorted(v for v in applied if v not in known)
     current = max(applied) if applied else None
     if target_version is not None:
-        if current is not None and current > target_version:
-            raise EngineError('the database is at version %d, beyond target_version %d; '
-                              'down migrations are not supported' % (current, target_version))
-        if target_version not in known and target_version not in applied:
+        if target_version != 0 and target_version not in known and target_version not in applied:
             raise EngineError('target_version %d matches no migration file (known versions: %s)'
                               % (target_version, ', '.join(str(v) for v in sorted(known))))
     pending = [m for m in migrations
                if m.version not in applied and (target_version is None or m.version <= target_version)]
+    if target_version is not None and current is not None and current > target_version:
+        return Plan(applied, [], missing, current, revert=plan_revert(migrations, applied, target_version, pending))
     if not out_of_order and current is not None:
         late = [m for m in pending if m.version < current]
         if late:
@@ -205,6 +227,32 @@ def plan_migrations(migrations, applied, target_version=None, out_of_order=False
                 'it would be applied out of order. Renumber it, or set out_of_order to apply it anyway. '
                 'Nothing was applied.' % (late[0].filename, late[0].version, current))
     return Plan(applied, pending, missing, current)
+
+
+def plan_revert(migrations, applied, target_version, pending):
+    """The migrations to revert down to ``target_version``, newest first; EngineError, before anything is
+    done, naming every version that cannot be reverted (no file, no down file, ran outside a transaction)."""
+    by_version = dict((m.version, m) for m in migrations)
+    versions = sorted((v for v in applied if v > target_version), reverse=True)
+    problems = []
+    for version in versions:
+        migration = by_version.get(version)
+        ledger_transactional = applied[version][2] if len(applied[version]) > 2 else True
+        if migration is None:
+            problems.append('version %d has no file in the directory' % version)
+        elif not migration.transactional or not ledger_transactional:
+            problems.append('%s ran outside a transaction (no-transaction): what it did cannot be undone in one'
+                            % migration.filename)
+        elif migration.down is None:
+            problems.append('%s has no down file (%s)' % (
+                migration.filename, migration.filename[:-len('.sql')] + DOWN_SUFFIX))
+    if pending:
+        problems.append('migrations at or below target_version %d are not applied (%s): apply them first'
+                        % (target_version, ', '.join(m.filename for m in pending)))
+    if problems:
+        raise EngineError('cannot revert the database from version %d to %d; nothing was reverted: %s'
+                          % (versions[0], target_version, '; '.join(problems)))
+    return [by_version[v] for v in versions]
 
 
 class Migrator(object):
@@ -245,17 +293,17 @@ class Migrator(object):
     # -- reading -------------------------------------------------------------------------
 
     def read_ledger(self):
-        """Return {version: (checksum, description)}; empty when there is no ledger yet.
+        """Return {version: (checksum, description, transactional)}; empty when there is no ledger yet.
 
         One round trip: the table is simply read, and "undefined table" means empty.
         """
         try:
-            self.cursor.execute('SELECT version, checksum, description FROM %s' % self.ledger)
+            self.cursor.execute('SELECT version, checksum, description, transactional FROM %s' % self.ledger)
         except Exception as exc:  # pylint: disable=broad-except
             if pgcompat.is_database_error(exc) and pgcompat.error_fields(exc)['sqlstate'] == UNDEFINED_TABLE:
                 return {}
             raise
-        return dict((int(row[0]), (row[1].strip(), row[2])) for row in self.cursor.fetchall())
+        return dict((int(row[0]), (row[1].strip(), row[2], bool(row[3]))) for row in self.cursor.fetchall())
 
     def plan(self, applied=None):
         if applied is None:
@@ -368,13 +416,65 @@ class Migrator(object):
             self._release_lock()
         return plan, applied
 
+    def revert(self, plan=None):
+        """Revert what the plan says (target_version below the current version), in one transaction;
+        return (plan as read under the lock, [reverted summaries, newest first])."""
+        plan = plan or self.plan()
+        if not plan.revert:
+            return plan, []
+        self._acquire_lock()
+        try:
+            plan = self.plan()  # another run may have changed the ledger while we waited
+            if not plan.revert:
+                return plan, []
+            reverted = self._retrying(plan.revert[0].down, lambda attempt: self._revert_once(plan.revert, attempt))
+        finally:
+            self._release_lock()
+        return plan, reverted
+
+    def _revert_once(self, migrations, attempt):
+        reverted = []
+        migration = statement = None
+        try:
+            self.cursor.execute('BEGIN')
+            self._timeouts(local=True)
+            for migration in migrations:
+                self.log('reverting %s with %s' % (migration.filename, migration.down.filename))
+                started = time.monotonic()
+                for statement in migration.down.statements:
+                    self.cursor.execute(statement.text)
+                statement = None
+                self.cursor.execute('DELETE FROM %s WHERE version = %%s' % self.ledger, (migration.version,))
+                summary = migration.summary()
+                summary.update(down_file=migration.down.filename, down_checksum=migration.down.checksum,
+                               duration_ms=int((time.monotonic() - started) * 1000))
+                reverted.append(summary)
+            self.cursor.execute('COMMIT')
+            self._reset_session()
+        except Exception as exc:  # pylint: disable=broad-except
+            if not pgcompat.is_database_error(exc):
+                raise
+            self._rollback_quietly(True)
+            error = self._failure(migration.down, statement, exc, [], attempt, outcome=(
+                'the revert was rolled back: nothing was reverted, the ledger is as it was'
+                + ('' if not reverted else ' (the down files before it in this run, %s, were undone with it)'
+                   % ', '.join(r['down_file'] for r in reverted))))
+            if error.facts.get('sqlstate') == LOCK_NOT_AVAILABLE:
+                raise _LockTimeout(error, pgcompat.describe_error(exc))
+            raise error
+        return reverted
+
     def _apply_one(self, migration, done):
         if not migration.transactional:
             self._drop_invalid_indexes(migration)
+        return self._retrying(migration, lambda attempt: self._apply_once(migration, done, attempt))
+
+    def _retrying(self, migration, attempt_once):
+        """attempt_once(attempt), tried again after a lock timeout (_LockTimeout), lock_retries times."""
         attempt = 1
         while True:
             try:
-                return self._apply_once(migration, done, attempt)
+                return attempt_once(attempt)
             except _LockTimeout as timeout:
                 if attempt > self.lock_retries:
                     timeout.error.facts['lock_timeout_retries'] = self.retries
@@ -438,7 +538,7 @@ class Migrator(object):
         except Exception:  # pylint: disable=broad-except
             pass
 
-    def _failure(self, migration, statement, exc, done, attempt=1):
+    def _failure(self, migration, statement, exc, done, attempt=1, outcome=None):
         fields = pgcompat.error_fields(exc)
         if statement is not None:
             line = statement.line_of_position(fields['position'])
@@ -446,7 +546,9 @@ class Migrator(object):
         else:
             line = None
             where = '%s (recording it in the ledger)' % migration.filename
-        if migration.transactional:
+        if outcome is not None:
+            pass
+        elif migration.transactional:
             outcome = 'the migration was rolled back: nothing of it was applied'
         else:
             outcome = ('this migration runs outside a transaction (no-transaction): the statements before '
@@ -530,19 +632,25 @@ def run(conn, directory, check_mode=False, lint=None, **options):
     linted, warnings = lint_pending(migrator, plan.pending, lint, directory)
     if check_mode:
         applied = [m.summary() for m in plan.pending]
+        reverted = [dict(m.summary(), down_file=m.down.filename, down_checksum=m.down.checksum) for m in plan.revert]
         invalid = [index for m in plan.pending if not m.transactional for index in migrator.invalid_indexes(m)]
     else:
-        plan, applied = migrator.apply(plan)
+        plan, reverted = migrator.revert(plan)
+        if not reverted:
+            plan, applied = migrator.apply(plan)
+        else:
+            applied = []
         invalid = migrator.dropped_indexes
-    done = set(plan.applied) | set(m['version'] for m in applied)
+    done = (set(plan.applied) | set(m['version'] for m in applied)) - set(m['version'] for m in reverted)
     return dict(
-        changed=bool(applied),
+        changed=bool(applied or reverted),
         applied=applied,
+        reverted=reverted,
         pending=[m.summary() for m in migrations if m.version not in done],
         previous_version=before,
         current_version=max(done) if done else None,
         missing_files=plan.missing,
-        sql=[(m.filename, m.sql) for m in plan.pending],
+        sql=[(m.filename, m.sql) for m in plan.pending] + [(m.down.filename, m.down.sql) for m in plan.revert],
         dropped_invalid_indexes=invalid,
         lock_timeout_retries=migrator.retries,
         lint=linted,

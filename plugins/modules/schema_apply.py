@@ -70,7 +70,14 @@ options:
   target_version:
     description:
       - Apply migrations up to and including this version only.
-      - Fails when the database is already beyond it; down migrations are not supported.
+      - Below the current version of the database, reverts down to it (C(0) reverts every migration): the down
+        files of the versions above it, C(<version>_<description>.down.sql) beside their migrations, run newest
+        first in one transaction, and their ledger rows are deleted with them. A failing down file rolls the
+        whole revert back, naming file and line, so the database and the ledger are left as they were.
+      - A revert is refused before anything is done, naming each version in the way, when a version to revert
+        has no down file, its migration file is gone, or it ran outside a transaction (C(no-transaction): what
+        it did cannot be undone in one), or when a migration at or below O(target_version) is not applied.
+      - Down files are not linted (a revert drops what its migration made, by design).
     type: int
   out_of_order:
     description:
@@ -204,6 +211,16 @@ EXAMPLES = r'''
     login_user: shoppulse_admin
     login_password: "{{ vault_db_password }}"
     login_db: shoppulse
+
+# 0012_order_channels.sql has 0012_order_channels.down.sql beside it, 0011_orders_note.sql its own
+- name: Revert from version 12 to 10 (check mode with diff first shows the down files that would run)
+  shoppulse.analytics.schema_apply:
+    path: files/sql
+    target_version: 10
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
 '''
 
 RETURN = r'''
@@ -245,6 +262,22 @@ applied:
       checksum: 5f2b9c0d4e1a7b3c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
       transactional: true
       duration_ms: 12
+reverted:
+  description: The migrations reverted by this run (in check mode, those it would revert), newest first, with the
+    keys of RV(applied) and C(down_file) and C(down_checksum); empty unless O(target_version) is below the current
+    version. C(duration_ms) is not returned in check mode.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - version: 12
+      description: order channels
+      file: 0012_order_channels.sql
+      checksum: 5f2b9c0d4e1a7b3c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
+      transactional: true
+      down_file: 0012_order_channels.down.sql
+      down_checksum: 0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7
+      duration_ms: 8
 pending:
   description: Migrations of the directory that are not applied after this run (beyond O(target_version)).
   returned: always
@@ -337,6 +370,8 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations imp
 def diff_of(result):
     before = 'version: %s\n' % result['previous_version']
     after = 'version: %s\n' % result['current_version']
+    for migration in result['reverted']:
+        after += 'reverts: %s\n' % migration['file']
     for filename, sql in result['sql']:
         after += '\n-- %s\n%s' % (filename, sql if sql.endswith('\n') else sql + '\n')
     return dict(before=before, after=after, before_header='ledger', after_header='ledger and migrations')
@@ -378,8 +413,8 @@ def main():
                 interval_seconds(params[name])
             except EngineError as exc:
                 module.fail_json(msg='%s: %s' % (name, exc.message))
-    if params['target_version'] is not None and params['target_version'] < 1:
-        module.fail_json(msg='target_version must be a positive migration version')
+    if params['target_version'] is not None and params['target_version'] < 0:
+        module.fail_json(msg='target_version must be a migration version, or 0 to revert every migration')
 
     conn = connect(module)
     try:

@@ -87,9 +87,47 @@ def test_plan_respects_target_version(three):
     assert [m.version for m in plan_migrations(three, ledger(three, 1), target_version=2).pending] == [2]
 
 
-def test_plan_refuses_a_database_beyond_the_target(three):
-    with pytest.raises(EngineError, match='beyond target_version 2'):
+def test_a_database_beyond_the_target_is_reverted_only_with_down_files(three):
+    with pytest.raises(EngineError, match=r'cannot revert the database from version 3 to 2; nothing was reverted: '
+                                          r'0003_step_3.sql has no down file \(0003_step_3.down.sql\)'):
         plan_migrations(three, ledger(three, 1, 2, 3), target_version=2)
+
+
+def test_a_revert_plan_runs_the_down_files_newest_first(tmp_path, three):
+    for version in (2, 3):
+        write(tmp_path, '%04d_step_%d.down.sql' % (version, version), 'SELECT -%d;' % version)
+    found = discover(str(tmp_path))
+    assert [m.version for m in found] == [1, 2, 3] and found[0].down is None
+    plan = plan_migrations(found, ledger(found, 1, 2, 3), target_version=1)
+    assert [m.down.filename for m in plan.revert] == ['0003_step_3.down.sql', '0002_step_2.down.sql']
+    assert plan.pending == [] and plan.current_version == 3
+    with pytest.raises(EngineError, match='0001_step_1.sql has no down file'):
+        plan_migrations(found, ledger(found, 1, 2, 3), target_version=0)
+    # one that the ledger says ran outside a transaction, and one whose file is gone
+    applied = ledger(found, 1, 2, 3)
+    applied[2] = applied[2] + (False,)
+    applied[4] = ('f' * 64, 'gone', True)
+    with pytest.raises(EngineError) as info:
+        plan_migrations(found, applied, target_version=1)
+    assert 'version 4 has no file in the directory' in info.value.message
+    assert '0002_step_2.sql ran outside a transaction' in info.value.message
+
+
+def test_a_revert_with_migrations_below_the_target_not_applied_is_refused(tmp_path, three):
+    write(tmp_path, '0003_step_3.down.sql', 'SELECT -3;')
+    found = discover(str(tmp_path))
+    with pytest.raises(EngineError, match=r'at or below target_version 2 are not applied \(0002_step_2.sql\)'):
+        plan_migrations(found, ledger(found, 1, 3), target_version=2, out_of_order=True)
+
+
+@pytest.mark.parametrize('name, text, message', [
+    ('0009_gone.down.sql', 'SELECT 1;', 'a down file without its migration'),
+    ('0003_step_3.down.sql', '-- shoppulse:no-transaction\nSELECT 1;', 'a down file runs in a transaction'),
+])
+def test_bad_down_files_are_refused(tmp_path, three, name, text, message):
+    write(tmp_path, name, text)
+    with pytest.raises(EngineError, match=message):
+        discover(str(tmp_path))
 
 
 def test_plan_refuses_an_unknown_target(three):
