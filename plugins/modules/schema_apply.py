@@ -70,12 +70,12 @@ options:
   target_version:
     description:
       - Apply migrations up to and including this version only.
-      - Below the current version of the database, reverts down to it (C(0) reverts every migration): the down
+      - Below the current version of the database, reverts down to it (C(0) reverts every migration); the down
         files of the versions above it, C(<version>_<description>.down.sql) beside their migrations, run newest
         first in one transaction, and their ledger rows are deleted with them. A failing down file rolls the
         whole revert back, naming file and line, so the database and the ledger are left as they were.
       - A revert is refused before anything is done, naming each version in the way, when a version to revert
-        has no down file, its migration file is gone, or it ran outside a transaction (C(no-transaction): what
+        has no down file, its migration file is gone, or it ran outside a transaction (C(no-transaction); what
         it did cannot be undone in one), or when a migration at or below O(target_version) is not applied.
       - Down files are not linted (a revert drops what its migration made, by design).
     type: int
