@@ -42,10 +42,9 @@ _raw:
 
 import os
 
-import yaml
-
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import read_manifest
 
 OWN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'files', 'manifest.yml')
 
@@ -54,13 +53,9 @@ def load(path=OWN):
     """The manifest at path, parsed (by libyaml when PyYAML has it: ten times faster here, and roles' variables
     that use the lookup are templated anew by each task that reads them)."""
     try:
-        with open(path, encoding='utf-8') as handle:
-            data = yaml.load(handle, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as exc:
-        raise AnsibleLookupError('cannot read the manifest %s: %s' % (path, exc))
-    if not isinstance(data, dict):
-        raise AnsibleLookupError('the manifest %s is not a mapping' % path)
-    return data
+        return read_manifest(path)
+    except ValueError as exc:
+        raise AnsibleLookupError(str(exc))
 
 
 class LookupModule(LookupBase):

@@ -40,11 +40,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import json
 import os
 import re
 import time
 import zlib
 
+from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory as inventorylib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import lint as lintlib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
@@ -55,6 +57,9 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript impo
 )
 
 DOWN_SUFFIX = '.down.sql'
+HISTORY_SUFFIX = '_history'
+HISTORY_ACTIONS = ('baseline', 'failed attempt', 'forget failed', 'accept checksum', 'revert')
+REPAIR_ACTIONS = ('accept_checksum', 'forget_failed')
 FILE_PATTERN = re.compile(r'^(?P<version>[0-9]+)[_-](?P<description>[A-Za-z0-9][A-Za-z0-9_.\- ]*)\.sql$')
 LOCK_CLASS = 0x53505341  # 'SPSA': the first key of the two-key advisory lock
 UNDEFINED_TABLE = '42P01'
@@ -284,6 +289,9 @@ class Migrator(object):
         self.sleep = sleep
         self.retries = []            # each attempt that failed on the lock timeout and was tried again
         self.dropped_indexes = []    # the INVALID indexes dropped before a no-transaction migration
+        self.history = '%s.%s' % (quote_ident(ledger_schema), quote_ident(ledger_table + HISTORY_SUFFIX))
+        self.history_name = '%s.%s' % (ledger_schema, ledger_table + HISTORY_SUFFIX)
+        self.has_history = None      # read with the ledger: False on a ledger made before its history was
         self.lock_key = zlib.crc32(('%s.%s' % (ledger_schema, ledger_table)).encode('utf-8'))
         if self.lock_key >= 1 << 31:
             self.lock_key -= 1 << 32
@@ -298,12 +306,36 @@ class Migrator(object):
         One round trip: the table is simply read, and "undefined table" means empty.
         """
         try:
-            self.cursor.execute('SELECT version, checksum, description, transactional FROM %s' % self.ledger)
+            self.cursor.execute('SELECT version, checksum, description, transactional, '
+                                '(SELECT pg_catalog.to_regclass(%%s) IS NOT NULL) FROM %s' % self.ledger,
+                                (self.history,))
         except Exception as exc:  # pylint: disable=broad-except
             if pgcompat.is_database_error(exc) and pgcompat.error_fields(exc)['sqlstate'] == UNDEFINED_TABLE:
+                self.has_history = None
                 return {}
             raise
-        return dict((int(row[0]), (row[1].strip(), row[2], bool(row[3]))) for row in self.cursor.fetchall())
+        rows = self.cursor.fetchall()
+        self.has_history = bool(rows[0][4]) if rows else None
+        return dict((int(row[0]), (row[1].strip(), row[2], bool(row[3]))) for row in rows)
+
+    def open_failures(self, applied):
+        """{version: {checksum, done_at, line, error}}: the no-transaction attempts that failed part way and are
+        neither applied since nor forgotten (empty without a history table)."""
+        if self.has_history is None:  # the ledger is empty or not there: its rows did not say
+            self.cursor.execute('SELECT pg_catalog.to_regclass(%s) IS NOT NULL', (self.history,))
+            self.has_history = self.cursor.fetchone()[0]
+        if not self.has_history:
+            return {}
+        self.cursor.execute(
+            "SELECT DISTINCT ON (version) version, action, checksum, done_at::text, details::text FROM %s "
+            "WHERE action IN ('failed attempt', 'forget failed') ORDER BY version, id DESC" % self.history)
+        found = {}
+        for version, action, checksum, done_at, details in self.cursor.fetchall():
+            if action == 'failed attempt' and int(version) not in applied:
+                details = json.loads(details)
+                found[int(version)] = dict(checksum=(checksum or '').strip(), done_at=done_at,
+                                           line=details.get('line'), error=details.get('error'))
+        return found
 
     def plan(self, applied=None):
         if applied is None:
@@ -350,7 +382,20 @@ class Migrator(object):
         except Exception:  # pylint: disable=broad-except
             pass  # the connection is gone: so is the lock
 
-    def _ensure_ledger(self):
+    def _ensure_ledger(self, in_transaction=False):
+        """The ledger and its history (who changed the ledger other than by applying a migration, when, what
+        and why: failed no-transaction attempts, repairs, reverts), created under the migration lock."""
+        self.cursor.execute(
+            'CREATE TABLE IF NOT EXISTS %s ('
+            ' id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,'
+            ' done_at timestamptz NOT NULL DEFAULT now(),'
+            ' done_by text NOT NULL DEFAULT session_user,'
+            ' action text NOT NULL CHECK (action IN (%s)),'
+            ' version bigint NOT NULL,'
+            ' checksum char(64),'
+            ' details jsonb NOT NULL DEFAULT \'{}\','
+            ' reason text)' % (self.history, ', '.join("'%s'" % a for a in HISTORY_ACTIONS)))
+        self.has_history = True
         self.cursor.execute(
             'CREATE TABLE IF NOT EXISTS %s ('
             ' version bigint PRIMARY KEY CHECK (version > 0),'
@@ -360,6 +405,161 @@ class Migrator(object):
             ' applied_by text NOT NULL DEFAULT current_user,'
             ' duration_ms integer NOT NULL CHECK (duration_ms >= 0),'
             ' transactional boolean NOT NULL DEFAULT true)' % self.ledger)
+        self._align_history_owner(in_transaction)
+
+    def _align_history_owner(self, in_transaction=False):
+        """The history belongs to whoever owns the ledger (a migration may give the ledger to a role of the schema,
+        as the collection's 0008 does), so that the manifest does not depend on the login that ran the migrations.
+        Best effort: a login that cannot give it away leaves it, and schema_verify names the owner."""
+        self.cursor.execute(
+            'SELECT l.relowner::regrole::text, h.relowner::regrole::text FROM pg_catalog.pg_class l, pg_catalog.pg_class h'
+            ' WHERE l.oid = pg_catalog.to_regclass(%s) AND h.oid = pg_catalog.to_regclass(%s)', (self.ledger, self.history))
+        row = self.cursor.fetchone()
+        if row and row[0] != row[1]:
+            try:
+                if in_transaction:
+                    self.cursor.execute('SAVEPOINT shoppulse_history_owner')
+                self.cursor.execute('ALTER TABLE %s OWNER TO %s' % (self.history, row[0]))
+            except Exception as exc:  # pylint: disable=broad-except
+                if not pgcompat.is_database_error(exc):
+                    raise
+                if in_transaction:
+                    self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_history_owner')
+
+    def _record(self, action, version, checksum, details, reason=None):
+        self.cursor.execute('INSERT INTO %s (action, version, checksum, details, reason) VALUES (%%s, %%s, %%s, %%s, %%s)'
+                            % self.history, (action, version, checksum, json.dumps(details, sort_keys=True), reason))
+
+    def upgrade_ledger(self):
+        """Create the history of a ledger made by an earlier release of the collection (under the lock)."""
+        self._acquire_lock()
+        try:
+            self._ensure_ledger()
+        finally:
+            self._release_lock()
+
+    def baseline_differences(self, manifest):
+        """The differences between the live schema and ``manifest``, leaving out the ledger and its history (what
+        a baseline makes)."""
+        schema = manifest.get('schema') or 'public'
+        expected = dict(manifest)
+        if schema == self.ledger_schema:
+            own = (self.ledger_table, self.ledger_table + HISTORY_SUFFIX)
+            expected['tables'] = dict((name, table) for name, table in (manifest.get('tables') or {}).items()
+                                      if name not in own)
+        return inventorylib.compare(expected, inventorylib.read_inventory(self.conn, schema))
+
+    def baseline(self, version, manifest, reason=None, check_mode=False):
+        """Adopt a database that holds the schema but no ledger: record the migrations up to ``version`` as applied
+        (each marked in the history as baselined, with ``reason``), only when the live schema is what ``manifest``
+        says the migrations up to ``version`` build. Returns the summaries recorded (in check mode, those it would
+        record); [] when the ledger already records migrations. EngineError, recording nothing, when the version is
+        no migration's, the manifest is of another version, or the schema differs (every difference named)."""
+        if self.read_ledger():
+            return []
+        known = dict((m.version, m) for m in self.migrations)
+        if version not in known:
+            raise EngineError('baseline version %s matches no migration file (known versions: %s); nothing was recorded'
+                              % (version, ', '.join(str(v) for v in sorted(known))))
+        try:
+            inventorylib.validate_manifest(manifest)
+        except ValueError as exc:
+            raise EngineError('baseline: invalid manifest: %s; nothing was recorded' % exc)
+        if manifest.get('migrations') != version:
+            raise EngineError('baseline version %d matches no manifest: the manifest given describes the schema at '
+                              'version %s (its "migrations"); give the manifest of version %d (make manifest at that '
+                              'version), or baseline at %s. Nothing was recorded.'
+                              % (version, manifest.get('migrations'), version, manifest.get('migrations')))
+        differences = self.baseline_differences(manifest)
+        if differences:
+            raise EngineError('baseline at version %d refused: the database differs from the manifest of version %d in '
+                              '%d place(s): %s. Nothing was recorded.' % (
+                                  version, version, len(differences), inventorylib.describe(differences)),
+                              differences=differences)
+        adopted = [m for m in self.migrations if m.version <= version]
+        if check_mode:
+            return [m.summary() for m in adopted]
+        owner = ((manifest.get('tables') or {}).get(self.ledger_table) or {}).get('owner') \
+            if (manifest.get('schema') or 'public') == self.ledger_schema else None
+        self._acquire_lock()
+        try:
+            if self.read_ledger():  # another run recorded migrations while this one waited for the lock
+                return []
+            self.cursor.execute('BEGIN')
+            self._ensure_ledger(in_transaction=True)
+            if owner:  # the ledger as the manifest has it (the collection's 0008 gives it to shoppulse_owner)
+                self.cursor.execute('ALTER TABLE %s OWNER TO %s' % (self.ledger, quote_ident(owner)))
+                self._align_history_owner(in_transaction=True)
+            for migration in adopted:
+                self.cursor.execute(
+                    'INSERT INTO %s (version, description, checksum, duration_ms, transactional) '
+                    'VALUES (%%s, %%s, %%s, 0, %%s)' % self.ledger,
+                    (migration.version, migration.description, migration.checksum, migration.transactional))
+                self._record('baseline', migration.version, migration.checksum,
+                             dict(file=migration.filename, baseline_version=version), reason)
+            self.cursor.execute('COMMIT')
+        except Exception:
+            self._rollback_quietly(True)
+            raise
+        finally:
+            self._release_lock()
+        return [m.summary() for m in adopted]
+
+    def repair(self, action, version, reason, check_mode=False):
+        """One repair of the ledger, for one version, written to its history with ``reason``: accept_checksum
+        records the file's checksum for an applied version whose file was edited; forget_failed forgets the
+        failed part-way attempt of a no-transaction migration, so that a changed file of it may run.
+        Returns {action, version, changed, ...}; EngineError, with nothing changed, for what cannot be done."""
+        if action not in REPAIR_ACTIONS:
+            raise EngineError('repair action must be one of %s (it is %r)' % (', '.join(REPAIR_ACTIONS), action))
+        if not (reason or '').strip():
+            raise EngineError('a repair needs a reason (it is written to the ledger\'s history); nothing was changed')
+        by_version = dict((m.version, m) for m in self.migrations)
+        applied = self.read_ledger()
+        if version not in by_version and version not in applied:
+            raise EngineError('repair: version %s is neither a migration file nor in the ledger %s (known versions: %s); '
+                              'nothing was changed' % (version, self.ledger, ', '.join(str(v) for v in sorted(by_version))))
+        done = dict(action=action, version=version, reason=reason)
+        if action == 'accept_checksum':
+            if version not in applied:
+                raise EngineError('repair: version %d is not applied (not in the ledger %s), so it has no checksum to '
+                                  'accept; nothing was changed' % (version, self.ledger))
+            if version not in by_version:
+                raise EngineError('repair: version %d has no file in the directory, so there is no checksum to accept; '
+                                  'nothing was changed' % version)
+            migration = by_version[version]
+            done.update(file=migration.filename, old_checksum=applied[version][0], new_checksum=migration.checksum,
+                        changed=applied[version][0] != migration.checksum)
+        else:
+            failure = self.open_failures(applied).get(version)
+            done.update(file=by_version[version].filename if version in by_version else None, failure=failure,
+                        changed=failure is not None)
+        if not done['changed'] or check_mode:
+            return done
+        self._acquire_lock()
+        try:
+            self._ensure_ledger()
+            self.cursor.execute('BEGIN')
+            if action == 'accept_checksum':
+                self.cursor.execute('UPDATE %s SET checksum = %%s WHERE version = %%s AND checksum = %%s' % self.ledger,
+                                    (done['new_checksum'], version, done['old_checksum']))
+                if self.cursor.rowcount != 1:
+                    self.cursor.execute('ROLLBACK')
+                    raise EngineError('repair: the ledger row of version %d changed while this run waited; nothing was '
+                                      'changed, run again' % version)
+                self._record('accept checksum', version, done['new_checksum'],
+                             dict(file=done['file'], old_checksum=done['old_checksum']), reason)
+            else:
+                self._record('forget failed', version, done['failure']['checksum'],
+                             dict(file=done['file'], failed_at=done['failure']['done_at'], line=done['failure']['line'],
+                                  error=done['failure']['error']), reason)
+            self.cursor.execute('COMMIT')
+        except Exception:
+            self._rollback_quietly(True)
+            raise
+        finally:
+            self._release_lock()
+        return done
 
     def _timeouts(self, local):
         if self.lock_timeout is not None:
@@ -412,6 +612,7 @@ class Migrator(object):
             for migration in plan.pending:
                 self.log('applying %s' % migration.filename)
                 applied.append(self._apply_one(migration, applied))
+            self._align_history_owner()  # a migration may have given the ledger to another role
         finally:
             self._release_lock()
         return plan, applied
@@ -424,6 +625,7 @@ class Migrator(object):
             return plan, []
         self._acquire_lock()
         try:
+            self._ensure_ledger()
             plan = self.plan()  # another run may have changed the ledger while we waited
             if not plan.revert:
                 return plan, []
@@ -445,6 +647,9 @@ class Migrator(object):
                     self.cursor.execute(statement.text)
                 statement = None
                 self.cursor.execute('DELETE FROM %s WHERE version = %%s' % self.ledger, (migration.version,))
+                self._record('revert', migration.version, migration.checksum,
+                             dict(file=migration.filename, down_file=migration.down.filename,
+                                  down_checksum=migration.down.checksum, target_version=self.target_version))
                 summary = migration.summary()
                 summary.update(down_file=migration.down.filename, down_checksum=migration.down.checksum,
                                duration_ms=int((time.monotonic() - started) * 1000))
@@ -514,12 +719,24 @@ class Migrator(object):
                 raise
             self._rollback_quietly(transactional)
             error = self._failure(migration, statement, exc, done, attempt)
+            if not transactional:
+                self._record_failure(migration, error)
             if transactional and error.facts.get('sqlstate') == LOCK_NOT_AVAILABLE:
                 raise _LockTimeout(error, pgcompat.describe_error(exc))
             raise error
         summary = migration.summary()
         summary['duration_ms'] = duration_ms
         return summary
+
+    def _record_failure(self, migration, error):
+        """A no-transaction migration failed part way: what it left stays; the history says so (line, error), so
+        that a later run of a changed file of it is refused until the attempt is forgotten (repair)."""
+        try:
+            self._record('failed attempt', migration.version, migration.checksum,
+                         dict(file=migration.filename, line=error.facts.get('line'), sqlstate=error.facts.get('sqlstate'),
+                              error=error.message[:2000]))
+        except Exception:  # pylint: disable=broad-except
+            pass  # the connection is gone: the error itself is what matters
 
     def _reset_session(self):
         """After each migration: what its SETs changed of the session (a plain SET outlives the transaction
@@ -617,8 +834,43 @@ def lint_pending(migrator, pending, options, directory=None):
     return said, [f.text() for f in kept]
 
 
-def run(conn, directory, check_mode=False, lint=None, **options):
+def check_failures(migrator, plan):
+    """The pending no-transaction migrations whose last attempt failed part way: [{file, version, ...}].
+    EngineError, before anything is applied, when such a file was changed since that attempt: what the attempt
+    left is unknown to the new file, so a person looks first and forgets the attempt (repair forget_failed)."""
+    pending = dict((m.version, m) for m in plan.pending if not m.transactional)
+    if not pending:
+        return []
+    found = []
+    for version, failure in sorted(migrator.open_failures(plan.applied).items()):
+        migration = pending.get(version)
+        if migration is None:
+            continue
+        failure = dict(failure, file=migration.filename, version=version)
+        if failure['checksum'] != migration.checksum:
+            raise EngineError(
+                '%s (version %d, no-transaction) failed part way at %s (line %s: %s) and the file was changed since '
+                '(checksum then %s, now %s); what that attempt left is unknown to the new file. Nothing was applied. '
+                'Look at what it left, then forget the attempt: schema_apply with repair (action forget_failed, '
+                'version %d, and a reason).' % (migration.filename, version, failure['done_at'], failure['line'],
+                                                failure['error'], failure['checksum'], migration.checksum, version),
+                file=migration.path, version=version, failure=failure)
+        found.append(failure)
+    return found
+
+
+def repair(conn, directory, action, version, reason, check_mode=False, **options):
+    """One audited repair of the ledger (Migrator.repair): a result dict for the module."""
+    migrator = Migrator(conn, discover(directory), **options)
+    done = migrator.repair(action, version, reason, check_mode=check_mode)
+    return dict(changed=done['changed'], repair=done, history_table=migrator.history_name)
+
+
+def run(conn, directory, check_mode=False, lint=None, baseline=None, **options):
     """Discover, plan, lint and (unless check_mode) apply. Return a result dict for the module.
+
+    ``baseline``: {version, manifest, reason}: on a database with no migration recorded, first adopt the schema
+    it holds as the migrations up to that version (Migrator.baseline), then apply what comes after.
 
     In check mode the result is the one a real run would give: ``applied`` lists
     what would be applied, ``current_version`` the version it would reach. ``lint``
@@ -629,7 +881,17 @@ def run(conn, directory, check_mode=False, lint=None, **options):
     migrator = Migrator(conn, migrations, **options)
     plan = migrator.plan()
     before = plan.current_version
+    baselined = []
+    if baseline is not None and not plan.applied:
+        baselined = migrator.baseline(baseline['version'], baseline['manifest'], baseline.get('reason'), check_mode)
+        plan = migrator.plan(dict((m['version'], (m['checksum'], m['description'], m['transactional']))
+                                  for m in baselined))
+    failures = check_failures(migrator, plan)
     linted, warnings = lint_pending(migrator, plan.pending, lint, directory)
+    # a ledger made before the collection kept a history of it gets one (under the lock)
+    upgrade = plan.applied and migrator.has_history is False and not (plan.pending or plan.revert)
+    if upgrade and not check_mode:
+        migrator.upgrade_ledger()
     if check_mode:
         applied = [m.summary() for m in plan.pending]
         reverted = [dict(m.summary(), down_file=m.down.filename, down_checksum=m.down.checksum) for m in plan.revert]
@@ -643,9 +905,12 @@ def run(conn, directory, check_mode=False, lint=None, **options):
         invalid = migrator.dropped_indexes
     done = (set(plan.applied) | set(m['version'] for m in applied)) - set(m['version'] for m in reverted)
     return dict(
-        changed=bool(applied or reverted),
+        changed=bool(applied or reverted or upgrade or baselined),
+        baselined=baselined,
         applied=applied,
         reverted=reverted,
+        ledger_upgraded=bool(upgrade),
+        earlier_failures=failures,
         pending=[m.summary() for m in migrations if m.version not in done],
         previous_version=before,
         current_version=max(done) if done else None,

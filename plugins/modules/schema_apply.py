@@ -172,6 +172,65 @@ options:
       - How long to wait for the advisory lock held by another run applying migrations to the same ledger.
     type: str
     default: 5min
+  baseline:
+    description:
+      - Adopt a database that already holds the schema but has no ledger (one built with C(psql -f), for example by
+        the seed's script); ignored once the ledger records any migration, so the task stays idempotent.
+      - The live schema is first compared with the manifest of O(baseline.version), as
+        M(shoppulse.analytics.schema_verify) compares it, leaving out the ledger and its history. Only when they
+        match are the migrations up to that version recorded as applied, each marked C(baseline) in the ledger's
+        history with O(baseline.reason); the migrations after it are then applied as usual. Otherwise the task
+        fails naming every difference, and nothing is recorded.
+      - In check mode the comparison runs and RV(baselined) lists what would be recorded.
+    type: dict
+    suboptions:
+      version:
+        description:
+          - The version of the migrations the database already holds; the manifest's C(migrations) must be this
+            version.
+        type: int
+        required: true
+      manifest:
+        description:
+          - The manifest of the schema at that version, as a mapping. Mutually exclusive with O(baseline.manifest_path).
+        type: dict
+      manifest_path:
+        description:
+          - Path of that manifest file (YAML or JSON) on the managed node; the collection's is C(files/manifest.yml),
+            of its latest version. Mutually exclusive with O(baseline.manifest).
+        type: path
+      reason:
+        description:
+          - Why the database is adopted, written to the ledger's history with each version.
+        type: str
+  repair:
+    description:
+      - Repair the ledger for one version, instead of applying anything, written to the ledger's history
+        (C(<ledger_table>_history)) with who, when, what and O(repair.reason). One version a task, never all at once.
+      - V(accept_checksum) records the current checksum of an applied migration whose file was edited on purpose
+        (a comment, a fix that changes nothing already applied); without it such a file fails every run.
+      - V(forget_failed) forgets the failed attempt of a no-transaction migration that stopped part way. While such
+        an attempt is remembered, the same file is run again as before, but a changed file of it is refused before
+        anything is applied (what the attempt left is unknown to the new file); look at what it left, clean up, then
+        forget it.
+      - A version that is neither a migration file nor in the ledger fails the task; a repair with nothing to do
+        (the checksum is already the file's, no failed attempt is remembered) reports C(changed=false).
+      - Mutually exclusive with O(baseline) and O(target_version).
+    type: dict
+    suboptions:
+      action:
+        description: What to repair.
+        type: str
+        required: true
+        choices: [accept_checksum, forget_failed]
+      version:
+        description: The version to repair.
+        type: int
+        required: true
+      reason:
+        description: Why; required, and written to the history.
+        type: str
+        required: true
 seealso:
   - module: shoppulse.analytics.seed_load
   - module: shoppulse.analytics.schema_verify
@@ -207,6 +266,30 @@ EXAMPLES = r'''
   shoppulse.analytics.schema_apply:
     path: files/sql
     target_version: 4
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+
+- name: Adopt a database built by the seed's script with psql, then apply what came after version 10
+  shoppulse.analytics.schema_apply:
+    path: files/sql
+    baseline:
+      version: 10
+      manifest_path: files/manifest-v10.yml
+      reason: built by create-schema.sh in 2025, adopted by the collection (CHG-1234)
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+
+- name: Accept the edited comment in an applied migration (one version, audited)
+  shoppulse.analytics.schema_apply:
+    path: files/sql
+    repair:
+      action: accept_checksum
+      version: 3
+      reason: a comment typo fixed in 0003_orders_and_fulfillment.sql, no SQL changed (PR 412)
     login_host: localhost
     login_user: shoppulse_admin
     login_password: "{{ vault_db_password }}"
@@ -278,6 +361,50 @@ reverted:
       down_file: 0012_order_channels.down.sql
       down_checksum: 0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7
       duration_ms: 8
+baselined:
+  description: The migrations a O(baseline) recorded as applied (in check mode, those it would record), with the
+    keys of RV(applied) but C(duration_ms); empty when no baseline was asked for or the ledger already held migrations.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - version: 1
+      description: tenants and updated at
+      file: 0001_tenants_and_updated_at.sql
+      checksum: 5f2b9c0d4e1a7b3c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
+      transactional: true
+earlier_failures:
+  description: The pending no-transaction migrations whose last attempt failed part way (remembered in the ledger's
+    history), and which this run runs again unchanged; each with C(file), C(version), C(checksum), C(done_at),
+    C(line) and C(error).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+ledger_upgraded:
+  description: Whether this run created the history of a ledger made by an earlier release of the collection.
+  returned: always
+  type: bool
+  sample: false
+repair:
+  description: What O(repair) did (in check mode, would do), with C(action), C(version), C(reason), C(file) and
+    C(changed); C(old_checksum) and C(new_checksum) for V(accept_checksum), C(failure) (the attempt forgotten) for
+    V(forget_failed).
+  returned: when O(repair) is given
+  type: dict
+  sample:
+    action: accept_checksum
+    version: 3
+    reason: a comment typo fixed, no SQL changed (PR 412)
+    file: 0003_orders_and_fulfillment.sql
+    old_checksum: 5f2b9c0d4e1a7b3c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e
+    new_checksum: 0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7
+    changed: true
+history_table:
+  description: The table that holds the ledger's history (baselines, repairs, reverts, failed no-transaction attempts).
+  returned: when O(repair) is given
+  type: str
+  sample: public.schema_migrations_history
 pending:
   description: Migrations of the directory that are not applied after this run (beyond O(target_version)).
   returned: always
@@ -362,6 +489,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import read_manifest
 from ansible_collections.shoppulse.analytics.plugins.module_utils import lint as lintlib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds, run
@@ -370,11 +498,26 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations imp
 def diff_of(result):
     before = 'version: %s\n' % result['previous_version']
     after = 'version: %s\n' % result['current_version']
+    for migration in result['baselined']:
+        after += 'baselined: %s\n' % migration['file']
     for migration in result['reverted']:
         after += 'reverts: %s\n' % migration['file']
     for filename, sql in result['sql']:
         after += '\n-- %s\n%s' % (filename, sql if sql.endswith('\n') else sql + '\n')
     return dict(before=before, after=after, before_header='ledger', after_header='ledger and migrations')
+
+
+def repair_diff(repair):
+    if repair['action'] == 'accept_checksum':
+        before = 'version %d checksum: %s\n' % (repair['version'], repair['old_checksum'])
+        after = 'version %d checksum: %s\n' % (repair['version'], repair['new_checksum'])
+    else:
+        failure = repair['failure']
+        before = 'version %d failed attempt: %s (line %s: %s)\n' % (
+            repair['version'], failure['done_at'], failure['line'], failure['error'])
+        after = 'version %d failed attempt: forgotten\n' % repair['version']
+    return dict(before=before, after=after + 'reason: %s\n' % repair['reason'],
+                before_header='ledger', after_header='ledger and its history')
 
 
 def main():
@@ -395,7 +538,19 @@ def main():
             lint_include=dict(type='list', elements='str', default=[]),
             lint_large_table_rows=dict(type='int', default=lintlib.DEFAULT_LARGE_TABLE_ROWS),
             lint_squawk_path=dict(type='path'),
+            baseline=dict(type='dict', options=dict(
+                version=dict(type='int', required=True),
+                manifest=dict(type='dict'),
+                manifest_path=dict(type='path'),
+                reason=dict(type='str'),
+            ), mutually_exclusive=[('manifest', 'manifest_path')], required_one_of=[('manifest', 'manifest_path')]),
+            repair=dict(type='dict', options=dict(
+                action=dict(type='str', required=True, choices=list(migrations.REPAIR_ACTIONS)),
+                version=dict(type='int', required=True),
+                reason=dict(type='str', required=True),
+            )),
         ),
+        mutually_exclusive=[('repair', 'baseline'), ('repair', 'target_version')],
         supports_check_mode=True,
     )
     params = module.params
@@ -416,18 +571,32 @@ def main():
     if params['target_version'] is not None and params['target_version'] < 0:
         module.fail_json(msg='target_version must be a migration version, or 0 to revert every migration')
 
+    baseline = params['baseline']
+    if baseline is not None:
+        if baseline['version'] < 1:
+            module.fail_json(msg='baseline.version must be a migration version (1 or more)')
+        if baseline['manifest_path']:
+            try:
+                baseline['manifest'] = read_manifest(baseline['manifest_path'])
+            except ValueError as exc:
+                module.fail_json(msg='baseline: %s' % to_native(exc))
+    options = dict(ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table'],
+                   lock_timeout=params['lock_timeout'], statement_timeout=params['statement_timeout'],
+                   migration_lock_timeout=params['migration_lock_timeout'],
+                   lock_retries=params['lock_retries'], lock_retry_delay=params['lock_retry_delay'])
     conn = connect(module)
     try:
-        result = run(conn, params['path'], check_mode=module.check_mode,
-                     ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table'],
-                     lock_timeout=params['lock_timeout'], statement_timeout=params['statement_timeout'],
-                     migration_lock_timeout=params['migration_lock_timeout'],
-                     lock_retries=params['lock_retries'], lock_retry_delay=params['lock_retry_delay'],
-                     target_version=params['target_version'], out_of_order=params['out_of_order'],
-                     lint=dict(level=params['lint'], exclude=params['lint_exclude'], include=params['lint_include'],
-                               large_table_rows=params['lint_large_table_rows'],
-                               squawk_path=params['lint_squawk_path'],
-                               run=lambda command: module.run_command(command, encoding=None)))
+        if params['repair'] is not None:
+            repair = params['repair']
+            result = migrations.repair(conn, params['path'], repair['action'], repair['version'], repair['reason'],
+                                       check_mode=module.check_mode, **options)
+        else:
+            result = run(conn, params['path'], check_mode=module.check_mode, baseline=baseline,
+                         target_version=params['target_version'], out_of_order=params['out_of_order'],
+                         lint=dict(level=params['lint'], exclude=params['lint_exclude'], include=params['lint_include'],
+                                   large_table_rows=params['lint_large_table_rows'],
+                                   squawk_path=params['lint_squawk_path'],
+                                   run=lambda command: module.run_command(command, encoding=None)), **options)
     except EngineError as exc:
         module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except
@@ -435,6 +604,14 @@ def main():
     finally:
         conn.close()
 
+    if params['repair'] is not None:
+        if module._diff and result['changed']:
+            result['diff'] = repair_diff(result['repair'])
+        module.exit_json(**result)
+    for failure in result['earlier_failures']:
+        module.warn('%s failed part way at %s (line %s: %s); it %s run again unchanged'
+                    % (failure['file'], failure['done_at'], failure['line'], failure['error'],
+                       'would be' if module.check_mode else 'was'))
     for text in result.pop('warnings'):
         module.warn('lint: ' + text)
     for retry in result['lock_timeout_retries']:

@@ -204,6 +204,20 @@ def test_a_bad_seed_row_fails_naming_file_and_line(shoppulse_db, tmp_path, inter
      'lock_retries must be 0 or more (it is -1)'),
     ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'statement_timeout': 'forever'}},
      "statement_timeout: 'forever' is not a duration"),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'baseline': {'version': LATEST}}},
+     'one of the following is required: manifest, manifest_path found in baseline'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'),
+                                           'baseline': {'version': LATEST, 'manifest_path': '/nowhere/manifest.yml'}}},
+     'baseline: cannot read the manifest /nowhere/manifest.yml'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'), 'target_version': 3,
+                                           'repair': {'action': 'accept_checksum', 'version': 3, 'reason': 'x'}}},
+     'parameters are mutually exclusive: repair|target_version'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'),
+                                           'repair': {'action': 'accept_checksum', 'version': 3}}},
+     'missing required arguments: reason found in repair'),
+    ({'shoppulse.analytics.schema_apply': {'path': os.path.join(ROOT, 'files', 'sql'),
+                                           'repair': {'action': 'accept_checksum', 'version': 3, 'reason': 'typo'}}},
+     'repair: version 3 is not applied'),
     ({'shoppulse.analytics.seed_load': {'table': 't', 'key': ['a'], 'rows': [{'a': 1}], 'path': '/x.csv'}},
      'parameters are mutually exclusive: path|rows'),
     ({'shoppulse.analytics.seed_load': {'table': 't', 'key': ['a'], 'path': '/x.csv', 'delimiter': ';;'}},
@@ -217,6 +231,32 @@ def test_bad_options_are_refused_clearly(database, tmp_path, task, message):
     assert proc.returncode != 0
     assert message in dict(results)['bad']['msg']
     assert database.tables() == set()  # nothing applied, not even the ledger
+
+
+def test_a_repair_in_check_mode_shows_its_diff_then_changes_one_version_once(database, tmp_path):
+    sql = tmp_path / 'sql'
+    sql.mkdir()
+    (sql / '0001_t.sql').write_text('CREATE TABLE t (a int);\n')
+    apply = {'name': 'apply', 'shoppulse.analytics.schema_apply': {'path': str(sql)}}
+    proc, results, stats = run_play(tmp_path, [apply], connection_vars(database), INTERPRETERS['psycopg3'])
+    assert proc.returncode == 0, results
+    (sql / '0001_t.sql').write_text('-- t holds the a values\nCREATE TABLE t (a int);\n')
+    repair = {'name': 'repair', 'shoppulse.analytics.schema_apply': {'path': str(sql), 'repair': {
+        'action': 'accept_checksum', 'version': 1, 'reason': 'a comment, no SQL changed'}}}
+    proc, results, stats = run_play(tmp_path, [repair], connection_vars(database), INTERPRETERS['psycopg3'],
+                                    extra=['--check', '--diff'])
+    result = dict(results)['repair']
+    assert proc.returncode == 0 and result['changed'], results
+    old, new = result['repair']['old_checksum'], result['repair']['new_checksum']
+    assert result['diff']['before'] == 'version 1 checksum: %s\n' % old
+    assert result['diff']['after'] == 'version 1 checksum: %s\nreason: a comment, no SQL changed\n' % new
+    assert database.scalar('SELECT checksum FROM schema_migrations') == old
+    for changed in (True, False):
+        proc, results, stats = run_play(tmp_path, [repair, apply], connection_vars(database), INTERPRETERS['psycopg3'])
+        assert proc.returncode == 0 and dict(results)['repair']['changed'] is changed, results
+        assert dict(results)['apply']['changed'] is False
+    assert database.query('SELECT action, reason FROM schema_migrations_history') == [
+        ('accept checksum', 'a comment, no SQL changed')]
 
 
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules')) if name.endswith('.py'))
