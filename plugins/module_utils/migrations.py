@@ -31,6 +31,12 @@ Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
   above it run newest first, all in one transaction (a failing one leaves the database
   and the ledger as they were), and their ledger rows go with them. Nothing starts when
   one of them has no down file, its file is gone, or it ran outside a transaction.
+- Repeatable migrations (views, functions, policies, grants), in a folder of their own
+  (``repeatable`` beside the versioned files by default): once no versioned migration is
+  pending, each file that is new or whose checksum changed runs, in name order, in a
+  transaction of its own, and ``<ledger>_repeatable`` records its checksum.
+- The ledger's history, ``<ledger>_history``, records every change to the ledger other
+  than applying a migration: baselines, repairs, reverts, failed no-transaction attempts.
 - What a migration SETs for its session (``SET max_parallel_maintenance_workers = 0``
   before a build, for one) ends with it: the session is RESET before the next migration.
 """
@@ -58,6 +64,9 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript impo
 
 DOWN_SUFFIX = '.down.sql'
 HISTORY_SUFFIX = '_history'
+REPEATABLE_SUFFIX = '_repeatable'
+REPEATABLE_DIR = 'repeatable'
+REPEATABLE_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.\- ]*\.sql$')
 HISTORY_ACTIONS = ('baseline', 'failed attempt', 'forget failed', 'accept checksum', 'revert')
 REPAIR_ACTIONS = ('accept_checksum', 'forget_failed')
 FILE_PATTERN = re.compile(r'^(?P<version>[0-9]+)[_-](?P<description>[A-Za-z0-9][A-Za-z0-9_.\- ]*)\.sql$')
@@ -187,6 +196,28 @@ def discover(directory):
     return [by_version[v] for v in sorted(by_version)]
 
 
+def discover_repeatable(directory):
+    """The repeatable migrations of ``directory`` (views, functions, policies, grants), in name order: [Migration]
+    with version None. None for a directory that does not exist; EngineError for a file that cannot be one."""
+    if not os.path.isdir(directory):
+        return []
+    found = []
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if not name.endswith('.sql') or not os.path.isfile(path):
+            continue
+        if not REPEATABLE_PATTERN.match(name):
+            raise EngineError('%s: not a repeatable migration file name; expected a name such as '
+                              'orders_summary_view.sql' % path, file=path)
+        with open(path, 'rb') as handle:
+            migration = Migration(path, None, name[:-len('.sql')].replace('_', ' ').strip(), handle.read())
+        if not migration.transactional:
+            raise EngineError('%s: a repeatable migration runs in a transaction; it cannot be no-transaction' % path,
+                              file=path)
+        found.append(migration)
+    return found
+
+
 class Plan(object):
     """What a run would do: applied versions, pending migrations, current version."""
 
@@ -291,6 +322,7 @@ class Migrator(object):
         self.dropped_indexes = []    # the INVALID indexes dropped before a no-transaction migration
         self.history = '%s.%s' % (quote_ident(ledger_schema), quote_ident(ledger_table + HISTORY_SUFFIX))
         self.history_name = '%s.%s' % (ledger_schema, ledger_table + HISTORY_SUFFIX)
+        self.repeatable_ledger = '%s.%s' % (quote_ident(ledger_schema), quote_ident(ledger_table + REPEATABLE_SUFFIX))
         self.has_history = None      # read with the ledger: False on a ledger made before its history was
         self.lock_key = zlib.crc32(('%s.%s' % (ledger_schema, ledger_table)).encode('utf-8'))
         if self.lock_key >= 1 << 31:
@@ -408,18 +440,19 @@ class Migrator(object):
         self._align_history_owner(in_transaction)
 
     def _align_history_owner(self, in_transaction=False):
-        """The history belongs to whoever owns the ledger (a migration may give the ledger to a role of the schema,
-        as the collection's 0008 does), so that the manifest does not depend on the login that ran the migrations.
-        Best effort: a login that cannot give it away leaves it, and schema_verify names the owner."""
+        """The ledger's companions, its history and its record of repeatable migrations, belong to whoever owns the
+        ledger (a migration may give the ledger to a role of the schema, as the collection's 0008 does), so that the
+        manifest does not depend on the login that ran the migrations. Best effort: a login that cannot give them
+        away leaves them, and schema_verify names the owner."""
         self.cursor.execute(
-            'SELECT l.relowner::regrole::text, h.relowner::regrole::text FROM pg_catalog.pg_class l, pg_catalog.pg_class h'
-            ' WHERE l.oid = pg_catalog.to_regclass(%s) AND h.oid = pg_catalog.to_regclass(%s)', (self.ledger, self.history))
-        row = self.cursor.fetchone()
-        if row and row[0] != row[1]:
+            'SELECT l.relowner::regrole::text, c.oid::regclass::text FROM pg_catalog.pg_class l, pg_catalog.pg_class c'
+            ' WHERE l.oid = pg_catalog.to_regclass(%s) AND c.oid IN (pg_catalog.to_regclass(%s), pg_catalog.to_regclass(%s))'
+            ' AND c.relowner <> l.relowner', (self.ledger, self.history, self.repeatable_ledger))
+        for owner, table in self.cursor.fetchall():
             try:
                 if in_transaction:
                     self.cursor.execute('SAVEPOINT shoppulse_history_owner')
-                self.cursor.execute('ALTER TABLE %s OWNER TO %s' % (self.history, row[0]))
+                self.cursor.execute('ALTER TABLE %s OWNER TO %s' % (table, owner))
             except Exception as exc:  # pylint: disable=broad-except
                 if not pgcompat.is_database_error(exc):
                     raise
@@ -560,6 +593,75 @@ class Migrator(object):
         finally:
             self._release_lock()
         return done
+
+    # -- repeatable migrations ----------------------------------------------------------
+
+    def read_repeatables(self):
+        """{file name: checksum} of the repeatable migrations applied; empty when none ever was."""
+        try:
+            self.cursor.execute('SELECT name, checksum FROM %s' % self.repeatable_ledger)
+        except Exception as exc:  # pylint: disable=broad-except
+            if pgcompat.is_database_error(exc) and pgcompat.error_fields(exc)['sqlstate'] == UNDEFINED_TABLE:
+                return {}
+            raise
+        return dict((row[0], row[1].strip()) for row in self.cursor.fetchall())
+
+    @staticmethod
+    def pending_repeatables(repeatables, recorded):
+        """The repeatable migrations never applied, or changed since they were: in name order."""
+        return [m for m in repeatables if recorded.get(m.filename) != m.checksum]
+
+    def apply_repeatables(self, repeatables):
+        """Apply the repeatable migrations that are new or changed, each in a transaction of its own with its record;
+        return their summaries. A failing one is rolled back and named with its line (those before it stay)."""
+        if not self.pending_repeatables(repeatables, self.read_repeatables()):
+            return []
+        self._acquire_lock()
+        done = []
+        try:
+            self.cursor.execute(
+                'CREATE TABLE IF NOT EXISTS %s ('
+                ' name text PRIMARY KEY,'
+                ' checksum char(64) NOT NULL,'
+                ' applied_at timestamptz NOT NULL DEFAULT now(),'
+                ' applied_by text NOT NULL DEFAULT current_user,'
+                ' duration_ms integer NOT NULL CHECK (duration_ms >= 0))' % self.repeatable_ledger)
+            self._align_history_owner()
+            recorded = self.read_repeatables()  # another run may have applied some while we waited
+            for migration in self.pending_repeatables(repeatables, recorded):
+                self.log('applying the repeatable %s' % migration.filename)
+                done.append(self._retrying(migration, lambda attempt, m=migration: self._apply_repeatable_once(
+                    m, recorded.get(m.filename), done, attempt)))
+        finally:
+            self._release_lock()
+        return done
+
+    def _apply_repeatable_once(self, migration, previous, done, attempt):
+        started = time.monotonic()
+        statement = None
+        try:
+            self.cursor.execute('BEGIN')
+            self._timeouts(local=True)
+            for statement in migration.statements:
+                self.cursor.execute(statement.text)
+            statement = None
+            duration_ms = int((time.monotonic() - started) * 1000)
+            self.cursor.execute(
+                'INSERT INTO %s (name, checksum, duration_ms) VALUES (%%s, %%s, %%s) ON CONFLICT (name) DO UPDATE SET '
+                'checksum = EXCLUDED.checksum, applied_at = now(), applied_by = current_user, '
+                'duration_ms = EXCLUDED.duration_ms' % self.repeatable_ledger,
+                (migration.filename, migration.checksum, duration_ms))
+            self.cursor.execute('COMMIT')
+            self._reset_session()
+        except Exception as exc:  # pylint: disable=broad-except
+            if not pgcompat.is_database_error(exc):
+                raise
+            self._rollback_quietly(True)
+            error = self._failure(migration, statement, exc, done, attempt)
+            if error.facts.get('sqlstate') == LOCK_NOT_AVAILABLE:
+                raise _LockTimeout(error, pgcompat.describe_error(exc))
+            raise error
+        return dict(repeatable_summary(migration, previous), duration_ms=duration_ms)
 
     def _timeouts(self, local):
         if self.lock_timeout is not None:
@@ -797,6 +899,11 @@ class _LockTimeout(Exception):
         self.reason = reason
 
 
+def repeatable_summary(migration, previous):
+    return dict(file=migration.filename, description=migration.description, checksum=migration.checksum,
+                previous_checksum=previous)
+
+
 def lint_pending(migrator, pending, options, directory=None):
     """squawk on the pending migrations, knowing the live tables; EngineError when a finding is an error.
 
@@ -866,11 +973,13 @@ def repair(conn, directory, action, version, reason, check_mode=False, **options
     return dict(changed=done['changed'], repair=done, history_table=migrator.history_name)
 
 
-def run(conn, directory, check_mode=False, lint=None, baseline=None, **options):
+def run(conn, directory, check_mode=False, lint=None, baseline=None, repeatable_path=None, **options):
     """Discover, plan, lint and (unless check_mode) apply. Return a result dict for the module.
 
     ``baseline``: {version, manifest, reason}: on a database with no migration recorded, first adopt the schema
     it holds as the migrations up to that version (Migrator.baseline), then apply what comes after.
+    ``repeatable_path`` (default: ``repeatable`` in ``directory``): the repeatable migrations, applied when new or
+    changed once no versioned migration is left pending.
 
     In check mode the result is the one a real run would give: ``applied`` lists
     what would be applied, ``current_version`` the version it would reach. ``lint``
@@ -878,6 +987,7 @@ def run(conn, directory, check_mode=False, lint=None, baseline=None, **options):
     nothing.
     """
     migrations = discover(directory)
+    repeatables = discover_repeatable(repeatable_path or os.path.join(directory, REPEATABLE_DIR))
     migrator = Migrator(conn, migrations, **options)
     plan = migrator.plan()
     before = plan.current_version
@@ -904,18 +1014,31 @@ def run(conn, directory, check_mode=False, lint=None, baseline=None, **options):
             applied = []
         invalid = migrator.dropped_indexes
     done = (set(plan.applied) | set(m['version'] for m in applied)) - set(m['version'] for m in reverted)
+    pending = [m.summary() for m in migrations if m.version not in done]
+    recorded = migrator.read_repeatables() if repeatables else {}
+    repeated = []
+    if repeatables and not pending and not reverted:  # the repeatable migrations describe the latest schema
+        if check_mode:
+            repeated = [repeatable_summary(m, recorded.get(m.filename))
+                        for m in migrator.pending_repeatables(repeatables, recorded)]
+        else:
+            repeated = migrator.apply_repeatables(repeatables)
+    by_name = dict((m.filename, m) for m in repeatables)
     return dict(
-        changed=bool(applied or reverted or upgrade or baselined),
+        changed=bool(applied or reverted or upgrade or baselined or repeated),
+        repeatable=repeated,
+        repeatable_missing_files=sorted(name for name in recorded if name not in by_name),
         baselined=baselined,
         applied=applied,
         reverted=reverted,
         ledger_upgraded=bool(upgrade),
         earlier_failures=failures,
-        pending=[m.summary() for m in migrations if m.version not in done],
+        pending=pending,
         previous_version=before,
         current_version=max(done) if done else None,
         missing_files=plan.missing,
-        sql=[(m.filename, m.sql) for m in plan.pending] + [(m.down.filename, m.down.sql) for m in plan.revert],
+        sql=[(m.filename, m.sql) for m in plan.pending] + [(m.down.filename, m.down.sql) for m in plan.revert]
+        + [(r['file'], by_name[r['file']].sql) for r in repeated],
         dropped_invalid_indexes=invalid,
         lock_timeout_retries=migrator.retries,
         lint=linted,

@@ -36,6 +36,11 @@ description:
     is applied exactly once.
   - A migration that was edited after it was applied fails the task before anything is applied,
     naming the file and both checksums.
+  - Repeatable migrations, in a folder of their own (O(repeatable_path)), hold what is defined as a whole and
+    replaced, such as views, functions, policies and grants (C(CREATE OR REPLACE ...)). Once no versioned migration
+    is pending, they are applied after the versioned ones, in name order, each in a transaction of its own, and again
+    whenever a file's checksum changes; C(<ledger_table>_repeatable) records each file's checksum. A failing one is
+    rolled back and fails the task naming file and line. They are not linted and never reverted.
 author:
   - ShopPulse platform team (@shoppulse)
 extends_documentation_fragment:
@@ -172,6 +177,11 @@ options:
       - How long to wait for the advisory lock held by another run applying migrations to the same ledger.
     type: str
     default: 5min
+  repeatable_path:
+    description:
+      - Directory of the repeatable migrations (any C(<name>.sql), applied in name order), on the managed node.
+      - By default the folder C(repeatable) in O(path), when there is one.
+    type: path
   baseline:
     description:
       - Adopt a database that already holds the schema but has no ledger (one built with C(psql -f), for example by
@@ -361,6 +371,26 @@ reverted:
       down_file: 0012_order_channels.down.sql
       down_checksum: 0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7
       duration_ms: 8
+repeatable:
+  description: The repeatable migrations this run applied (in check mode, those it would apply), in name order, each
+    with C(file), C(description), C(checksum), C(previous_checksum) (null the first time) and C(duration_ms) (not in
+    check mode).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - file: 10_orders_daily.sql
+      description: 10 orders daily
+      checksum: 5c7f2a8729f5fb3f9f5df439ce7c7637bf89598e7559bfee58dea2ebf4f41100
+      previous_checksum: null
+      duration_ms: 4
+repeatable_missing_files:
+  description: Repeatable migrations recorded as applied whose file is no longer in O(repeatable_path) (what they made
+    stays).
+  returned: always
+  type: list
+  elements: str
+  sample: []
 baselined:
   description: The migrations a O(baseline) recorded as applied (in check mode, those it would record), with the
     keys of RV(applied) but C(duration_ms); empty when no baseline was asked for or the ledger already held migrations.
@@ -502,6 +532,8 @@ def diff_of(result):
         after += 'baselined: %s\n' % migration['file']
     for migration in result['reverted']:
         after += 'reverts: %s\n' % migration['file']
+    for migration in result['repeatable']:
+        after += 'repeatable: %s\n' % migration['file']
     for filename, sql in result['sql']:
         after += '\n-- %s\n%s' % (filename, sql if sql.endswith('\n') else sql + '\n')
     return dict(before=before, after=after, before_header='ledger', after_header='ledger and migrations')
@@ -538,6 +570,7 @@ def main():
             lint_include=dict(type='list', elements='str', default=[]),
             lint_large_table_rows=dict(type='int', default=lintlib.DEFAULT_LARGE_TABLE_ROWS),
             lint_squawk_path=dict(type='path'),
+            repeatable_path=dict(type='path'),
             baseline=dict(type='dict', options=dict(
                 version=dict(type='int', required=True),
                 manifest=dict(type='dict'),
@@ -592,6 +625,7 @@ def main():
                                        check_mode=module.check_mode, **options)
         else:
             result = run(conn, params['path'], check_mode=module.check_mode, baseline=baseline,
+                         repeatable_path=params['repeatable_path'],
                          target_version=params['target_version'], out_of_order=params['out_of_order'],
                          lint=dict(level=params['lint'], exclude=params['lint_exclude'], include=params['lint_include'],
                                    large_table_rows=params['lint_large_table_rows'],
@@ -621,6 +655,8 @@ def main():
         module.warn('%s the INVALID index %s on %s, left by an earlier attempt of %s (line %d), so that it is built '
                     'again' % ('would drop' if module.check_mode else 'dropped', index['index'], index['table'],
                                index['file'], index['line']))
+    for name in result['repeatable_missing_files']:
+        module.warn('the repeatable migration %s is recorded as applied but its file is gone (what it made stays)' % name)
     for version in result['missing_files']:
         module.warn('migration version %d is recorded in the ledger but its file is not in %s'
                     % (version, params['path']))
