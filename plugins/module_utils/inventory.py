@@ -112,6 +112,26 @@ SELECT json_build_object(
       FROM pg_catalog.pg_policy p
       WHERE p.polrelid = r.oid), '{}')
   ) ORDER BY r.relname) FROM rels r), '{}'),
+  'comments', COALESCE((
+    -- the comments of the tables, their columns, the views and the functions, by what they are on
+    SELECT json_object_agg(k.target, k.comment ORDER BY k.target) FROM (
+      SELECT CASE WHEN d.objsubid = 0 THEN CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'table ' END || c.relname
+                  ELSE 'column ' || c.relname || '.' || a.attname END AS target, d.description AS comment
+      FROM pg_catalog.pg_description d
+      JOIN pg_catalog.pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_catalog.pg_class'::regclass
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+      WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v') AND (d.objsubid = 0 OR a.attname IS NOT NULL)
+      UNION ALL
+      SELECT 'function ' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+             d.description
+      FROM pg_catalog.pg_description d
+      JOIN pg_catalog.pg_proc p ON p.oid = d.objoid AND d.classoid = 'pg_catalog.pg_proc'::regclass
+      JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = %(schema)s AND p.prokind = 'f'
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                        WHERE dep.classid = 'pg_catalog.pg_proc'::regclass AND dep.objid = p.oid
+                          AND dep.deptype = 'e')) k), '{}'),
   'views', COALESCE((
     SELECT json_object_agg(c.relname, json_build_object(
       'definition', pg_catalog.pg_get_viewdef(c.oid, true),
@@ -279,6 +299,8 @@ def compare(manifest, inventory):
             differences.append(_difference('table', name, 'unexpected'))
     _compare_named('view', '', manifest.get('views') or {}, inventory.get('views') or {}, differences)
     _compare_named('function', '', manifest.get('functions') or {}, inventory.get('functions') or {}, differences)
+    if 'comments' in manifest:  # manifests written before comments were read do not compare them
+        _compare_named('comment', '', manifest.get('comments') or {}, inventory.get('comments') or {}, differences)
     if 'roles' in manifest:
         expected_roles = manifest.get('roles') or {}
         _compare_named('role', '', expected_roles, schema_roles(inventory.get('roles'), keep=expected_roles),
@@ -341,7 +363,7 @@ def manifest_from_inventory(inventory, migrations=None):
     manifest = dict(format=MANIFEST_FORMAT, schema=inventory.get('schema', 'public'))
     if migrations is not None:
         manifest['migrations'] = migrations
-    for key in ('tables', 'views', 'functions'):
+    for key in ('tables', 'views', 'functions', 'comments'):
         manifest[key] = inventory.get(key) or {}
     manifest['roles'] = schema_roles(inventory.get('roles'))
     return manifest

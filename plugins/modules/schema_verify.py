@@ -21,7 +21,9 @@ description:
   - Compares it with a manifest of the expected inventory and fails listing every missing,
     unexpected and different object by name.
   - With O(fail_on_drift=false) it only reports, for a scheduled drift check or to read the
-    inventory (the module never changes anything).
+    inventory. Unless O(remediate) is set, the module never changes anything.
+  - With O(remediate=true) it repairs the drift it can, from the manifest (check mode shows the SQL first); see
+    O(remediate).
   - The collection's own manifest, C(files/manifest.yml), is generated from a database built by the
     migrations, so it is the single source of truth for what the schema holds.
   - One manifest verifies on PostgreSQL 15 to 18. NOT NULL constraints, which 18 also lists as
@@ -38,9 +40,11 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: The module only reads, so it runs the same in check mode.
+    details: Without O(remediate) the module only reads; with it, check mode returns the SQL of the repairs
+      (RV(remediation)) and changes nothing.
   diff_mode:
-    support: none
+    support: full
+    details: With O(remediate), the drift before and the SQL that repairs it.
   platform:
     platforms: posix
 options:
@@ -74,6 +78,34 @@ options:
     type: str
     choices: [lines, table]
     default: lines
+  remediate:
+    description:
+      - Repair the drift from the manifest, then compare again (RV(differences) and RV(in_sync) are what is left).
+      - Restores what the manifest defines and the database lost or changed - indexes (built with
+        C(CREATE INDEX CONCURRENTLY), so that the applications keep writing; a changed or INVALID one is dropped
+        concurrently and built again), triggers and whether they are enabled, policies, the row-level security
+        flags, a table's owner and grants (missing privileges granted, privileges beyond the manifest's revoked), and
+        comments (when the manifest has C(comments)).
+      - Never drops a table or a column, never changes or deletes data, and never drops what the manifest does not
+        define (an unexpected index, trigger or policy is named in RV(not_repaired) for a person to decide). Columns,
+        constraints, views, functions, roles and missing tables are named there too, as what it cannot repair.
+      - The repairs other than index builds run in one transaction with O(lock_timeout), so a repair that waits for
+        a busy table fails, naming it, and leaves nothing; the index builds follow one by one.
+      - With O(fail_on_drift), the task fails when drift is left that it did not repair.
+      - Needs a login that may change the tables (their owner or a member of it, such as the RDS master user).
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - PostgreSQL C(lock_timeout) of the repairs (O(remediate)), for example C(10s).
+    type: str
+    default: 10s
+  statement_timeout:
+    description:
+      - PostgreSQL C(statement_timeout) of the repairs (O(remediate)), for example C(15min); an index build on a large
+        table must fit in it.
+    type: str
+    default: 15min
 seealso:
   - module: shoppulse.analytics.schema_apply
   - module: community.postgresql.postgresql_info
@@ -114,6 +146,27 @@ EXAMPLES = r'''
 - name: Show it
   ansible.builtin.debug:
     var: drift_table.report
+
+- name: Show what a repair of the drift would run (nothing changes)
+  shoppulse.analytics.schema_verify:
+    manifest_path: /opt/shoppulse/manifest.yml
+    remediate: true
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+  check_mode: true
+  diff: true
+  register: repair_plan
+
+- name: Repair the drift, then verify again
+  shoppulse.analytics.schema_verify:
+    manifest_path: /opt/shoppulse/manifest.yml
+    remediate: true
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
 
 - name: Read the inventory only
   shoppulse.analytics.schema_verify:
@@ -183,6 +236,27 @@ expected_summary:
   returned: when a manifest is given
   type: dict
   sample: {tables: 10, indexes: 33, triggers: 8, tenant_id_indexes: 28, updated_at_triggers: 7}
+remediation:
+  description: The repairs O(remediate) ran (in check mode, would run), in order, each with the C(kind), C(name) and
+    C(problem) of the difference it repairs and its C(sql) statements.
+  returned: when O(remediate) is set
+  type: list
+  elements: dict
+  sample:
+    - kind: policy
+      name: orders.tenant_isolation
+      problem: missing
+      sql: ["CREATE POLICY \"tenant_isolation\" ON \"public\".\"orders\" AS PERMISSIVE FOR ALL TO PUBLIC USING (...)"]
+not_repaired:
+  description: The differences O(remediate) leaves, with the keys of RV(differences) and C(reason).
+  returned: when O(remediate) is set
+  type: list
+  elements: dict
+  sample:
+    - kind: column
+      name: orders.note
+      problem: unexpected
+      reason: columns are not repaired (a table, a column or data is never dropped or changed); change it with a migration
 inventory:
   description: The live inventory, in the shape of the manifest.
   returned: always
@@ -192,7 +266,10 @@ inventory:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.shoppulse.analytics.plugins.module_utils import remediation
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
+from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds
 from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
     compare,
     describe,
@@ -213,6 +290,9 @@ def main():
             schema=dict(type='str'),
             fail_on_drift=dict(type='bool', default=True),
             report_format=dict(type='str', default='lines', choices=['lines', 'table']),
+            remediate=dict(type='bool', default=False),
+            lock_timeout=dict(type='str', default=remediation.DEFAULT_LOCK_TIMEOUT),
+            statement_timeout=dict(type='str', default=remediation.DEFAULT_STATEMENT_TIMEOUT),
         ),
         mutually_exclusive=[('manifest', 'manifest_path')],
         supports_check_mode=True,
@@ -234,25 +314,53 @@ def main():
                 ' ' + params['manifest_path'] if params['manifest_path'] else '', to_native(exc)))
     schema = params['schema'] or (manifest or {}).get('schema') or 'public'
 
+    remediate = params['remediate']
+    if remediate and manifest is None:
+        module.fail_json(msg='remediate needs a manifest (manifest or manifest_path) to repair from')
+    for name in ('lock_timeout', 'statement_timeout'):
+        try:
+            interval_seconds(params[name])
+        except EngineError as exc:
+            module.fail_json(msg='%s: %s' % (name, exc.message))
+
     conn = connect(module)
     try:
         live = read_inventory(conn, schema)
+        differences = compare(manifest, live) if manifest is not None else []
+        steps, left = remediation.plan(manifest, differences, schema) if remediate and differences else ([], [])
+        repaired = [step.as_dict() for step in steps]
+        if steps and not module.check_mode:
+            repaired = remediation.apply(conn, steps, schema, lock_timeout=params['lock_timeout'],
+                                         statement_timeout=params['statement_timeout'])
+            live = read_inventory(conn, schema)
+    except EngineError as exc:
+        module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='reading the inventory of schema %s failed: %s' % (schema, to_native(exc)))
     finally:
         conn.close()
 
-    result = dict(changed=False, inventory=live, summary=summarize(live), differences=[], report=[],
+    result = dict(changed=bool(repaired), inventory=live, summary=summarize(live), differences=[], report=[],
                   in_sync=False)
+    if remediate:
+        result.update(remediation=repaired, not_repaired=left)
+        if repaired and module._diff:
+            result['diff'] = dict(before='\n'.join(report_lines(differences)) + '\n',
+                                  after=''.join('%s;\n' % sql for step in repaired for sql in step['sql']),
+                                  before_header='drift', after_header='repairs')
     if manifest is not None:
-        differences = compare(manifest, live)
+        if not module.check_mode or not repaired:
+            differences = compare(manifest, live)
+        else:  # check mode: what a repair would leave
+            differences = [dict((k, v) for k, v in d.items() if k != 'reason') for d in left]
         table = params['report_format'] == 'table'
         report = report_table(differences) if table else report_lines(differences)
         result.update(differences=differences, in_sync=not differences, expected_summary=summarize(manifest),
                       report=report)
         if differences and params['fail_on_drift']:
-            result['msg'] = 'schema %s differs from the manifest in %d place(s):%s' % (
-                schema, len(differences), '\n' + '\n'.join(report) if table else ' ' + describe(differences))
+            result['msg'] = 'schema %s differs from the manifest in %d place(s)%s:%s' % (
+                schema, len(differences), ' that remediate does not repair' if remediate else '',
+                '\n' + '\n'.join(report) if table else ' ' + describe(differences))
             module.fail_json(**result)
     module.exit_json(**result)
 

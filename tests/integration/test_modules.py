@@ -222,6 +222,10 @@ def test_a_bad_seed_row_fails_naming_file_and_line(shoppulse_db, tmp_path, inter
      'parameters are mutually exclusive: path|rows'),
     ({'shoppulse.analytics.seed_load': {'table': 't', 'key': ['a'], 'path': '/x.csv', 'delimiter': ';;'}},
      'delimiter must be a single character'),
+    ({'shoppulse.analytics.schema_verify': {'remediate': True, 'fail_on_drift': False}},
+     'remediate needs a manifest (manifest or manifest_path) to repair from'),
+    ({'shoppulse.analytics.schema_verify': {'manifest_path': MANIFEST, 'remediate': True, 'lock_timeout': 'brief'}},
+     "lock_timeout: 'brief' is not a duration"),
     ({'shoppulse.analytics.schema_verify': {'manifest': {'format': 1, 'tables': {}}}},
      'invalid manifest: the manifest lists no tables'),
 ])
@@ -257,6 +261,32 @@ def test_a_repair_in_check_mode_shows_its_diff_then_changes_one_version_once(dat
         assert dict(results)['apply']['changed'] is False
     assert database.query('SELECT action, reason FROM schema_migrations_history') == [
         ('accept checksum', 'a comment, no SQL changed')]
+
+
+def test_verify_remediates_in_check_mode_with_a_diff_then_for_real(shoppulse_db, tmp_path):
+    shoppulse_db.execute('DROP INDEX orders_tenant_ordered_at_idx')
+    shoppulse_db.execute('ALTER TABLE users DISABLE ROW LEVEL SECURITY')
+    shoppulse_db.execute('ALTER TABLE orders ADD COLUMN note text')
+    repair = {'name': 'repair', 'shoppulse.analytics.schema_verify': {'manifest_path': MANIFEST, 'remediate': True}}
+    proc, results, stats = run_play(tmp_path, [repair], connection_vars(shoppulse_db), INTERPRETERS['psycopg3'],
+                                    extra=['--check', '--diff'])
+    result = dict(results)['repair']
+    assert proc.returncode != 0 and result['changed'], results  # the column is drift it does not repair
+    assert result['msg'] == ('schema public differs from the manifest in 1 place(s) that remediate does not repair: '
+                             'unexpected column orders.note')
+    assert result['diff']['before'] == ('unexpected column orders.note\nmissing index orders.orders_tenant_ordered_at_idx\n'
+                                        'different table setting users.row_security\n')
+    assert result['diff']['after'] == ('ALTER TABLE "public"."users" ENABLE ROW LEVEL SECURITY;\n'
+                                       'CREATE INDEX CONCURRENTLY orders_tenant_ordered_at_idx ON public.orders USING '
+                                       'btree (tenant_id, ordered_at DESC);\n')
+    assert [d['name'] for d in result['not_repaired']] == ['orders.note']
+    assert not shoppulse_db.scalar("SELECT relrowsecurity FROM pg_class WHERE relname = 'users'")  # check mode
+    shoppulse_db.execute('ALTER TABLE orders DROP COLUMN note')
+    for changed in (True, False):
+        proc, results, stats = run_play(tmp_path, [repair], connection_vars(shoppulse_db), INTERPRETERS['psycopg3'])
+        result = dict(results)['repair']
+        assert proc.returncode == 0 and result['changed'] is changed and result['in_sync'], results
+    assert shoppulse_db.scalar("SELECT relrowsecurity FROM pg_class WHERE relname = 'users'")
 
 
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules')) if name.endswith('.py'))
