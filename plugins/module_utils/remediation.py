@@ -86,7 +86,7 @@ def _policy_sql(table_sql, name, policy):
 
 def _comment_target(target, schema):
     """'table tenants' -> 'TABLE "public"."tenants"'; None for what is not understood."""
-    kind, _, name = target.partition(' ')
+    kind, name = target.split(' ', 1) if ' ' in target else (target, '')
     if kind in ('table', 'view'):
         return '%s %s.%s' % (kind.upper(), quote_ident(schema), quote_ident(name))
     if kind == 'column' and '.' in name:

@@ -65,7 +65,7 @@ def test_a_database_built_with_psql_is_baselined_then_a_new_migration_applies(da
     assert [m['version'] for m in result['baselined']] == list(range(1, LATEST + 1))
     assert [m['version'] for m in result['applied']] == [LATEST + 1]
     assert result['previous_version'] is None and result['current_version'] == LATEST + 1
-    assert [v for v, _ in ledger(database)] == list(range(1, LATEST + 2))
+    assert [row[0] for row in ledger(database)] == list(range(1, LATEST + 2))
     rows = history(database)
     assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
         ('baseline', v, 'adopted from the seed script', database.server.master) for v in range(1, LATEST + 1)]
@@ -174,8 +174,9 @@ def test_a_failed_no_transaction_attempt_is_remembered_and_run_again_unchanged(d
     conn = database.connect()
     with pytest.raises(EngineError, match='0001_flaky.sql line 4: division by zero'):
         migrations.run(conn, str(tmp_path))
-    [(action, version, reason, _, details)] = history(database)
+    [(action, version, reason, done_by, details)] = history(database)
     assert (action, version, reason, details['line'], details['sqlstate']) == ('failed attempt', 1, None, 4, '22012')
+    assert done_by == database.server.master
     result = migrations.run(conn, str(tmp_path))
     assert [m['version'] for m in result['applied']] == [1]
     assert [(f['file'], f['line']) for f in result['earlier_failures']] == [('0001_flaky.sql', 4)]

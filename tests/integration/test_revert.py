@@ -46,7 +46,7 @@ def test_up_down_to_an_earlier_version_and_up_again_ends_where_it_started(databa
     check = migrations.run(conn, str(sql_copy), check_mode=True, target_version=LATEST)
     assert check['changed'] and [m['version'] for m in check['reverted']] == [top, top - 1]
     assert check['current_version'] == LATEST and ledger(database)[-1] == top  # check mode: nothing done
-    assert [name for name, _ in check['sql']] == ['%04d_order_channels.down.sql' % top, '%04d_orders_note.down.sql' % (top - 1)]
+    assert [sql[0] for sql in check['sql']] == ['%04d_order_channels.down.sql' % top, '%04d_orders_note.down.sql' % (top - 1)]
 
     down = migrations.run(conn, str(sql_copy), target_version=LATEST)
     assert [m['down_file'] for m in down['reverted']] == ['%04d_order_channels.down.sql' % top,
