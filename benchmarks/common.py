@@ -34,8 +34,7 @@ def start_server(directory, settings=None, version=None):
 
 def run_psql(server, dbname, *args):
     """Seconds that one psql run takes over the same TLS connection (verify-full) as the modules."""
-    env = dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert,
-               PGAPPNAME='bench-psql')
+    env = server.client_env(PGAPPNAME='bench-psql')
     started = time.perf_counter()
     subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', server.master, '-d', dbname,
                     '-v', 'ON_ERROR_STOP=1'] + list(args), env=env, check=True, stdout=subprocess.DEVNULL)

@@ -5,7 +5,6 @@ one version (accept a changed checksum, forget a failed no-transaction attempt) 
 of every version, as the RDS-like master user."""
 
 import os
-import subprocess
 
 import pytest
 
@@ -18,22 +17,13 @@ from support.database import Database
 pytestmark = pytest.mark.all_versions
 
 MANIFEST = inventory.read_manifest(os.path.join(ROOT, 'files', 'manifest.yml'))
-PSQL = '/usr/lib/postgresql/15/bin/psql'  # Debian's: psql 15 runs files against servers of 16 to 18 alike
 NEXT = ('%04d_orders_note.sql' % (LATEST + 1), 'ALTER TABLE orders ADD COLUMN note text;\n')
 
 
 def psql_build(database):
     """The migration files run one by one with `psql -f`, as the seed's script built its database: everything
     applies but the one statement about the ledger (0008 gives it to shoppulse_owner), since there is none."""
-    server = database.server
-    env = dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert,
-               PGHOST='localhost', PGPORT=str(server.port), PGUSER=server.master)
-    errors = []
-    for name in sorted(n for n in os.listdir(SQL_DIR) if n.endswith('.sql')):
-        proc = subprocess.run([PSQL, '-X', '-q', '-d', database.name, '-f', os.path.join(SQL_DIR, name)],
-                              capture_output=True, text=True, check=False, env=env)
-        assert proc.returncode == 0, '%s: %s' % (name, proc.stderr)
-        errors += [line for line in proc.stderr.splitlines() if 'ERROR:' in line]
+    errors = database.psql_files(sorted(os.path.join(SQL_DIR, n) for n in os.listdir(SQL_DIR) if n.endswith('.sql')))
     assert errors == ['psql:%s:45: ERROR:  relation "schema_migrations" does not exist'
                       % os.path.join(SQL_DIR, '0008_roles_and_privileges.sql')], errors
 

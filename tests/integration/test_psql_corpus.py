@@ -18,23 +18,17 @@ import pytest
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import split_statements
 
-from support.database import Database
+from support.database import CLIENT_BIN, Database
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'psql_corpus')
 FILES = sorted(name for name in os.listdir(CORPUS) if name.endswith('.sql'))
-PSQL_BIN = '/usr/lib/postgresql/15/bin'
-
-
-def client_env(server):
-    return dict(os.environ, PGPASSWORD=server.password, PGSSLMODE='verify-full', PGSSLROOTCERT=server.ca_cert,
-                PGHOST='localhost', PGPORT=str(server.port), PGUSER=server.master)
 
 
 def dump(database):
-    proc = subprocess.run([os.path.join(PSQL_BIN, 'pg_dump'), '--no-owner', '--exclude-table=schema_migrations',
+    proc = subprocess.run([os.path.join(CLIENT_BIN, 'pg_dump'), '--no-owner', '--exclude-table=schema_migrations',
                            '--exclude-table=schema_migrations_history',
                            '-d', database.name], capture_output=True, text=True, check=True,
-                          env=client_env(database.server))
+                          env=database.server.client_env())
     # pg_dump's \restrict key is random in every dump
     return re.sub(r'^\\(un)?restrict \S+$', r'\\\1restrict', proc.stdout, flags=re.MULTILINE)
 
@@ -58,9 +52,9 @@ def test_schema_apply_and_psql_build_the_same_database(database, second_database
     conn.close()
     assert result['current_version'] == 1
 
-    proc = subprocess.run([os.path.join(PSQL_BIN, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1',
+    proc = subprocess.run([os.path.join(CLIENT_BIN, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1',
                            '-d', second_database.name, '-f', source], capture_output=True, text=True, check=False,
-                          env=client_env(database.server))
+                          env=database.server.client_env())
     assert proc.returncode == 0, proc.stderr
     ours, theirs = dump(database), dump(second_database)
     assert ours == theirs

@@ -2,8 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A database of a test's own on a server of localpg, reached with either driver community.postgresql supports."""
 
+import os
+import subprocess
+
 import psycopg
 import psycopg2
+
+# Debian's client programs: psql 15 runs files against servers of 16 to 18 alike (pg_dump dumps 15 only)
+CLIENT_BIN = '/usr/lib/postgresql/15/bin'
 
 # the drivers community.postgresql supports, by the name its modules give them
 DRIVERS = {'psycopg2': psycopg2, 'psycopg': psycopg}
@@ -49,6 +55,17 @@ class Database:
         with conn.cursor() as cur:
             cur.execute(sql, params)
         conn.close()
+
+    def psql_files(self, paths):
+        """Run each file with `psql -f` (no ON_ERROR_STOP: psql goes on past a failing statement, as a script
+        that ran it did), as the master user; return psql's ERROR lines."""
+        errors = []
+        for path in paths:
+            proc = subprocess.run([os.path.join(CLIENT_BIN, 'psql'), '-X', '-q', '-d', self.name, '-f', path],
+                                  capture_output=True, text=True, check=False, env=self.server.client_env())
+            assert proc.returncode == 0, '%s: %s' % (path, proc.stderr)
+            errors += [line for line in proc.stderr.splitlines() if 'ERROR:' in line]
+        return errors
 
     def tables(self):
         return set(r[0] for r in self.query(

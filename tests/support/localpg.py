@@ -384,6 +384,12 @@ class LocalPostgres:
                     password=self.password if password is None else password, sslmode='verify-full',
                     sslrootcert=self.ca_cert)
 
+    def client_env(self, **extra) -> dict:
+        """The environment of a libpq client program (psql, pg_dump) logging in as the master user over
+        verify-full TLS, as dsn() connects."""
+        return dict(os.environ, PGHOST='localhost', PGPORT=str(self.port), PGUSER=self.master, PGPASSWORD=self.password,
+                    PGSSLMODE='verify-full', PGSSLROOTCERT=self.ca_cert, **extra)
+
     def admin_dsn(self, dbname: str = 'postgres') -> dict:
         """libpq parameters for the set-up superuser: for preparing a test server, never for the collection."""
         return self.dsn(dbname, user=SETUP_SUPERUSER, password=self.setup_password)
