@@ -619,14 +619,6 @@ class Migrator(object):
         self._acquire_lock()
         done = []
         try:
-            self.cursor.execute(
-                'CREATE TABLE IF NOT EXISTS %s ('
-                ' name text PRIMARY KEY,'
-                ' checksum char(64) NOT NULL,'
-                ' applied_at timestamptz NOT NULL DEFAULT now(),'
-                ' applied_by text NOT NULL DEFAULT current_user,'
-                ' duration_ms integer NOT NULL CHECK (duration_ms >= 0))' % self.repeatable_ledger)
-            self._align_history_owner()
             recorded = self.read_repeatables()  # another run may have applied some while we waited
             for migration in self.pending_repeatables(repeatables, recorded):
                 self.log('applying the repeatable %s' % migration.filename)
@@ -641,6 +633,15 @@ class Migrator(object):
         statement = None
         try:
             self.cursor.execute('BEGIN')
+            # the record is made with the first repeatable migration, so that a failing one leaves nothing
+            self.cursor.execute(
+                'CREATE TABLE IF NOT EXISTS %s ('
+                ' name text PRIMARY KEY,'
+                ' checksum char(64) NOT NULL,'
+                ' applied_at timestamptz NOT NULL DEFAULT now(),'
+                ' applied_by text NOT NULL DEFAULT current_user,'
+                ' duration_ms integer NOT NULL CHECK (duration_ms >= 0))' % self.repeatable_ledger)
+            self._align_history_owner(in_transaction=True)
             self._timeouts(local=True)
             for statement in migration.statements:
                 self.cursor.execute(statement.text)

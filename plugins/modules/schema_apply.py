@@ -293,6 +293,17 @@ EXAMPLES = r'''
     login_password: "{{ vault_db_password }}"
     login_db: shoppulse
 
+# files/sql/repeatable/10_orders_daily.sql: CREATE OR REPLACE VIEW orders_daily WITH (security_invoker) AS ...
+- name: Apply the versioned migrations, then the repeatable ones that are new or changed
+  shoppulse.analytics.schema_apply:
+    path: files/sql
+    repeatable_path: files/sql/repeatable
+    login_host: localhost
+    login_user: shoppulse_admin
+    login_password: "{{ vault_db_password }}"
+    login_db: shoppulse
+  register: applied
+
 - name: Accept the edited comment in an applied migration (one version, audited)
   shoppulse.analytics.schema_apply:
     path: files/sql

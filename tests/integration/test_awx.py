@@ -31,7 +31,7 @@ import psycopg2
 import pytest
 import yaml
 
-from support import BIN, ROOT, ee, localaws, localpg, moto_extension
+from support import BIN, LATEST, ROOT, ee, localaws, localpg, moto_extension
 
 STACK = 'shoppulse-awx-test'  # the inventory's shoppulse_name, from which every AWS name derives
 REGION = 'eu-west-1'
@@ -260,7 +260,29 @@ def test_the_job_templates_run_the_workflow_in_the_execution_environment_as_awx_
     assert re.search(r'localhost +: ok=\d+ +changed=0 +unreachable=0 +failed=0', navigator.stdout), navigator.stdout[-2000:]
     assert password not in navigator.stdout + navigator.stderr
 
+    # the ledger's and the schema's life: an index dropped by hand is rebuilt by "repair drift"; a baseline on a
+    # database with a ledger and a repair with nothing to repair change nothing; a revert the migrations cannot do
+    # (the collection's have no down files) is refused before anything
     conn = psycopg2.connect(**server.dsn('shoppulse', password=password))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute('DROP INDEX orders_tenant_ordered_at_idx')
+    repaired = awx.launch('repair drift')
+    assert repaired.status == 'successful' and repaired.changed() == 1, failure(repaired)
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('orders_tenant_ordered_at_idx') IS NOT NULL")
+        assert cur.fetchone()[0]
+    reason = {'schema_change_reason': 'checked by the AWX test'}
+    for template, survey in (('baseline', dict(reason, schema_baseline_version=LATEST)),
+                             ('repair', dict(reason, schema_repair_action='accept_checksum', schema_repair_version=3))):
+        job = awx.launch(template, survey)
+        assert job.status == 'successful' and job.changed() == 0, failure(job)
+    refused_revert = awx.launch('revert', {'schema_target_version': LATEST - 1})
+    assert refused_revert.status == 'failed'
+    assert 'cannot revert the database from version %d to %d; nothing was reverted' % (LATEST, LATEST - 1) \
+        in refused_revert.output, failure(refused_revert)
+    conn.autocommit = False
+
     with conn.cursor() as cur:
         cur.execute('SELECT count(*) FROM tenants')
         assert cur.fetchone()[0] == 3
@@ -338,9 +360,17 @@ def test_awx_definitions_match_the_playbooks_and_role_options():
                 assert set(question['choices']) <= set(specs[variable]['choices']), variable
             if variable in specs and question['type'] == 'integer':
                 assert specs[variable]['type'] == 'int', variable
-    workflow = DEFINITIONS['shoppulse_awx_workflow']
-    assert workflow['steps'] == ['provision', 'database', 'verify']
-    assert set(workflow['steps']) <= set(TEMPLATES)
+    workflows = dict((w['name'], w) for w in DEFINITIONS['shoppulse_awx_workflows'])
+    assert workflows['deploy']['steps'] == ['provision', 'database', 'verify']
+    assert workflows['adopt']['steps'] == ['baseline', 'verify']
+    for workflow in workflows.values():
+        assert set(workflow['steps']) <= set(TEMPLATES)
+        # a step's required survey questions are answered by the workflow's survey
+        asked = set(q['variable'] for q in workflow['survey'])
+        for step in workflow['steps']:
+            assert set(q['variable'] for q in TEMPLATES[step]['survey'] if q['required']) <= asked, step
+    for template in TEMPLATES.values():
+        assert set(template.get('extra_vars') or {}) <= set(specs), template['name']
     for environment in DEFINITIONS['shoppulse_awx_environments']:
         assert os.path.isfile(os.path.join(ROOT, environment['inventory_source']))
 

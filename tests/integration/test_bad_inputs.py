@@ -57,6 +57,14 @@ def migrations(tmp_path, name=None, text=None, encoding='utf-8'):
     return str(target)
 
 
+def repeatable(tmp_path, name, text):
+    """A copy of the collection's migrations with one repeatable migration."""
+    path = migrations(tmp_path)
+    os.mkdir(os.path.join(path, 'repeatable'))
+    write(os.path.join(path, 'repeatable', name), text)
+    return path
+
+
 def apply(path, **options):
     return {'shoppulse.analytics.schema_apply': dict(options, path=path)}
 
@@ -117,6 +125,14 @@ CASES = [
      lambda t: apply(SQL_DIR, target_version=42), ['target_version 42'], {}),
     ('bad-duration', 'a lock timeout that is not a duration',
      lambda t: apply(SQL_DIR, lock_timeout='soon'), ["lock_timeout: 'soon' is not a duration"], {}),
+    ('repair-unknown-version', 'a ledger repair of a version that is neither a file nor applied',
+     lambda t: apply(SQL_DIR, repair={'action': 'accept_checksum', 'version': 99, 'reason': 'a typo'}),
+     ['repair: version 99 is neither a migration file nor in the ledger', 'nothing was changed'], {}),
+    ('failing-repeatable-migration', 'a repeatable migration (a view) that fails on line 2',
+     lambda t: apply(repeatable(t, '10_orders_per_day.sql', 'CREATE OR REPLACE VIEW orders_per_day AS\n'
+                                'SELECT no_such_column FROM orders;\n')),
+     ['10_orders_per_day.sql line 2: column "no_such_column" does not exist',
+      'the migration was rolled back: nothing of it was applied'], {}),
     # -- seed files -------------------------------------------------------------------------------
     ('non-utf8-csv', 'a seed file saved as Latin-1',
      lambda t: seed('tenants', ['tenant_id'], tenants_csv(

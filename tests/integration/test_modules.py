@@ -21,6 +21,7 @@ import yaml
 
 from support import BIN, LATEST, ROOT, free_port, localpg
 from support import playbook as runner
+from support.database import Database
 
 INTERPRETERS = {
     'psycopg3': sys.executable,
@@ -100,6 +101,25 @@ def test_check_mode_and_diff_change_nothing(database, tmp_path, interpreter):
     assert diff['before'] == 'version: None\n' and diff['after'].startswith('version: %d\n' % LATEST)
     assert '-- 0001_tenants_and_updated_at.sql' in diff['after'] and 'CREATE TABLE tenants' in diff['after']
     assert database.tables() == set()
+
+
+def test_check_mode_and_diff_show_the_repeatable_migrations_after_the_versioned_ones(database, tmp_path):
+    sql = tmp_path / 'sql'
+    (sql / 'repeatable').mkdir(parents=True)
+    (sql / '0001_t.sql').write_text('CREATE TABLE t (a int);\n')
+    (sql / 'repeatable' / '10_t_view.sql').write_text('CREATE OR REPLACE VIEW t_view AS SELECT a FROM t;\n')
+    task = {'name': 'apply', 'shoppulse.analytics.schema_apply': {'path': str(sql)}}
+    proc, results, stats = run_play(tmp_path, [task], connection_vars(database), INTERPRETERS['psycopg3'],
+                                    extra=['--check', '--diff'])
+    result = dict(results)['apply']
+    assert proc.returncode == 0 and result['changed'], results
+    assert [r['file'] for r in result['repeatable']] == ['10_t_view.sql']
+    assert result['diff']['after'] == ('version: 1\nrepeatable: 10_t_view.sql\n\n-- 0001_t.sql\nCREATE TABLE t (a int);\n'
+                                       '\n-- 10_t_view.sql\nCREATE OR REPLACE VIEW t_view AS SELECT a FROM t;\n')
+    assert database.tables() == set()
+    for changed in (True, False):
+        proc, results, stats = run_play(tmp_path, [task], connection_vars(database), INTERPRETERS['psycopg3'])
+        assert proc.returncode == 0 and dict(results)['apply']['changed'] is changed, results
 
 
 def test_wrong_password_fails_clearly_and_the_password_is_never_shown(database, tmp_path, interpreter):
@@ -415,14 +435,42 @@ def test_the_schema_role_converges_then_changes_nothing_on_every_version(databas
     (dict(schema_db_password=None), 'schema_db_password'),
     (dict(schema_db_password=''), 'schema_db_password must not be empty'),
     (dict(schema_lint='loud'), 'schema_lint must be error, warn or off (it is loud)'),
+    (dict(schema_repair_action='everything', schema_repair_version=3, schema_change_reason='x'), 'schema_repair_action'),
+    (dict(schema_repair_action='accept_checksum', schema_change_reason='x'),
+     'schema_repair_action and schema_repair_version go together'),
+    (dict(schema_repair_action='forget_failed', schema_repair_version=7),
+     "schema_change_reason must say why (it is written to the ledger's history) with schema_repair_action"),
+    (dict(schema_baseline_version=10, schema_change_reason='  '),
+     "schema_change_reason must say why (it is written to the ledger's history) with schema_baseline_version"),
 ])
 def test_the_role_refuses_bad_variables_before_touching_anything(database, tmp_path, extra, message):
     inventory = write_inventory(tmp_path, database, **extra)
     proc = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory, json_output=False)
     assert proc.returncode != 0
-    assert message in proc.stdout
+    assert message in proc.stdout, proc.stdout[-3000:]
     assert 'Wait until the server answers' not in proc.stdout  # refused before any connection
     assert not database.scalar('SELECT count(*) FROM pg_database WHERE datname = %s', (database.name + '_role',))
+
+
+def test_the_role_adopts_a_database_built_with_psql_then_changes_nothing(database, tmp_path):
+    adopted = Database(database.server, database.name + '_role')
+    database.execute('CREATE DATABASE %s' % adopted.name)
+    try:
+        errors = adopted.psql_files(sorted(os.path.join(ROOT, 'files', 'sql', n)
+                                           for n in os.listdir(os.path.join(ROOT, 'files', 'sql')) if n.endswith('.sql')))
+        assert len(errors) == 1 and 'relation "schema_migrations" does not exist' in errors[0]  # no ledger yet
+        inventory = write_inventory(tmp_path, database, schema_baseline_version=LATEST,
+                                    schema_change_reason='adopted from the seed script')
+        first = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
+        assert first.returncode == 0, first.stdout[-3000:]
+        assert 'Apply the migrations' in changed_tasks(first)
+        assert adopted.query('SELECT count(*), min(reason) FROM schema_migrations_history WHERE action = %s',
+                             ('baseline',)) == [(LATEST, 'adopted from the seed script')]
+        assert adopted.scalar("SELECT tableowner FROM pg_tables WHERE tablename = 'schema_migrations'") == 'shoppulse_owner'
+        second = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
+        assert second.returncode == 0 and changed_tasks(second) == [], second.stdout[-3000:]
+    finally:
+        drop(database, adopted.name)
 
 
 def test_the_drift_check_is_read_only_and_fails_on_pending_migrations_and_drift(database, tmp_path):
