@@ -45,6 +45,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import hashlib
 import json
 import os
@@ -459,6 +460,17 @@ class Migrator(object):
                 if in_transaction:
                     self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_history_owner')
 
+    @contextlib.contextmanager
+    def _transaction(self):
+        """BEGIN, then COMMIT, or ROLLBACK when anything in it fails."""
+        self.cursor.execute('BEGIN')
+        try:
+            yield
+        except Exception:
+            self._rollback_quietly(True)
+            raise
+        self.cursor.execute('COMMIT')
+
     def _record(self, action, version, checksum, details, reason=None):
         self.cursor.execute('INSERT INTO %s (action, version, checksum, details, reason) VALUES (%%s, %%s, %%s, %%s, %%s)'
                             % self.history, (action, version, checksum, json.dumps(details, sort_keys=True), reason))
@@ -518,22 +530,18 @@ class Migrator(object):
         try:
             if self.read_ledger():  # another run recorded migrations while this one waited for the lock
                 return []
-            self.cursor.execute('BEGIN')
-            self._ensure_ledger(in_transaction=True)
-            if owner:  # the ledger as the manifest has it (the collection's 0008 gives it to shoppulse_owner)
-                self.cursor.execute('ALTER TABLE %s OWNER TO %s' % (self.ledger, quote_ident(owner)))
-                self._align_history_owner(in_transaction=True)
-            for migration in adopted:
-                self.cursor.execute(
-                    'INSERT INTO %s (version, description, checksum, duration_ms, transactional) '
-                    'VALUES (%%s, %%s, %%s, 0, %%s)' % self.ledger,
-                    (migration.version, migration.description, migration.checksum, migration.transactional))
-                self._record('baseline', migration.version, migration.checksum,
-                             dict(file=migration.filename, baseline_version=version), reason)
-            self.cursor.execute('COMMIT')
-        except Exception:
-            self._rollback_quietly(True)
-            raise
+            with self._transaction():
+                self._ensure_ledger(in_transaction=True)
+                if owner:  # the ledger as the manifest has it (the collection's 0008 gives it to shoppulse_owner)
+                    self.cursor.execute('ALTER TABLE %s OWNER TO %s' % (self.ledger, quote_ident(owner)))
+                    self._align_history_owner(in_transaction=True)
+                for migration in adopted:
+                    self.cursor.execute(
+                        'INSERT INTO %s (version, description, checksum, duration_ms, transactional) '
+                        'VALUES (%%s, %%s, %%s, 0, %%s)' % self.ledger,
+                        (migration.version, migration.description, migration.checksum, migration.transactional))
+                    self._record('baseline', migration.version, migration.checksum,
+                                 dict(file=migration.filename, baseline_version=version), reason)
         finally:
             self._release_lock()
         return [m.summary() for m in adopted]
@@ -572,24 +580,19 @@ class Migrator(object):
         self._acquire_lock()
         try:
             self._ensure_ledger()
-            self.cursor.execute('BEGIN')
-            if action == 'accept_checksum':
-                self.cursor.execute('UPDATE %s SET checksum = %%s WHERE version = %%s AND checksum = %%s' % self.ledger,
-                                    (done['new_checksum'], version, done['old_checksum']))
-                if self.cursor.rowcount != 1:
-                    self.cursor.execute('ROLLBACK')
-                    raise EngineError('repair: the ledger row of version %d changed while this run waited; nothing was '
-                                      'changed, run again' % version)
-                self._record('accept checksum', version, done['new_checksum'],
-                             dict(file=done['file'], old_checksum=done['old_checksum']), reason)
-            else:
-                self._record('forget failed', version, done['failure']['checksum'],
-                             dict(file=done['file'], failed_at=done['failure']['done_at'], line=done['failure']['line'],
-                                  error=done['failure']['error']), reason)
-            self.cursor.execute('COMMIT')
-        except Exception:
-            self._rollback_quietly(True)
-            raise
+            with self._transaction():
+                if action == 'accept_checksum':
+                    self.cursor.execute('UPDATE %s SET checksum = %%s WHERE version = %%s AND checksum = %%s'
+                                        % self.ledger, (done['new_checksum'], version, done['old_checksum']))
+                    if self.cursor.rowcount != 1:
+                        raise EngineError('repair: the ledger row of version %d changed while this run waited; '
+                                          'nothing was changed, run again' % version)
+                    self._record('accept checksum', version, done['new_checksum'],
+                                 dict(file=done['file'], old_checksum=done['old_checksum']), reason)
+                else:
+                    self._record('forget failed', version, done['failure']['checksum'],
+                                 dict(file=done['file'], failed_at=done['failure']['done_at'],
+                                      line=done['failure']['line'], error=done['failure']['error']), reason)
         finally:
             self._release_lock()
         return done
@@ -629,10 +632,7 @@ class Migrator(object):
         return done
 
     def _apply_repeatable_once(self, migration, previous, done, attempt):
-        started = time.monotonic()
-        statement = None
-        try:
-            self.cursor.execute('BEGIN')
+        def prepare():
             # the record is made with the first repeatable migration, so that a failing one leaves nothing
             self.cursor.execute(
                 'CREATE TABLE IF NOT EXISTS %s ('
@@ -642,26 +642,15 @@ class Migrator(object):
                 ' applied_by text NOT NULL DEFAULT current_user,'
                 ' duration_ms integer NOT NULL CHECK (duration_ms >= 0))' % self.repeatable_ledger)
             self._align_history_owner(in_transaction=True)
-            self._timeouts(local=True)
-            for statement in migration.statements:
-                self.cursor.execute(statement.text)
-            statement = None
-            duration_ms = int((time.monotonic() - started) * 1000)
+
+        def record(duration_ms):
             self.cursor.execute(
                 'INSERT INTO %s (name, checksum, duration_ms) VALUES (%%s, %%s, %%s) ON CONFLICT (name) DO UPDATE SET '
                 'checksum = EXCLUDED.checksum, applied_at = now(), applied_by = current_user, '
                 'duration_ms = EXCLUDED.duration_ms' % self.repeatable_ledger,
                 (migration.filename, migration.checksum, duration_ms))
-            self.cursor.execute('COMMIT')
-            self._reset_session()
-        except Exception as exc:  # pylint: disable=broad-except
-            if not pgcompat.is_database_error(exc):
-                raise
-            self._rollback_quietly(True)
-            error = self._failure(migration, statement, exc, done, attempt)
-            if error.facts.get('sqlstate') == LOCK_NOT_AVAILABLE:
-                raise _LockTimeout(error, pgcompat.describe_error(exc))
-            raise error
+
+        duration_ms = self._run_once(migration, done, attempt, record, prepare)
         return dict(repeatable_summary(migration, previous), duration_ms=duration_ms)
 
     def _timeouts(self, local):
@@ -797,12 +786,28 @@ class Migrator(object):
                 attempt += 1
 
     def _apply_once(self, migration, done, attempt):
+        def record(duration_ms):
+            self.cursor.execute(
+                'INSERT INTO %s (version, description, checksum, duration_ms, transactional) '
+                'VALUES (%%s, %%s, %%s, %%s, %%s)' % self.ledger,
+                (migration.version, migration.description, migration.checksum, duration_ms, migration.transactional))
+
+        summary = migration.summary()
+        summary['duration_ms'] = self._run_once(migration, done, attempt, record)
+        return summary
+
+    def _run_once(self, migration, done, attempt, record, prepare=None):
+        """One attempt at a migration: its statements, in a transaction unless it is no-transaction (``prepare()``
+        first in it), then ``record(duration_ms)`` in the same transaction; the session reset after it. Returns the
+        duration; raises _LockTimeout (rolled back, may be tried again) or the EngineError naming file and line."""
         started = time.monotonic()
         statement = None
         transactional = migration.transactional
         try:
             if transactional:
                 self.cursor.execute('BEGIN')
+                if prepare is not None:
+                    prepare()
                 self._timeouts(local=True)
             else:
                 self._timeouts(local=False)
@@ -810,10 +815,7 @@ class Migrator(object):
                 self.cursor.execute(statement.text)
             statement = None
             duration_ms = int((time.monotonic() - started) * 1000)
-            self.cursor.execute(
-                'INSERT INTO %s (version, description, checksum, duration_ms, transactional) '
-                'VALUES (%%s, %%s, %%s, %%s, %%s)' % self.ledger,
-                (migration.version, migration.description, migration.checksum, duration_ms, transactional))
+            record(duration_ms)
             if transactional:
                 self.cursor.execute('COMMIT')
             self._reset_session()
@@ -827,9 +829,7 @@ class Migrator(object):
             if transactional and error.facts.get('sqlstate') == LOCK_NOT_AVAILABLE:
                 raise _LockTimeout(error, pgcompat.describe_error(exc))
             raise error
-        summary = migration.summary()
-        summary['duration_ms'] = duration_ms
-        return summary
+        return duration_ms
 
     def _record_failure(self, migration, error):
         """A no-transaction migration failed part way: what it left stays; the history says so (line, error), so
