@@ -175,6 +175,13 @@ def main(argv=None):
                 'amazon.aws.aws_az_info %.2f s a task' % (ping, aws), ('part', 'no-op run', 'floor', 'ratio', 'target'), where)
     slowest = sorted(noop_tasks, key=lambda item: -item[1])[:5]  # (action, seconds, ...)
     print('slowest no-op tasks: %s' % ', '.join('%s %.2f s' % item[:2] for item in slowest))
+    # the first run: the tasks that take longest under Mitogen, with linear's time for the same task beside them
+    linear_first = dict((task[4], task[1]) for task in linear['first_tasks'])
+    print_table('slowest first-run tasks with Mitogen, against linear', ('task', 'mitogen_linear, s', 'linear, s', 'ratio',
+                                                                         'target'),
+                [(name[:60], '%.2f' % seconds, '%.2f' % linear_first.get(name, 0.0),
+                  '%.2f' % (seconds / linear_first[name]) if linear_first.get(name) else '-', '-', None)
+                 for dummy, seconds, dummy, dummy, name in sorted(mitogen['first_tasks'], key=lambda t: -t[1])[:8]])
     met = all(r[5] is not False for r in rows)
     write_json(args.json, dict(runs=args.runs,
                                strategies=dict((how, dict(first_run_seconds=runs[how]['first'],
