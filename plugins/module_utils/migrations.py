@@ -199,7 +199,7 @@ def discover(directory):
 
 def discover_repeatable(directory):
     """The repeatable migrations of ``directory`` (views, functions, policies, grants), in name order: [Migration]
-    with version None. None for a directory that does not exist; EngineError for a file that cannot be one."""
+    with version None; none for a directory that does not exist. EngineError for a file that cannot be one."""
     if not os.path.isdir(directory):
         return []
     found = []

@@ -200,3 +200,20 @@ def test_a_changed_file_after_a_failed_attempt_is_refused_until_the_attempt_is_f
     assert [m['version'] for m in result['applied']] == [1] and result['earlier_failures'] == []
     assert database.scalar('SELECT count(*) FROM attempts') == 2
     conn.close()
+
+
+def test_a_ledger_made_before_its_history_gets_one_owned_as_the_ledger_is(database):
+    conn = database.connect()
+    migrations.run(conn, SQL_DIR)
+    database.execute('DROP TABLE schema_migrations_history')  # as an earlier release of the collection left it
+    check = migrations.run(conn, SQL_DIR, check_mode=True)
+    assert check['changed'] and check['ledger_upgraded'] and check['applied'] == []
+    assert 'schema_migrations_history' not in database.tables()
+    result = migrations.run(conn, SQL_DIR)
+    assert result['changed'] and result['ledger_upgraded'] and result['applied'] == []
+    assert database.scalar("SELECT tableowner FROM pg_tables WHERE tablename = 'schema_migrations_history'") == \
+        database.scalar("SELECT tableowner FROM pg_tables WHERE tablename = 'schema_migrations'") == 'shoppulse_owner'
+    assert inventory.compare(MANIFEST, inventory.read_inventory(conn)) == []
+    again = migrations.run(conn, SQL_DIR)
+    assert not again['changed'] and not again['ledger_upgraded']
+    conn.close()
