@@ -51,7 +51,10 @@ APP_PASSWORD = 'bench-app-password'
 SAFE = [
     ('orders_note', 'ALTER TABLE orders ADD COLUMN note text;\n'),
     ('orders_source', "ALTER TABLE orders ADD COLUMN source text NOT NULL DEFAULT 'api';\n"),
+    # one process for the build: the parallel workers a build takes by default (max_parallel_maintenance_workers,
+    # 2) would take every core of a two-vCPU server from the applications; the SET ends with the migration
     ('orders_channel_index', '-- shoppulse:no-transaction\n'
+                             'SET max_parallel_maintenance_workers = 0;\n'
                              'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_tenant_channel_ordered_at_idx\n'
                              '    ON orders (tenant_id, channel, ordered_at DESC);\n'),
     ('order_channels', "CREATE TABLE order_channels (channel text PRIMARY KEY);\n"
@@ -63,6 +66,9 @@ SAFE = [
                            '    CHECK (total_amount < 1000000000) NOT VALID;\n'),
     ('orders_total_check_validate', 'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_below_a_billion;\n'),
 ]
+PARALLEL_INDEX = ('orders_channel_index_parallel', '-- shoppulse:no-transaction\n'
+                  'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_tenant_channel_ordered_at_parallel_idx\n'
+                  '    ON orders (tenant_id, channel, ordered_at DESC);\n')
 UNSAFE = [
     ('orders_note', 'ALTER TABLE orders ADD COLUMN note text;\n'),
     ('orders_source', "ALTER TABLE orders ADD COLUMN source text NOT NULL DEFAULT 'api';\n"),
@@ -228,7 +234,6 @@ def main():
         elapsed, memory, result = run_module(module, dict(connection, path=safe, lock_timeout=args.lock_timeout), base)
         migration_end = time.perf_counter()
         time.sleep(1)
-        load_.finish()
         before = figures(load_.between(baseline_start, migration_start))
         during = figures(load_.between(migration_start, migration_end))
         lock_ms = interval_seconds(args.lock_timeout) * 1000
@@ -247,6 +252,14 @@ def main():
             seen = load_.between(start, end)
             print('  %-40s %8d  %s' % (name, migration['duration_ms'], '%d, %.1f, %.1f' % (
                 len(seen), figures(seen)['p99_ms'], figures(seen)['max_ms']) if seen else '-'))
+        # the same build with the server's default parallel workers, as a migration of its own after the set
+        parallel = write_set(os.path.join(base, 'parallel'), SAFE + [PARALLEL_INDEX])
+        parallel_start = time.perf_counter()
+        run_module(module, dict(connection, path=parallel, lock_timeout=args.lock_timeout), base)
+        parallel_seen = figures(load_.between(parallel_start, time.perf_counter()))
+        print('  %-40s %8d  %s   (the same index, built with the default parallel workers: for comparison)'
+              % (PARALLEL_INDEX[0], (time.perf_counter() - parallel_start) * 1000, '%d, %.1f, %.1f' % (
+                  parallel_seen['transactions'], parallel_seen['p99_ms'], parallel_seen['max_ms'])))
         print('\n%d application sessions (shoppulse_app, one tenant each) writing an order and reading the latest 20, '
               '%g ms apart, against %d orders' % (args.clients, args.think_ms, count))
         rows = [('transactions', before['transactions'], during['transactions'], '', ''),
@@ -258,6 +271,7 @@ def main():
                  '<= 2x (%.1f)' % (2 * before['p99_ms']), 'yes' if during['p99_ms'] <= 2 * before['p99_ms'] else 'NO'),
                 ('max latency, ms', '%.1f' % before['max_ms'], '%.1f' % during['max_ms'], '<= lock_timeout (%d)' % lock_ms,
                  'yes' if during['max_ms'] <= lock_ms else 'NO')]
+        load_.finish()
         widths = [max(len('%s' % r[i]) for r in rows + [('', 'no migration', 'while migrating', 'target', 'met')])
                   for i in range(5)]
         for row in [('', 'no migration', 'while migrating', 'target', 'met')] + rows:
@@ -276,7 +290,8 @@ def main():
         write_json(args.json, dict(rows=count, size=size, clients=args.clients, lock_timeout=args.lock_timeout,
                                    baseline=before, migration=during, migration_seconds=migration_end - migration_start,
                                    applied=[(m['file'], m['duration_ms']) for m in result['applied']],
-                                   lint_unsafe=lint_said, index_valid=valid_index, constraints=constraints))
+                                   lint_unsafe=lint_said, index_valid=valid_index, constraints=constraints,
+                                   parallel_index=parallel_seen))
     finally:
         if load_ is not None:
             load_.finish()
