@@ -33,6 +33,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations imp
     DEFAULT_STATEMENT_TIMEOUT,
 )
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
+NOT_DEFINED = 'not in the manifest: left as it is (drop it by hand if it should not be there)'
 _INDEX_KEYWORD = re.compile(r'^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+', re.IGNORECASE)
 
 
@@ -120,27 +121,25 @@ def plan(manifest, differences, schema=None):
         if kind == 'index':
             constraints = (tables.get(table) or {}).get('constraints') or {}
             if problem == 'unexpected' or expected is None:
-                leave(d, 'not in the manifest: left as it is (drop it by hand if it should not be there)')
+                leave(d, NOT_DEFINED)
             elif expected.get('primary') or name in constraints:
                 leave(d, 'the index of constraint %s: constraints are not repaired' % name)
             else:
-                build = _INDEX_KEYWORD.sub(r'\1 CONCURRENTLY ', expected['definition'], count=1)
-                statements = [build] if problem == 'missing' else [
-                    'DROP INDEX CONCURRENTLY IF EXISTS %s.%s' % (quote_ident(schema), quote_ident(name)), build]
-                if 'CONCURRENTLY' not in build.upper():
+                build, found = _INDEX_KEYWORD.subn(r'\1 CONCURRENTLY ', expected['definition'], count=1)
+                if not found:
                     leave(d, 'its definition is not an index definition: %s' % expected['definition'])
                     continue
-                steps.append(Step(d, statements, transactional=False,
-                                  index='%s.%s' % (quote_ident(schema), quote_ident(name))))
+                index = '%s.%s' % (quote_ident(schema), quote_ident(name))
+                statements = [build] if problem == 'missing' else ['DROP INDEX CONCURRENTLY IF EXISTS %s' % index, build]
+                steps.append(Step(d, statements, transactional=False, index=index))
         elif kind == 'trigger':
             actual = d.get('actual')
             if problem == 'unexpected':
-                leave(d, 'not in the manifest: left as it is (drop it by hand if it should not be there)')
+                leave(d, NOT_DEFINED)
                 continue
             statements = []
-            if problem == 'different' and dict(actual, enabled=expected.get('enabled')) == expected:
-                pass  # only whether it is enabled differs
-            else:
+            only_enabled = problem == 'different' and dict(actual, enabled=expected.get('enabled')) == expected
+            if not only_enabled:
                 if problem == 'different':
                     statements.append('DROP TRIGGER %s ON %s' % (quote_ident(name), table_sql))
                 statements.append(expected['definition'])
