@@ -8,8 +8,11 @@ import subprocess
 import sys
 import tempfile
 
+import glob
+
 import pytest
-from support import strategy
+import yaml
+from support import ROOT, strategy
 
 needs_mitogen = pytest.mark.skipif(strategy.mitogen_strategy_dir() is None, reason='mitogen is in requirements/local.txt')
 
@@ -166,3 +169,31 @@ def test_compile_once_keeps_what_compile_gives():
     assert namespace['x'] == 1
     # a Mitogen without these functions is left alone
     assert sitecustomize.memoise_mitogen(object(), object(), []) == []
+
+
+def tasks_of(node):
+    """Every task (a mapping with a name or an action) in a parsed tasks file or playbook, blocks included."""
+    if isinstance(node, list):
+        for item in node:
+            yield from tasks_of(item)
+    elif isinstance(node, dict):
+        if 'name' in node or 'hosts' not in node:
+            yield node
+        for key in ('tasks', 'pre_tasks', 'post_tasks', 'handlers', 'block', 'rescue', 'always'):
+            yield from tasks_of(node.get(key))
+
+
+def test_no_task_runs_asynchronously():
+    """Under Mitogen 0.3.54 a collection module run with ``async`` never finishes: its forked job detaches
+    from the controller before it has loaded the collection's module_utils (docs/performance.md, "The first
+    run, and where it stays"). make site and the tests use Mitogen's strategy, so no task may use async."""
+    files = (glob.glob(os.path.join(ROOT, 'roles', '*', 'tasks', '*.yml')) + glob.glob(os.path.join(ROOT, 'playbooks', '*.yml'))
+             + [os.path.join(ROOT, 'site.yml')])
+    assert len(files) > 10
+    found = []
+    for path in files:
+        with open(path) as handle:
+            for task in tasks_of(yaml.safe_load(handle)):
+                if 'async' in task:
+                    found.append('%s: %s' % (os.path.relpath(path, ROOT), task.get('name')))
+    assert found == []
