@@ -81,17 +81,10 @@ def set_password(conn, role, password):
     cursor.close()
 
 
-def converge_passwords(conn, passwords, try_login, check_mode=False):
-    """Give each login role of ``passwords`` (role name -> password) its password, where it lacks it.
-
-    ``try_login(role, password)`` returns None when the role logs in with the password, else the
-    error. A role that logs in is left alone; the others get theirs, and must then log in with it.
-    Every role is checked to exist and to be a LOGIN role before any password is set.
-    Returns dict(changed, updated=[roles whose password was (in check mode: would be) set]).
-    """
-    names = sorted(passwords)
+def check_login_roles(conn, names):
+    """Raise EngineError unless every role of ``names`` exists and may log in."""
     cursor = pgcompat.tuple_cursor(conn)
-    cursor.execute('SELECT rolname, rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ANY (%s)', (names,))
+    cursor.execute('SELECT rolname, rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ANY (%s)', (list(names),))
     can_login = dict(cursor.fetchall())
     cursor.close()
     missing = [name for name in names if name not in can_login]
@@ -102,6 +95,18 @@ def converge_passwords(conn, passwords, try_login, check_mode=False):
     if no_login:
         raise EngineError('role(s) %s cannot log in (NOLOGIN), so a password would not be used; nothing was changed'
                           % ', '.join(no_login))
+
+
+def converge_passwords(conn, passwords, try_login, check_mode=False):
+    """Give each login role of ``passwords`` (role name -> password) its password, where it lacks it.
+
+    ``try_login(role, password)`` returns None when the role logs in with the password, else the
+    error. A role that logs in is left alone; the others get theirs, and must then log in with it.
+    Every role is checked to exist and to be a LOGIN role before any password is set.
+    Returns dict(changed, updated=[roles whose password was (in check mode: would be) set]).
+    """
+    names = sorted(passwords)
+    check_login_roles(conn, names)
     for name in names:
         if not passwords[name]:
             raise EngineError('the password for role %s is empty; nothing was changed' % name)
