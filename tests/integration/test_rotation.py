@@ -56,8 +56,10 @@ def rotating(shoppulse_db, secretsmanager):
     conn.close()
 
 
-def current(secretsmanager, arn, stage='AWSCURRENT'):
-    return json.loads(secretsmanager.get_secret_value(SecretId=arn, VersionStage=stage)['SecretString'])
+def current(secretsmanager, arn, stage=None):
+    """The secret's document as an application reads it (no stage: AWSCURRENT), or at ``stage``."""
+    return json.loads(secretsmanager.get_secret_value(SecretId=arn, **({'VersionStage': stage} if stage else {}))
+                      ['SecretString'])
 
 
 def stages(secretsmanager, arn):

@@ -11,6 +11,8 @@ import json
 import os
 import re
 import subprocess
+import threading
+import time
 
 import boto3
 import psycopg2
@@ -18,6 +20,9 @@ import pytest
 
 from support import BIN, LATEST, ROOT, localsite, strategy
 from support import playbook as runner
+
+# One worker for the tests of the module: they share the provisioned local site.
+pytestmark = pytest.mark.xdist_group('site')
 
 
 @pytest.fixture(scope='module')
@@ -217,3 +222,75 @@ def test_the_database_play_before_provision_says_so(local_site):
     assert proc.returncode != 0
     assert ('RDS Proxy shoppulse-never-provisioned-proxy does not exist in eu-west-1: run playbooks/provision.yml first'
             in proc.stdout), proc.stdout[-3000:]
+
+
+def test_rotation_keeps_the_stack_working_and_prints_nothing(local_site):
+    """playbooks/rotate.yml on the provisioned local site while clients keep logging in with what the
+    secrets hold: none fails once the secret has changed, the old passwords stop working, nothing is
+    printed; the next run with rotate_older_than_days changes nothing, and site.yml afterwards neither."""
+    base, server = local_site
+    if not os.path.exists(os.path.join(base, 'outputs.yml')):  # run on its own: provision first
+        assert site(base)[0].returncode == 0
+    aws = dict(endpoint_url=localsite.endpoint_url(base), region_name='eu-west-1', aws_access_key_id='local',
+               aws_secret_access_key='local')
+    proxy = boto3.client('rds', **aws).describe_db_proxies()['DBProxies'][0]
+    secrets = boto3.client('secretsmanager', **aws)
+
+    def read(arn):
+        return json.loads(secrets.get_secret_value(SecretId=arn)['SecretString'])
+
+    arns = dict((read(auth['SecretArn'])['username'], auth['SecretArn']) for auth in proxy['Auth'][1:])
+    before = dict((role, read(arn)['password']) for role, arn in arns.items())
+    attempts, stop = [], threading.Event()
+
+    def client(role):
+        while not stop.is_set():
+            password = read(arns[role])['password']
+            try:
+                psycopg2.connect(connect_timeout=5, **server.dsn('shoppulse', user=role, password=password)).close()
+                attempts.append((role, password, None))
+            except psycopg2.OperationalError as exc:
+                attempts.append((role, password, str(exc)))
+            time.sleep(0.05)
+
+    def rotate(*extra):
+        return runner.run(os.path.join(ROOT, 'playbooks', 'rotate.yml'), *extra,
+                          inventory=os.path.join(base, 'inventories', 'local'), json_output=False,
+                          env=runner.environment(json_output=False, aws=localsite.CREDENTIALS))
+
+    threads = [threading.Thread(target=client, args=(role,)) for role in arns]
+    for thread in threads:
+        thread.start()
+    try:
+        done = rotate()
+    finally:
+        time.sleep(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert done.returncode == 0, done.stdout[-3000:]
+    after = dict((role, read(arn)['password']) for role, arn in arns.items())
+    for role in arns:
+        assert after[role] != before[role]
+        assert after[role] not in done.stdout + done.stderr and before[role] not in done.stdout + done.stderr
+        failed_after_change = [error for name, password, error in attempts if name == role and password == after[role] and error]
+        assert [1 for name, password, dummy in attempts if name == role and password == after[role]]
+        assert failed_after_change == [], failed_after_change
+        with pytest.raises(psycopg2.OperationalError, match='password authentication failed'):
+            psycopg2.connect(connect_timeout=5, **server.dsn('shoppulse', user=role, password=before[role]))
+    assert re.search(r'localhost\s*: ok=\d+\s+changed=1 ', done.stdout), done.stdout[-2000:]
+    assert 'shoppulse_app: rotate: the password is' in done.stdout
+
+    again = rotate('-e', 'rotate_older_than_days=1')
+    assert again.returncode == 0 and re.search(r'changed=0 ', again.stdout), again.stdout[-3000:]
+    assert 'shoppulse_app: skip: rotated 0.0 days ago' in again.stdout
+    for bad, message in ((['-e', '{"rotate_roles": ["shoppulse_owner"]}'],
+                          'rotate_roles must list login roles whose secrets RDS Proxy shoppulse-analytics-proxy'),
+                         (['-e', 'rotate_older_than_days=-1'], 'older_than_days must be 0 or more, not -1')):
+        refused = rotate(*bad)
+        assert refused.returncode != 0 and message in refused.stdout, refused.stdout[-3000:]
+    assert dict((role, read(arn)['password']) for role, arn in arns.items()) == after
+
+    # the stack keeps working: site.yml reads the new passwords, and has nothing to change
+    last, stats, dummy = site(base)
+    assert last.returncode == 0 and stats['changed'] == 0, last.stdout[-3000:]

@@ -40,6 +40,10 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
 9. EC2 DeleteSecurityGroup refuses a group that a rule of another group refers to (DependencyViolation,
    "resource sg-... has a dependent object"). moto deletes it, so a teardown that removed the groups in
    an order AWS refuses (the proxy's, while the applications' egress still names it) passed here.
+10. Secrets Manager GetSecretValue without a version answers the version that holds AWSCURRENT, also
+    after UpdateSecretVersionStage moved AWSCURRENT to another version (as a rotation does). moto keeps
+    answering the version that was current before (its default version is not moved), so a client that
+    reads a rotated secret as applications do would still get the old password.
 """
 
 import json
@@ -145,6 +149,21 @@ def _refuse_deleting_referenced_groups():
     backend_class._delete_security_group = delete  # pylint: disable=protected-access
 
 
+def _move_current_with_its_stage():
+    from moto.secretsmanager import models as secrets_models  # pylint: disable=import-outside-toplevel
+
+    backend_class = secrets_models.SecretsManagerBackend
+    original = backend_class.update_secret_version_stage
+
+    def update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id, move_to_version_id):
+        answer = original(self, secret_id, version_stage, remove_from_version_id, move_to_version_id)
+        if version_stage == 'AWSCURRENT' and move_to_version_id:
+            self.secrets[secret_id].set_default_version_id(move_to_version_id)
+        return answer
+
+    backend_class.update_secret_version_stage = update_secret_version_stage
+
+
 def apply():
     """Patch the moto modules in this process (call before the server starts)."""
     # imported here: moto takes about 0.8 s to import, which proxy_domain() and `localaws.py start`
@@ -157,6 +176,7 @@ def apply():
         mapping.update(AWS_TAG_RESOURCE_TYPES)
 
     _refuse_deleting_referenced_groups()
+    _move_current_with_its_stage()
 
     original = rds_models.RDSBackend.describe_db_parameter_groups
 
