@@ -163,6 +163,8 @@ class Awx:
         extravars = dict(TEMPLATES[template].get('extra_vars') or {}, shoppulse_environment=ENVIRONMENT,
                          awx_job_id=job_id, awx_job_template_name='ShopPulse %s %s' % (ENVIRONMENT, template),
                          tower_job_id=job_id)
+        # as AWX does: the survey's defaults for the questions not answered
+        extravars.update((q['variable'], q['default']) for q in TEMPLATES[template]['survey'] if 'default' in q)
         extravars.update(survey or {})
         with open(os.path.join(pdd, 'env', 'extravars'), 'w') as handle:
             json.dump(extravars, handle)
@@ -254,6 +256,17 @@ def test_the_job_templates_run_the_workflow_in_the_execution_environment_as_awx_
     assert verify.status == 'successful', failure(verify)
     assert verify.changed() == 0
 
+    # the rotation job: as its schedule launches it (passwords at least 30 days old: none yet), then now;
+    # the database job then logs every role in with its new password and changes nothing
+    scheduled = awx.launch('rotate')
+    assert scheduled.status == 'successful' and scheduled.changed() == 0, failure(scheduled)
+    rotated = awx.launch('rotate', {'schema_rotate_older_than_days': 0})
+    assert rotated.status == 'successful' and rotated.changed() == 1, failure(rotated)
+    assert awx.launch('database').changed() == 0
+    proxy_auth = aws_client(aws, 'rds').describe_db_proxies()['DBProxies'][0]['Auth']
+    role_passwords = [json.loads(aws_client(aws, 'secretsmanager').get_secret_value(SecretId=auth['SecretArn'])
+                                 ['SecretString'])['password'] for auth in proxy_auth[1:]]
+
     # a user's run of the same image on a laptop: ansible-navigator in the project, the user's credentials
     navigator = navigator_run(awx, aws, server, ee_image, 'playbooks/verify.yml', tmp_path)
     assert navigator.returncode == 0, navigator.stdout[-4000:] + navigator.stderr[-2000:]
@@ -314,6 +327,8 @@ def test_the_job_templates_run_the_workflow_in_the_execution_environment_as_awx_
     assert sum('job_events' in path for path, dummy in texts) > 100
     leaks = [path for path, text in texts if password in text]
     assert not leaks, 'the master password is in the artifacts: %s' % leaks
+    leaks = [path for path, text in texts for role_password in role_passwords if role_password in text]
+    assert len(role_passwords) == 3 and not leaks, 'a rotated password is in the artifacts: %s' % leaks
     # The AWS credential reaches the job as environment variables, which ansible-runner records in
     # artifacts/<job>/command (AWX stores that environment with the secrets redacted); it is in no
     # event and no output.

@@ -227,7 +227,7 @@ def test_the_database_play_before_provision_says_so(local_site):
 def test_rotation_keeps_the_stack_working_and_prints_nothing(local_site):
     """playbooks/rotate.yml on the provisioned local site while clients keep logging in with what the
     secrets hold: none fails once the secret has changed, the old passwords stop working, nothing is
-    printed; the next run with rotate_older_than_days changes nothing, and site.yml afterwards neither."""
+    printed; the next run with schema_rotate_older_than_days changes nothing, and site.yml afterwards neither."""
     base, server = local_site
     if not os.path.exists(os.path.join(base, 'outputs.yml')):  # run on its own: provision first
         assert site(base)[0].returncode == 0
@@ -281,12 +281,12 @@ def test_rotation_keeps_the_stack_working_and_prints_nothing(local_site):
     assert re.search(r'localhost\s*: ok=\d+\s+changed=1 ', done.stdout), done.stdout[-2000:]
     assert 'shoppulse_app: rotate: the password is' in done.stdout
 
-    again = rotate('-e', 'rotate_older_than_days=1')
+    again = rotate('-e', 'schema_rotate_older_than_days=1')
     assert again.returncode == 0 and re.search(r'changed=0 ', again.stdout), again.stdout[-3000:]
     assert 'shoppulse_app: skip: rotated 0.0 days ago' in again.stdout
     for bad, message in ((['-e', '{"rotate_roles": ["shoppulse_owner"]}'],
                           'rotate_roles must list login roles whose secrets RDS Proxy shoppulse-analytics-proxy'),
-                         (['-e', 'rotate_older_than_days=-1'], 'older_than_days must be 0 or more, not -1')):
+                         (['-e', 'schema_rotate_older_than_days=-1'], 'older_than_days must be 0 or more, not -1')):
         refused = rotate(*bad)
         assert refused.returncode != 0 and message in refused.stdout, refused.stdout[-3000:]
     assert dict((role, read(arn)['password']) for role, arn in arns.items()) == after
