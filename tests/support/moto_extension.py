@@ -44,10 +44,18 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
     after UpdateSecretVersionStage moved AWSCURRENT to another version (as a rotation does). moto keeps
     answering the version that was current before (its default version is not moved), so a client that
     reads a rotated secret as applications do would still get the old password.
+11. The master secret RDS manages (ManageMasterUserPassword) holds the instance's master username and a
+    password the instance accepts, and a change of its KMS key (MasterUserSecretKmsKeyId on an instance
+    whose password RDS already manages) re-encrypts that secret, whose ARN stays. moto's holds
+    {"username": "admin", "password": "P@55w0rd!"} whatever the instance, and a new KMS key makes a new
+    secret (the old one left behind). Here the password is the one in the file SHOPPULSE_MOTO_MASTER_PASSWORD_FILE
+    names, the local server's (as the instance would accept RDS's), else a generated one.
 """
 
 import json
 import os
+import secrets
+import string
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
@@ -164,6 +172,19 @@ def _move_current_with_its_stage():
     backend_class.update_secret_version_stage = update_secret_version_stage
 
 
+def _managed_master_secret(rds_models):
+    def secret_string(self):
+        path = os.environ.get('SHOPPULSE_MOTO_MASTER_PASSWORD_FILE')
+        if path and os.path.isfile(path):
+            with open(path) as handle:
+                password = handle.read().strip()
+        else:
+            password = ''.join(secrets.choice(string.ascii_letters + string.digits) for dummy in range(32))
+        return json.dumps(dict(username=self.resource.master_username, password=password))
+
+    rds_models.MasterUserSecret._generate_secret_string = secret_string  # pylint: disable=protected-access
+
+
 def apply():
     """Patch the moto modules in this process (call before the server starts)."""
     # imported here: moto takes about 0.8 s to import, which proxy_domain() and `localaws.py start`
@@ -177,6 +198,7 @@ def apply():
 
     _refuse_deleting_referenced_groups()
     _move_current_with_its_stage()
+    _managed_master_secret(rds_models)
 
     original = rds_models.RDSBackend.describe_db_parameter_groups
 
@@ -215,6 +237,11 @@ def apply():
                 self.iops = iops
 
     def update(self, *args, **kwargs):
+        if kwargs.get('manage_master_user_password') and getattr(self, 'master_user_secret', None):
+            kwargs.pop('manage_master_user_password')  # managed already: correction 11, the same secret re-encrypted
+            key = kwargs.pop('master_user_secret_kms_key_id', None)
+            if key:
+                self.master_user_secret.secret.kms_key_id = key
         original_update(self, *args, **dict((k, v) for k, v in kwargs.items() if k not in PI_FIELDS))
         _performance_insights(self, kwargs, creating=False)
 
