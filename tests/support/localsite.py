@@ -25,12 +25,13 @@ def endpoint_url(base):
 
 
 @contextlib.contextmanager
-def local_site(prefix, password=None):
+def local_site(prefix, password=None, **aws_settings):
     """Yield (the directory, the PostgreSQL server); stop and remove everything afterwards.
 
     The directory holds a copy of inventories/local beside its .local, where a moto server and the local
     TLS server run, the server's certificate issued for the emulated proxy domain, as the Makefile does.
-    password: the server's superuser password (generated when None).
+    password: the server's superuser password (generated when None); aws_settings: more of the moto server's
+    environment (the settings moto_extension reads).
     """
     base = tempfile.mkdtemp(prefix=prefix)
     os.chmod(base, 0o755)  # the postgres OS user must reach .local/postgres when run as root
@@ -43,7 +44,9 @@ def local_site(prefix, password=None):
     server = localpg.LocalPostgres(pg_dir, port=free_port(),
                                    names=('*.' + moto_extension.proxy_domain('eu-west-1'),)).start()
     try:
-        with localaws.emulated(os.path.join(base, '.local', 'aws')):
+        # the master secret the emulated RDS keeps holds the local server's password (moto_extension, 11)
+        with localaws.emulated(os.path.join(base, '.local', 'aws'),
+                               SHOPPULSE_MOTO_MASTER_PASSWORD_FILE=os.path.join(pg_dir, 'password'), **aws_settings):
             yield base, server
     finally:
         server.destroy()

@@ -50,12 +50,17 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
     {"username": "admin", "password": "P@55w0rd!"} whatever the instance, and a new KMS key makes a new
     secret (the old one left behind). Here the password is the one in the file SHOPPULSE_MOTO_MASTER_PASSWORD_FILE
     names, the local server's (as the instance would accept RDS's), else a generated one.
+
+Not a correction but a setting: a new RDS instance is "creating" for about ten minutes on AWS, and moto's is
+"available" at once. With SHOPPULSE_MOTO_RDS_CREATING_SECONDS=N, a new instance is "creating" for its first N
+seconds, so that a test can follow the path of a first run on AWS.
 """
 
 import json
 import os
 import secrets
 import string
+import time
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
@@ -228,6 +233,9 @@ def apply():
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
+        creating = float(os.environ.get('SHOPPULSE_MOTO_RDS_CREATING_SECONDS') or 0)
+        if creating > 0:
+            self.status, self.shoppulse_available_at = 'creating', time.time() + creating
         _performance_insights(self, kwargs, creating=True)
         if self.storage_type == 'gp3':
             throughput, iops = _gp3_baseline(self)
@@ -246,6 +254,17 @@ def apply():
         _performance_insights(self, kwargs, creating=False)
 
     instance_class.__init__ = init
+
+    original_describe = rds_models.RDSBackend.describe_db_instances
+
+    def describe_db_instances(self, *args, **kwargs):
+        found = original_describe(self, *args, **kwargs)
+        for instance in found:
+            if instance.status == 'creating' and time.time() >= getattr(instance, 'shoppulse_available_at', 0):
+                instance.status = 'available'
+        return found
+
+    rds_models.RDSBackend.describe_db_instances = describe_db_instances
     instance_class.update = update
 
     proxy_class = rds_models.DBProxy
