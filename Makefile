@@ -76,7 +76,7 @@ local-pg: local-venv system-packages-site
 	$(PY) -m support.localpg start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) \
 	  --name "*.$$($(PY) -m support.localaws proxy-domain $(LOCAL_AWS_REGION))" > /dev/null
 
-# the master secret the emulated RDS keeps (shoppulse_master_password managed) holds the local server's password
+# the master secret the emulated RDS keeps (shoppulse_master_secret managed) holds the local server's password
 local-aws: local-venv
 	SHOPPULSE_MOTO_MASTER_PASSWORD_FILE=$(CURDIR)/$(LOCAL_PG_DIR)/password \
 	  $(PY) -m support.localaws start --dir $(LOCAL_AWS_DIR) --port $(LOCAL_AWS_PORT) > /dev/null

@@ -1,6 +1,6 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""site.yml on the local site with the master password managed by RDS (shoppulse_master_password: managed):
+"""site.yml on the local site with the master password managed by RDS (shoppulse_master_secret: managed):
 the emulated RDS keeps the master secret (holding the local server's password, as RDS's would hold one its
 instance accepts), RDS Proxy authenticates the master user with it, the database play reads it; no secret of
 the collection's own holds the master password; the second run changes nothing. A KMS key that does not
@@ -16,7 +16,7 @@ from support import playbook as runner
 
 
 def site(base, *extra):
-    return runner.run(os.path.join(ROOT, 'site.yml'), '-e', 'shoppulse_master_password=managed', *extra,
+    return runner.run(os.path.join(ROOT, 'site.yml'), '-e', 'shoppulse_master_secret=managed', *extra,
                       inventory=os.path.join(base, 'inventories', 'local'), json_output=False,
                       extra_vars=dict(shoppulse_outputs_file=os.path.join(base, 'outputs.yml')),
                       env=runner.environment(json_output=False, aws=localsite.CREDENTIALS))
