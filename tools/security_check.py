@@ -326,6 +326,42 @@ def check_iam_no_wildcards_on_secrets(tree):
     return findings
 
 
+# What AWS does not scope to a resource: the only actions a deployer policy may allow on "*".
+_UNSCOPED_READS = re.compile(r'^[a-z0-9-]+:(Describe|List)[A-Za-z]+$')
+
+
+def check_deployer_policies(tree):
+    """files/iam/*.json, the policies of the identity that runs the playbooks (playbooks/iam-policies.yml)."""
+    findings = []
+    paths = sorted(glob.glob(os.path.join(tree.root, 'files', 'iam', '*.json')))
+    if not paths:
+        return ['files/iam/ holds no policy']
+    for path in paths:
+        where = os.path.relpath(path, tree.root)
+        with open(path) as handle:
+            try:
+                document = json.load(handle)
+            except ValueError as exc:
+                findings.append('%s: not JSON (%s)' % (where, exc))
+                continue
+        for number, statement in enumerate(document.get('Statement', []), 1):
+            name = statement.get('Sid') or 'statement %d' % number
+            actions = statement.get('Action', [])
+            actions = actions if isinstance(actions, list) else [actions]
+            resources = statement.get('Resource', [])
+            resources = resources if isinstance(resources, list) else [resources]
+            if 'NotAction' in statement or 'NotResource' in statement or statement.get('Effect') != 'Allow':
+                findings.append('%s: %s: only Allow statements with Action and Resource' % (where, name))
+            wild = [action for action in actions if '*' in action or '?' in action]
+            if wild:
+                findings.append('%s: %s allows a wildcard action (%s)' % (where, name, ', '.join(wild)))
+            if '*' in resources:
+                scoped = [action for action in actions if not _UNSCOPED_READS.match(action)]
+                if scoped:
+                    findings.append('%s: %s allows %s on every resource ("*")' % (where, name, ', '.join(scoped)))
+    return findings
+
+
 CHECKS = [
     ('SP-RDS-ENCRYPTED', 'the RDS instance is encrypted at rest', check_rds_encrypted),
     ('SP-RDS-PRIVATE', 'the RDS instance is not publicly accessible', check_rds_not_public),
@@ -339,6 +375,8 @@ CHECKS = [
     ('SP-LOGS-RETENTION', 'every log group has a retention', check_log_retention),
     ('SP-IAM-SECRETS', 'no IAM policy has a wildcard action, or a wildcard resource on secrets',
      check_iam_no_wildcards_on_secrets),
+    ('SP-IAM-DEPLOYER', 'the deployer policies (files/iam) name each action, and "*" only for reads AWS does not scope',
+     check_deployer_policies),
 ]
 
 

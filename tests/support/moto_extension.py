@@ -51,6 +51,16 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
     secret (the old one left behind). Here the password is the one in the file SHOPPULSE_MOTO_MASTER_PASSWORD_FILE
     names, the local server's (as the instance would accept RDS's), else a generated one.
 
+Two corrections for IAM authorization (INITIAL_NO_AUTH_ACTION_COUNT), where moto evaluates a policy:
+12. An API action is named in IAM by its service's prefix: CloudWatch's are cloudwatch:PutMetricAlarm and so on.
+    moto names it by the endpoint's signing name, monitoring:PutMetricAlarm, which no policy names.
+13. AWS evaluates a statement's Resource against the resource the request acts on. moto knows that resource
+    only for IAM roles, SQS and STS, and evaluates every other request as on the resource "*", which no
+    scoped statement matches: there, a statement's Resource is taken as matching, and only its actions
+    decide. (The resources of the collection's policies are checked by tests/integration/test_iam_policy.py.)
+With SHOPPULSE_MOTO_ACTION_LOG naming a file, each action moto authorizes or refuses is appended to it, one
+"<access key id> <action> <allowed|denied>" line each: the actions the playbooks call.
+
 Not a correction but a setting: a new RDS instance is "creating" for about ten minutes on AWS, and moto's is
 "available" at once. With SHOPPULSE_MOTO_RDS_CREATING_SECONDS=N, a new instance is "creating" for its first N
 seconds, so that a test can follow the path of a first run on AWS.
@@ -190,6 +200,45 @@ def _managed_master_secret(rds_models):
     rds_models.MasterUserSecret._generate_secret_string = secret_string  # pylint: disable=protected-access
 
 
+IAM_PREFIXES = {'monitoring': 'cloudwatch'}  # correction 12: a signing name -> the IAM prefix
+
+
+def _iam_authorization():
+    from moto.iam import access_control  # pylint: disable=import-outside-toplevel
+
+    base = access_control.IAMRequestBase
+    original_init, original_check = base.__init__, base.check_action_permitted
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        service, dummy, action = self._action.partition(':')  # pylint: disable=protected-access
+        self._action = '%s:%s' % (IAM_PREFIXES.get(service, service), action)  # pylint: disable=protected-access
+
+    def check_action_permitted(self, resource):
+        log = os.environ.get('SHOPPULSE_MOTO_ACTION_LOG')
+        outcome = 'denied'
+        try:
+            original_check(self, resource)
+            outcome = 'allowed'
+        finally:
+            if log:
+                with open(log, 'a') as handle:
+                    handle.write('%s %s %s\n' % (self._access_key._access_key_id, self._action, outcome))  # pylint: disable=protected-access
+
+    base.__init__ = init
+    base.check_action_permitted = check_action_permitted
+
+    statement = access_control.IAMPolicyStatement
+    original_matches = statement._check_element_matches  # pylint: disable=protected-access
+
+    def check_element_matches(self, element, value):
+        if element in ('Resource', 'NotResource') and value == '*':  # correction 13
+            return element == 'Resource'
+        return original_matches(self, element, value)
+
+    statement._check_element_matches = check_element_matches  # pylint: disable=protected-access
+
+
 def apply():
     """Patch the moto modules in this process (call before the server starts)."""
     # imported here: moto takes about 0.8 s to import, which proxy_domain() and `localaws.py start`
@@ -204,6 +253,7 @@ def apply():
     _refuse_deleting_referenced_groups()
     _move_current_with_its_stage()
     _managed_master_secret(rds_models)
+    _iam_authorization()
 
     original = rds_models.RDSBackend.describe_db_parameter_groups
 

@@ -21,13 +21,13 @@ def results(root):
 
 def test_every_check_passes_on_the_collection():
     found = results(ROOT)
-    assert len(found) == 11
+    assert len(found) == 12
     assert found == dict((check_id, []) for check_id in found)
 
 
 @pytest.fixture()
 def copy(tmp_path):
-    for part in ('roles', 'playbooks', 'inventories'):
+    for part in ('roles', 'playbooks', 'inventories', 'files/iam'):
         shutil.copytree(os.path.join(ROOT, part), str(tmp_path / part), symlinks=True,
                         ignore=shutil.ignore_patterns('collections'))
     return tmp_path
@@ -81,6 +81,10 @@ BAD_EXAMPLES = [
     ('SP-IAM-SECRETS', 'roles/proxy/templates/read-secret.json.j2',
      '"Resource": {{ proxy_secret_arns | to_json }}',
      '"Resource": ["*"]', 'allows secrets actions on a wildcard resource (*)'),
+    ('SP-IAM-DEPLOYER', 'files/iam/deployer-policy.json', '"rds:ModifyDBProxy"', '"rds:Modify*"',
+     'files/iam/deployer-policy.json: TheDatabaseItsGroupsAndProxy allows a wildcard action (rds:Modify*)'),
+    ('SP-IAM-DEPLOYER', 'files/iam/teardown-policy.json', '"ec2:DescribeAddresses",', '"ec2:DescribeAddresses", "ec2:DeleteVpc",',
+     'ReadWhatAwsDoesNotScope allows ec2:DeleteVpc on every resource ("*")'),
 ]
 
 
@@ -98,5 +102,5 @@ def test_the_command_exits_non_zero_and_prints_the_findings(copy, capsys):
     edit(copy, 'roles/database/tasks/present.yml', 'publicly_accessible: false', 'publicly_accessible: true')
     assert security_check.main([str(copy)]) == 1
     out = capsys.readouterr().out
-    assert 'SP-RDS-PRIVATE     FAIL' in out and '1 of 11 checks failed' in out
+    assert 'SP-RDS-PRIVATE     FAIL' in out and '1 of 12 checks failed' in out
     assert security_check.main([ROOT]) == 0
