@@ -29,6 +29,7 @@ IMPLICIT = {
 }
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}  # needs no permission on AWS (the lookup aws_connection's checks)
 
+
 def actions_of(policy):
     return set(action for statement in policy['Statement'] for action in
                (statement['Action'] if isinstance(statement['Action'], list) else [statement['Action']]))
