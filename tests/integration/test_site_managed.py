@@ -10,6 +10,7 @@ import json
 import os
 
 import boto3
+import yaml
 
 from support import ROOT, localsite
 from support import playbook as runner
@@ -56,6 +57,8 @@ def test_the_master_password_rds_manages_end_to_end():
                              for name in iam.list_role_policies(RoleName=role)['PolicyNames']])
         assert managed['SecretArn'] in policy and key['Arn'] in policy
         assert 'is at migration version' in first.stdout  # the database play connected with the managed secret
+        with open(os.path.join(base, 'outputs.yml')) as handle:
+            assert yaml.safe_load(handle)['secret_arn'] == managed['SecretArn']
         assert "TASK [shoppulse.analytics.proxy : Give the proxy the secrets it lacks]" in first.stdout
         after = first.stdout.split('Give the proxy the secrets it lacks')[1]
         assert 'included: ' in after[:300], after[:3000]
