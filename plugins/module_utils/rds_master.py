@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The master password of an RDS instance managed by RDS in Secrets Manager (ManageMasterUserPassword).
 
-Plain Python over boto3's rds and kms clients; no Ansible. amazon.aws's rds_instance has no option for
-it: this is what module rds_master_secret does with it.
+Plain Python over boto3's rds and kms clients (amazon.aws's is_boto3_error_code tells their errors
+apart); no Ansible. amazon.aws's rds_instance has no option for it: this is what module
+rds_master_secret does with it.
 
 With the master password managed, RDS creates the secret (``rds!db-<id>``, a JSON document with
 ``username`` and ``password``), encrypts it with the KMS key given (else Secrets Manager's own key,
@@ -16,21 +17,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-
-
-def _code(exc):
-    return getattr(exc, 'response', {}).get('Error', {}).get('Code')
 
 
 def describe(rds, identifier):
     """The instance's description; EngineError when there is no such instance."""
     try:
         return rds.describe_db_instances(DBInstanceIdentifier=identifier)['DBInstances'][0]
-    except Exception as exc:  # botocore's ClientError, told by its code
-        if _code(exc) == 'DBInstanceNotFound':
-            raise EngineError('RDS instance %s does not exist; nothing was changed' % identifier)
-        raise
+    except is_boto3_error_code('DBInstanceNotFound'):
+        raise EngineError('RDS instance %s does not exist; nothing was changed' % identifier)
 
 
 def resolve_kms_key(kms, key_id):
@@ -38,10 +34,8 @@ def resolve_kms_key(kms, key_id):
     key when it does not exist or cannot be used."""
     try:
         metadata = kms.describe_key(KeyId=key_id)['KeyMetadata']
-    except Exception as exc:  # botocore's ClientError, told by its code
-        if _code(exc) in ('NotFoundException', 'InvalidArnException'):
-            raise EngineError('KMS key %s does not exist in this account and region; nothing was changed' % key_id)
-        raise
+    except is_boto3_error_code(['NotFoundException', 'InvalidArnException']):
+        raise EngineError('KMS key %s does not exist in this account and region; nothing was changed' % key_id)
     if metadata.get('KeyState') != 'Enabled':
         raise EngineError('KMS key %s is %s, not Enabled; nothing was changed' % (key_id, metadata.get('KeyState')))
     return metadata['Arn']

@@ -38,6 +38,7 @@ import secrets
 import string
 import uuid
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.shoppulse.analytics.plugins.module_utils import logins
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 
@@ -72,10 +73,8 @@ class SecretStore:
         """The secret's ARN; EngineError when there is no such secret."""
         try:
             return self.client.describe_secret(SecretId=secret_id)['ARN']
-        except Exception as exc:  # botocore's ClientError, told by its code
-            if getattr(exc, 'response', {}).get('Error', {}).get('Code') == 'ResourceNotFoundException':
-                raise EngineError('secret %s does not exist; nothing was changed' % secret_id)
-            raise
+        except is_boto3_error_code('ResourceNotFoundException'):
+            raise EngineError('secret %s does not exist; nothing was changed' % secret_id)
 
     def read(self, secret_id, version_id):
         return json.loads(self.client.get_secret_value(SecretId=secret_id, VersionId=version_id)['SecretString'])

@@ -6,7 +6,6 @@ with nothing changed, and the password handed back to the user."""
 
 import json
 
-import boto3
 import pytest
 import yaml
 
@@ -20,12 +19,11 @@ CREDENTIALS = dict(AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing')
 @pytest.fixture(scope='module')
 def moto(tmp_path_factory):
     with localaws.emulated(str(tmp_path_factory.mktemp('moto'))) as server:
-        yield server.endpoint_url
+        yield server
 
 
 def client(moto, service):
-    return boto3.client(service, endpoint_url=moto, region_name=REGION, aws_access_key_id='testing',
-                        aws_secret_access_key='testing')
+    return moto.client(service, REGION)
 
 
 @pytest.fixture
@@ -40,7 +38,7 @@ def instance(moto, request):
 def module(moto, tmp_path, *extra, **args):
     """Run the module once on localhost; return the JSON callback's result of its task."""
     play = [{'hosts': 'localhost', 'gather_facts': False,
-             'module_defaults': {'group/shoppulse.analytics.aws': {'region': REGION, 'endpoint_url': moto}},
+             'module_defaults': {'group/shoppulse.analytics.aws': {'region': REGION, 'endpoint_url': moto.endpoint_url}},
              'tasks': [{'name': 'master secret', 'shoppulse.analytics.rds_master_secret': args, 'register': 'result'}]}]
     path = tmp_path / 'play.yml'
     path.write_text(yaml.safe_dump(play))

@@ -10,7 +10,6 @@ import threading
 import time
 import uuid
 
-import boto3
 import psycopg2
 import pytest
 
@@ -24,8 +23,7 @@ ROLES = ('shoppulse_app', 'shoppulse_readonly')
 @pytest.fixture(scope='module')
 def secretsmanager(tmp_path_factory):
     with localaws.emulated(str(tmp_path_factory.mktemp('moto'))) as server:
-        yield boto3.client('secretsmanager', endpoint_url=server.endpoint_url, region_name='eu-west-1',
-                           aws_access_key_id='testing', aws_secret_access_key='testing')
+        yield server.client('secretsmanager')
 
 
 def login_tester(database):

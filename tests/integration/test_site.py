@@ -14,7 +14,6 @@ import subprocess
 import threading
 import time
 
-import boto3
 import psycopg2
 import pytest
 
@@ -167,10 +166,9 @@ def test_site_runs_end_to_end_offline_then_changes_nothing(local_site, linear_si
     assert '.proxy-aaaaaaaaaaaa.eu-west-1.rds.amazonaws.com:%d is at migration version %d' % (server.port, LATEST) in message
 
     # every login role logs in with the password of its own secret, which the proxy authenticates
-    aws = dict(endpoint_url=localsite.endpoint_url(base), region_name='eu-west-1', aws_access_key_id='local',
-               aws_secret_access_key='local')
-    proxy = boto3.client('rds', **aws).describe_db_proxies()['DBProxies'][0]
-    secrets = boto3.client('secretsmanager', **aws)
+    aws = localsite.aws(base)  # the site's emulated AWS
+    proxy = aws.client('rds').describe_db_proxies()['DBProxies'][0]
+    secrets = aws.client('secretsmanager')
     credentials = [json.loads(secrets.get_secret_value(SecretId=auth['SecretArn'])['SecretString'])
                    for auth in proxy['Auth']]
     assert [c['username'] for c in credentials] == ['shoppulse_admin', 'shoppulse_app', 'shoppulse_migrator',
@@ -231,10 +229,9 @@ def test_rotation_keeps_the_stack_working_and_prints_nothing(local_site):
     base, server = local_site
     if not os.path.exists(os.path.join(base, 'outputs.yml')):  # run on its own: provision first
         assert site(base)[0].returncode == 0
-    aws = dict(endpoint_url=localsite.endpoint_url(base), region_name='eu-west-1', aws_access_key_id='local',
-               aws_secret_access_key='local')
-    proxy = boto3.client('rds', **aws).describe_db_proxies()['DBProxies'][0]
-    secrets = boto3.client('secretsmanager', **aws)
+    aws = localsite.aws(base)  # the site's emulated AWS
+    proxy = aws.client('rds').describe_db_proxies()['DBProxies'][0]
+    secrets = aws.client('secretsmanager')
 
     def read(arn):
         return json.loads(secrets.get_secret_value(SecretId=arn)['SecretString'])

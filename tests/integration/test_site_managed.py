@@ -9,7 +9,6 @@ exist stops the run before anything is created."""
 import json
 import os
 
-import boto3
 import yaml
 
 from support import ROOT, localsite
@@ -27,32 +26,31 @@ def test_the_master_password_rds_manages_end_to_end():
     # the instance is "creating" when the database role starts it, as on a first run on AWS: RDS is given the
     # password after the wait, and the proxy, started before, gets the master secret then (proxy/tasks/attach.yml)
     with localsite.local_site('shoppulse-site-managed-', SHOPPULSE_MOTO_RDS_CREATING_SECONDS='8') as (base, server):
-        aws = dict(endpoint_url=localsite.endpoint_url(base), region_name='eu-west-1', aws_access_key_id='local',
-                   aws_secret_access_key='local')
+        aws = localsite.aws(base)  # the site's emulated AWS
         missing_key = 'alias/shoppulse-no-such-key'
         refused = site(base, '-e', 'database_master_secret_kms_key_id=' + missing_key)
         assert refused.returncode != 0
         assert ('KMS key %s (database_master_secret_kms_key_id) does not exist in eu-west-1; nothing was changed'
                 % missing_key) in refused.stdout, refused.stdout[-3000:]
-        assert boto3.client('ec2', **aws).describe_vpcs(Filters=[{'Name': 'tag:Name', 'Values': ['shoppulse-analytics']}])['Vpcs'] == []
+        assert aws.client('ec2').describe_vpcs(Filters=[{'Name': 'tag:Name', 'Values': ['shoppulse-analytics']}])['Vpcs'] == []
 
-        key = boto3.client('kms', **aws).create_key(Description='master secret')['KeyMetadata']
+        key = aws.client('kms').create_key(Description='master secret')['KeyMetadata']
         first = site(base, '-e', 'database_master_secret_kms_key_id=' + key['KeyId'])
         assert first.returncode == 0, first.stdout[-4000:]
         assert server.password not in first.stdout + first.stderr
-        instance = boto3.client('rds', **aws).describe_db_instances()['DBInstances'][0]
+        instance = aws.client('rds').describe_db_instances()['DBInstances'][0]
         managed = instance['MasterUserSecret']
         assert managed['KmsKeyId'] == key['Arn'] and managed['SecretStatus'] == 'active'
-        proxy = boto3.client('rds', **aws).describe_db_proxies()['DBProxies'][0]
+        proxy = aws.client('rds').describe_db_proxies()['DBProxies'][0]
         assert proxy['Auth'][0]['SecretArn'] == managed['SecretArn'] and len(proxy['Auth']) == 4
-        secrets = boto3.client('secretsmanager', **aws)
+        secrets = aws.client('secretsmanager')
         names = [s['Name'] for s in secrets.list_secrets()['SecretList']]
         assert 'shoppulse-analytics/db-master' not in names, names
         document = json.loads(secrets.get_secret_value(SecretId=managed['SecretArn'])['SecretString'])
         assert document == {'username': 'shoppulse_admin', 'password': server.password}
         # the proxy's role may read the secret and decrypt it with the key
         role = proxy['RoleArn'].split('/')[-1]
-        iam = boto3.client('iam', **aws)
+        iam = aws.client('iam')
         policy = json.dumps([iam.get_role_policy(RoleName=role, PolicyName=name)['PolicyDocument']
                              for name in iam.list_role_policies(RoleName=role)['PolicyNames']])
         assert managed['SecretArn'] in policy and key['Arn'] in policy
