@@ -1,7 +1,18 @@
 # ShopPulse analytics collection. `make site` and `make test` are all a newcomer needs;
 # both create the virtualenv (.venv) and install what they need first.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The controller Python: the machine's python3 when the collection supports it (3.11 to 3.13), else the newest
+# supported one it has (tests/support/machine.py); PYTHON=python3.12 chooses another for a new .venv.
+PYTHON ?= $(shell python3 tests/support/machine.py python)
+# The `ansible` package: the newest release that Python allows (requirements/run.txt); ANSIBLE=13.4.0 installs
+# that release instead (the choice is remembered in .venv and followed when it changes).
+ANSIBLE ?=
+# Debian's PostgreSQL on this machine (15 on Debian 12, 17 on Debian 13): make site's server runs on it
+DEBIAN_PG := $(shell python3 tests/support/machine.py postgresql)
+# the other end of the supported range, beside the controller's: the newest ansible on the newest Python
+# (make test runs the playbook tests and the version matrix's newest entry in it)
+NEWEST_PYTHON := 3.13
+NEWEST_VENV := .venv-newest
 VENV := .venv
 BIN := $(VENV)/bin
 LOCAL_PG_DIR := .local/postgres
@@ -18,12 +29,13 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # exported: a playbook the tests run must find the collection only where ansible.cfg says.
 PY := PYTHONPATH=$(CURDIR)/collections:$(CURDIR)/tests $(BIN)/python
 
-.PHONY: site test ca-bundle-check system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
+.PHONY: site test test-fast fast-venv system-packages-fast versions ca-bundle-check system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
         lint security sanity units integration molecule bench postgres-image ee postgres-versions clean help
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
 	@echo "make test            everything CI runs: lint, sanity, unit, integration and Molecule tests, the version matrix"
+	@echo "make test-fast       make test's fast stages (no containers, no servers): manifest, lint, sanity, units"
 	@echo "make local-stop      stop the local PostgreSQL and the emulated AWS of make site"
 	@echo "make system-packages the Debian packages make test needs (installs them as root, else prints the command)"
 	@echo "make lint            ansible-lint, the changelog, the role READMEs and antsibull-docs lint"
@@ -40,11 +52,23 @@ help:
 	@echo "make ca-bundle-check files/rds-ca-bundle.pem is what its npm package gives (tools/rds_ca_bundle.py)"
 	@echo "make bench           the benchmarks (benchmarks/), side by side with psql"
 
-$(VENV)/.run-installed: requirements/run.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements/run.txt
+# what was asked for: a file named after it, made anew when the choice changes
+ANSIBLE_CHOICE := $(VENV)/.ansible-$(or $(ANSIBLE),newest)
+$(ANSIBLE_CHOICE): | system-packages-site
+	@test -x $(BIN)/python || { echo "make: a new $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	rm -f $(VENV)/.ansible-*
 	touch $@
+
+$(VENV)/.run-installed: requirements/run.txt $(ANSIBLE_CHOICE)
+	$(BIN)/pip install -q --upgrade pip
+	$(if $(ANSIBLE),grep -v '^ansible==' requirements/run.txt > $(VENV)/run-chosen.txt && \
+	  $(BIN)/pip install -q -r $(VENV)/run-chosen.txt 'ansible==$(ANSIBLE)',$(BIN)/pip install -q -r requirements/run.txt)
+	touch $@
+
+# what make site and make test run on, said before they run
+versions: venv
+	@$(BIN)/python -c 'import sys, ansible.release as r, importlib.metadata as m; print("make: Python %s (%s), ansible %s" \
+	  " (ansible-core %s), PostgreSQL $(DEBIAN_PG) (Debian'"'"'s)" % (sys.version.split()[0], sys.base_prefix, m.version("ansible"), r.__version__))'
 
 $(VENV)/.local-installed: $(VENV)/.run-installed requirements/local.txt
 	$(BIN)/pip install -q -r requirements/local.txt
@@ -52,6 +76,16 @@ $(VENV)/.local-installed: $(VENV)/.run-installed requirements/local.txt
 
 $(VENV)/.test-installed: $(VENV)/.local-installed requirements/test.txt
 	$(BIN)/pip install -q -r requirements/test.txt
+	touch $@
+
+# The newest end of the supported range: ansible 14 on Python 3.13, with what the playbook tests and the
+# version matrix run (requirements/newest.txt)
+$(NEWEST_VENV)/.installed: requirements/newest.txt requirements/local.txt requirements/run.txt
+	@python="$$(python3 tests/support/machine.py python $(NEWEST_PYTHON))"; \
+	  test -n "$$python" || { echo "make: Python $(NEWEST_PYTHON) is needed for the newest end of the matrix" >&2; exit 1; }; \
+	  test -x $(NEWEST_VENV)/bin/python || $$python -m venv $(NEWEST_VENV)
+	$(NEWEST_VENV)/bin/pip install -q --upgrade pip
+	$(NEWEST_VENV)/bin/pip install -q -r requirements/newest.txt
 	touch $@
 
 # A second interpreter for the managed node with psycopg2 only (no psycopg 3), so that the
@@ -63,14 +97,19 @@ $(VENV)/.test-installed: $(VENV)/.local-installed requirements/test.txt
 
 venv: $(VENV)/.run-installed
 local-venv: $(VENV)/.local-installed
-test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed
+# fast-venv: what the fast stages of make test run in; test-venv: every virtualenv make test uses
+fast-venv: $(VENV)/.test-installed
+test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed $(NEWEST_VENV)/.installed
 
 # the Debian packages beyond Python: installed when run as root, else the one command to run is printed
 system-packages-site:
-	tests/support/system-packages.sh site
+	tests/support/system-packages.sh site $(DEBIAN_PG)
 
 system-packages:
-	tests/support/system-packages.sh test
+	tests/support/system-packages.sh test $(DEBIAN_PG)
+
+system-packages-fast:
+	tests/support/system-packages.sh fast $(DEBIAN_PG)
 
 local-pg: local-venv system-packages-site
 	$(PY) -m support.localpg start --dir $(LOCAL_PG_DIR) --port $(LOCAL_PG_PORT) \
@@ -94,7 +133,7 @@ local-pg-destroy: venv
 
 # moto's dummy credentials, for the emulated AWS only (inventories/local names its endpoint)
 # Mitogen's strategy when it is installed (tests/support/strategy.py); SHOPPULSE_MITOGEN=0 runs Ansible's own
-site: local-aws local-pg
+site: local-aws local-pg versions
 	@strategy="$$($(PY) -m support.strategy --pythonpath "$$PYTHONPATH")"; \
 	if [ -n "$$strategy" ]; then echo "make site: Mitogen's strategy, about twice as fast (SHOPPULSE_MITOGEN=0 for Ansible's" \
 	  "own); ansible-core 2.19 prints a deprecation warning for any strategy plugin it does not ship"; fi; \
@@ -108,10 +147,10 @@ manifest-check: venv
 	$(PY) tools/manifest.py --check
 
 # files/rds-ca-bundle.pem against the npm package and date it names (tools/rds_ca_bundle.py)
-ca-bundle-check: test-venv
+ca-bundle-check: fast-venv
 	$(BIN)/python tools/rds_ca_bundle.py --check
 
-lint: test-venv
+lint: fast-venv
 	$(BIN)/ansible-lint --profile production
 	$(PY) tools/sql_lint.py
 	$(BIN)/antsibull-changelog lint
@@ -121,21 +160,21 @@ lint: test-venv
 
 # antsibull-docs copies a collection that lives in a Git checkout with `git ls-files`; the ceiling stops
 # it from taking .venv's collections (the dependencies) for files of this repository, which Git ignores
-docs-lint: test-venv
+docs-lint: fast-venv
 	GIT_CEILING_DIRECTORIES=$(CURDIR) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/antsibull-docs lint-collection-docs \
 	  --plugin-docs --validate-collection-refs dependent --disallow-unknown-collection-refs .
 
 # the collection's docs as antsibull-docs renders them for docs.ansible.com (RST, under build/docs)
-docs: test-venv
+docs: fast-venv
 	rm -rf build/docs && mkdir -p build/docs
 	GIT_CEILING_DIRECTORIES=$(CURDIR) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/antsibull-docs collection --use-current \
 	  --squash-hierarchy --dest-dir build/docs shoppulse.analytics
 
 # CHANGELOG.md is rendered from changelogs/changelog.yaml, where `antsibull-changelog release` puts the fragments
-changelog: test-venv
+changelog: fast-venv
 	$(BIN)/antsibull-changelog generate
 
-changelog-check: test-venv
+changelog-check: fast-venv
 	mkdir -p .cache && cp CHANGELOG.md .cache/CHANGELOG.md.committed
 	$(BIN)/antsibull-changelog generate
 	@cmp -s CHANGELOG.md .cache/CHANGELOG.md.committed || { mv .cache/CHANGELOG.md.committed CHANGELOG.md; \
@@ -145,13 +184,13 @@ role-docs: venv
 	$(BIN)/python tools/role_docs.py
 
 # the stack's security promises, over the playbooks, role defaults and inventories
-security: test-venv
+security: fast-venv
 	$(BIN)/python tools/security_check.py
 
-sanity: test-venv
+sanity: fast-venv
 	$(BIN)/python .ci/sanity.py
 
-units: test-venv
+units: fast-venv
 	$(BIN)/python -m pytest -q tests/unit
 
 # sanity and unit tests on the oldest ansible-core meta/runtime.yml allows and on the newest release
@@ -196,8 +235,14 @@ ee: test-venv
 # scenarios at the same time (beside the integration tests it made both slower: 1507 s for the two,
 # and galaxy-importer's ansible-lint ran into its fixed 180 s timeout)
 TEST_STAGES := manifest-check ca-bundle-check security "sanity|lint|ee" units "integration|test-matrix" molecule
-test: system-packages test-venv
+test: system-packages test-venv versions
 	$(BIN)/python .ci/stages.py $(TEST_STAGES)
+
+# make test's fast stages: those that need neither containers nor servers (what the Debian 13 machine of
+# .ci/debian.sh runs)
+FAST_STAGES := manifest-check ca-bundle-check security "sanity|lint" units
+test-fast: system-packages-fast fast-venv versions
+	$(BIN)/python .ci/stages.py $(FAST_STAGES)
 
 clean: local-aws-stop local-pg-destroy
 	rm -rf .cache tests/output

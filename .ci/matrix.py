@@ -5,10 +5,12 @@
   python .ci/matrix.py                 # every entry of MATRIX (make test-matrix)
   python .ci/matrix.py oldest          # one entry
 
-Each entry gets a virtualenv of its own under .venv-matrix/ (its Python, its ansible-core, and
-requirements/matrix.txt); the collections this one depends on are the main virtualenv's copies (the
-`ansible` package's, at the versions of requirements.yml), put on that virtualenv's path with a .pth
-file. Then .ci/sanity.py (ansible-test sanity of that ansible-core) and the unit tests run in it.
+The oldest entry gets a virtualenv of its own under .venv-matrix/ (its Python, its ansible-core, and
+requirements/matrix.txt); the collections this one depends on (galaxy.yml) are the main virtualenv's
+copies (the `ansible` package's), put on that virtualenv's path with a .pth file. The newest entry is the
+Makefile's .venv-newest: the newest `ansible` package on Python 3.13, with its own collections (amazon.aws
+11), as a user who installs it today has them. Then .ci/sanity.py (ansible-test sanity of that
+ansible-core) and the unit tests run in it.
 """
 
 from __future__ import annotations
@@ -19,27 +21,30 @@ import subprocess
 import sys
 import time
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PYENV = os.environ.get('PYENV_ROOT', os.path.expanduser('~/.pyenv'))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'support'))
+from machine import python_of  # noqa: E402  # pylint: disable=wrong-import-position
+
 # meta/runtime.yml's requires_ansible is >=2.17.0: its newest patch release is the oldest supported;
-# 2.21 is the newest release (it needs Python 3.12 or later).
+# the newest is the Makefile's .venv-newest (requirements/newest.txt: ansible 14, ansible-core 2.21).
 MATRIX = {
     'oldest': dict(python='3.11', core='2.17.14'),
-    'newest': dict(python='3.13', core='2.21.5'),
+    'newest': dict(venv=os.path.join(ROOT, '.venv-newest')),
 }
-DEPENDENCIES = ('amazon/aws', 'community/aws', 'community/postgresql')
+
+
+def dependencies():
+    """The collections galaxy.yml names, as paths under ansible_collections/ (amazon/aws, ...)."""
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        return [name.replace('.', '/') for name in yaml.safe_load(handle)['dependencies']]
 
 
 def interpreter(version):
-    """A Python of that version: pyenv's newest patch release of it, else pythonX.Y on PATH."""
-    versions = os.path.join(PYENV, 'versions')
-    if os.path.isdir(versions):
-        found = sorted((v for v in os.listdir(versions) if v.startswith(version + '.')),
-                       key=lambda v: [int(p) for p in v.split('.') if p.isdigit()])
-        if found:
-            return os.path.join(versions, found[-1], 'bin', 'python' + version)
-    path = shutil.which('python' + version)
+    """A Python of that version (tests/support/machine.py)."""
+    path = python_of(version)
     if not path:
         raise SystemExit('matrix: no Python %s (pyenv install %s, or put python%s on PATH)' % (version, version, version))
     return path
@@ -62,7 +67,7 @@ def prepare(name, python, core):
         open(stamp, 'w').close()
     # the dependencies, and nothing else of the main virtualenv, on the matrix virtualenv's path
     collections = os.path.join(ROOT, '.cache', 'matrix-collections')
-    for dependency in DEPENDENCIES:
+    for dependency in dependencies():
         link = os.path.join(collections, 'ansible_collections', dependency)
         os.makedirs(os.path.dirname(link), exist_ok=True)
         if not os.path.islink(link):
@@ -76,7 +81,9 @@ def prepare(name, python, core):
 
 def run(name):
     entry = MATRIX[name]
-    venv = prepare(name, entry['python'], entry['core'])
+    venv = entry.get('venv') or prepare(name, entry['python'], entry['core'])
+    if not os.path.exists(os.path.join(venv, 'bin', 'python')):
+        raise SystemExit('matrix: %s is missing (make test-venv makes it)' % venv)
     python = os.path.join(venv, 'bin', 'python')
     version = subprocess.run([python, '-c', 'import ansible, sys; print(ansible.__version__, sys.version.split()[0])'],
                              check=True, capture_output=True, text=True).stdout.split()

@@ -19,6 +19,8 @@ import shutil
 import subprocess
 import sys
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # a tree per virtualenv: the main one's under .cache/sanity, a matrix entry's (.venv-matrix/NAME) under
@@ -27,7 +29,6 @@ VENV_NAME = os.path.basename(sys.prefix.rstrip(os.sep))
 TREE = os.path.join(ROOT, '.cache', 'sanity' if os.path.realpath(sys.prefix) == os.path.realpath(os.path.join(ROOT, '.venv'))
                     else 'sanity-' + VENV_NAME, 'ansible_collections')
 TARGET = os.path.join(TREE, 'shoppulse', 'analytics')
-DEPENDENCIES = ('community/postgresql', 'amazon/aws', 'community/aws')
 PYTHON_VERSION = '%d.%d' % sys.version_info[:2]
 
 
@@ -54,7 +55,9 @@ def copy_tree() -> None:
 
 def link_dependencies() -> None:
     source = os.path.join(site_collections(), 'ansible_collections')
-    for dependency in DEPENDENCIES:
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        dependencies = [name.replace('.', '/') for name in yaml.safe_load(handle)['dependencies']]
+    for dependency in dependencies:
         link = os.path.join(TREE, dependency)
         os.makedirs(os.path.dirname(link), exist_ok=True)
         if not os.path.islink(link):

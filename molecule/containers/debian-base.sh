@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints the name of a local Debian bookworm image holding PACKAGES, made from a debootstrap root file
-# system when the container engine does not have it yet: the base of the images this project builds
-# where no image can be pulled (the PostgreSQL image of the Molecule scenarios, the execution environment).
+# Prints the name of a local Debian image (bookworm, or $SHOPPULSE_DEBIAN_SUITE) holding PACKAGES, made from a
+# debootstrap root file system when the container engine does not have it yet: the base of the images this
+# project builds where no image can be pulled (the PostgreSQL image of the Molecule scenarios, the execution
+# environment, the Debian 13 machine of .ci/debian.sh).
 #
 #   molecule/containers/debian-base.sh NAME PACKAGES [KEEP_APT_LISTS]
 #
@@ -18,7 +19,7 @@ name="$1"
 packages="$2"
 keep="${3:-}"
 engine="${SHOPPULSE_CONTAINER_ENGINE:-$(command -v podman >/dev/null && echo podman || echo docker)}"
-suite=bookworm
+suite="${SHOPPULSE_DEBIAN_SUITE:-bookworm}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 base_hash="$(echo "$suite $packages minbase v1 $keep" | sha256sum | cut -c1-12)"
@@ -39,8 +40,8 @@ if ! "$engine" image inspect "$base" >/dev/null 2>&1; then
     if [ "$keep" != keep-apt-lists ]; then
       rm -rf "$rootfs"/var/lib/apt/lists/*
     fi
-    # a server package's own cluster (postgresql-15 makes one) is not part of an image
-    rm -rf "$rootfs"/var/lib/postgresql/15 "$rootfs"/etc/postgresql/15
+    # a server package's own cluster (postgresql-N makes one) is not part of an image
+    rm -rf "$rootfs"/var/lib/postgresql/[0-9]* "$rootfs"/etc/postgresql/[0-9]*
     tar -C "$rootfs" -cf "$tarball.tmp" .
     mv "$tarball.tmp" "$tarball"
     rm -rf "$rootfs"

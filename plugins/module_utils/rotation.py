@@ -134,7 +134,8 @@ def plan(conn, store, role_secrets, older_than_days=0, now=None, allowed_arns=No
         pending = _stage(versions, PENDING)
         step = dict(role=role, secret=secret, current=current, pending=pending if pending != current else None)
         created = versions[current]['created']
-        age = (now - created).total_seconds() / 86400 if created else None
+        # never below 0: a version stamped by a clock ahead of this one (Secrets Manager's) is new, not from the future
+        age = max(0.0, (now - created).total_seconds() / 86400) if created else None
         if step['pending']:
             step.update(action='finish', reason='a pending version left by an interrupted rotation')
         elif older_than_days and age is not None and age < older_than_days:

@@ -20,7 +20,7 @@ import psycopg2
 import pytest
 import yaml
 
-from support import BIN, ROOT, SEED_DIR, SQL_DIR, localpg, strategy
+from support import BIN, ROOT, SEED_DIR, SQL_DIR, localpg, playbook, strategy
 from support.database import DRIVERS, Database
 from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import SUPPORTED_MAJORS
 
@@ -66,6 +66,14 @@ def pg_servers():
     for server in servers.values():
         server.destroy()
     shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=sorted(playbook.ENDS))
+def ansible_end(request, monkeypatch):
+    """The test's playbook runs use the ansible of each end of the supported range in turn: this virtualenv's
+    (ansible 12 on Python 3.11 here) and .venv-newest's (ansible 14 on Python 3.13; support/playbook.py)."""
+    monkeypatch.setenv(playbook.END_VARIABLE, request.param)
+    return request.param
 
 
 @pytest.fixture

@@ -77,7 +77,7 @@ def test_check_mode_on_an_empty_account_creates_nothing(moto):
 
 
 @pytest.mark.long
-def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_it(moto, tmp_path):
+def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_it(moto, tmp_path, ansible_end):
     outputs_file = tmp_path / 'outputs.yml'
     code, tasks, stats = playbook(moto, 'provision.yml', outputs=outputs_file)
     assert code == 0, failures(tasks)

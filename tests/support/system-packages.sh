@@ -3,11 +3,16 @@
 # dependency of both). As root, installs those missing with apt-get; otherwise stops at once with
 # the single command that installs them.
 #
-#   tests/support/system-packages.sh site   what make site needs: PostgreSQL 15's server binaries
-#   tests/support/system-packages.sh test   what make test needs as well
+#   tests/support/system-packages.sh site [MAJOR]   what make site needs: venv for the machine's Python,
+#                                                  the server binaries of Debian's PostgreSQL (MAJOR: 15 on
+#                                                  Debian 12, 17 on Debian 13; tests/support/machine.py)
+#   tests/support/system-packages.sh fast [MAJOR]   what make test's fast stages need as well (test-fast)
+#   tests/support/system-packages.sh test [MAJOR]   what make test needs as well
 set -euo pipefail
 
+here="$(cd "$(dirname "$0")" && pwd)"
 purpose="${1:-test}"
+major="${2:-$(python3 "$here/machine.py" postgresql)}"
 need=()
 want() {  # want PACKAGE TEST...: PACKAGE is needed unless the test succeeds
   local package="$1"; shift
@@ -15,15 +20,20 @@ want() {  # want PACKAGE TEST...: PACKAGE is needed unless the test succeeds
 }
 has() { command -v "$1"; }
 
-want postgresql-15 test -x /usr/lib/postgresql/15/bin/pg_ctl
-if [ "$purpose" = test ]; then
+# Debian's python3 makes virtualenvs only with python3-venv (ensurepip); pyenv's and others' have it
+python="$(python3 "$here/machine.py" python)"
+want python3-venv "$python" -c 'import ensurepip'
+want "postgresql-$major" test -x "/usr/lib/postgresql/$major/bin/pg_ctl"
+if [ "$purpose" != site ]; then
   want git has git
-  want npm has npm                  # the PostgreSQL 16-18 server binaries of the matrix (tests/support/pgbin.py)
+  want shellcheck has shellcheck    # ansible-test sanity skips its shellcheck test without it
+  want npm has npm                  # the RDS CA bundle's package; the other PostgreSQL majors (tests/support/pgbin.py)
+fi
+if [ "$purpose" = test ]; then
   want podman has podman            # Molecule runs on both container engines
   want runc has runc                # Podman's runtime on hosts with hybrid cgroups
   want docker.io has dockerd
   want debootstrap has debootstrap  # builds the PostgreSQL image where none can be pulled
-  want shellcheck has shellcheck    # ansible-test sanity skips its shellcheck test without it
   want pgbouncer has pgbouncer      # the tenant isolation test behind a transaction pooler, as RDS Proxy pools
   # ansible-navigator runs the EE under Podman with the host's POSIX message queues mounted; a machine
   # booted without /dev/mqueue (some containers and CI sandboxes) gets it mounted, as systemd does

@@ -7,6 +7,7 @@ filter of community.general works on a developer's machine and fails in the exec
 which holds only the declared dependencies (found that way: community.general.dict_kv in two roles).
 """
 
+import json
 import os
 import re
 
@@ -60,3 +61,28 @@ def test_the_scan_finds_an_undeclared_filter(tmp_path, monkeypatch):
     monkeypatch.setitem(used_collections.__globals__, 'installed',
                         lambda namespace, name: (namespace, name) == ('community', 'general') or real(namespace, name))
     assert used_collections() == {('community.general', 'roles/x/tasks/main.yml')}  # ansible.builtin is core's
+
+
+def test_requirements_files_say_what_galaxy_yml_says():
+    """galaxy.yml's dependencies are the one source: both requirements files give the same ranges."""
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        ranges = yaml.safe_load(handle)['dependencies']
+    assert 'community.aws' not in ranges  # its one module here printed a deprecation warning on every call (2.20+)
+    for path in ('requirements.yml', os.path.join('collections', 'requirements.yml')):
+        with open(os.path.join(ROOT, path)) as handle:
+            listed = dict((c['name'], c.get('version')) for c in yaml.safe_load(handle)['collections'])
+        assert dict((name, listed.get(name)) for name in ranges) == ranges, path
+        assert set(listed) - set(ranges) <= {'community.docker', 'containers.podman'}, path
+
+
+def test_the_installed_collections_are_in_the_supported_ranges():
+    """The collections this virtualenv's `ansible` package brings (each end of the matrix runs this) are in range."""
+    from ansible.galaxy.dependency_resolution.versioning import meets_requirements
+    with open(os.path.join(ROOT, 'galaxy.yml')) as handle:
+        ranges = yaml.safe_load(handle)['dependencies']
+    for name, wanted in ranges.items():
+        path = installed_collection(*name.split('.'))
+        assert path, name
+        with open(os.path.join(path, 'MANIFEST.json')) as handle:
+            version = json.load(handle)['collection_info']['version']
+        assert meets_requirements(version, wanted), (name, version, wanted)
