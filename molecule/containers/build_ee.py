@@ -17,7 +17,7 @@ what a Debian base and no Galaxy require (OFFLINE below), so the two cannot drif
   ensurepip, which Debian's Python refuses);
 - the dependency collections from local tarballs of the ones the `ansible` package installed: they lack
   galaxy.yml, so one is written from each MANIFEST.json and `ansible-galaxy collection build` makes the
-  tarball; each version must equal collections/requirements.yml's, or the build stops;
+  tarball; each version must be in collections/requirements.yml's range (galaxy.yml's), or the build stops;
 - pip inside the build trusts what the host's pip trusts (`pip config get global.cert`, PIP_CERT): the
   file is removed from the final image, whose PIP_CERT names Debian's own bundle.
 
@@ -67,7 +67,7 @@ def production_definition():
 
 
 def requirements():
-    """The dependency collections and their versions: collections/requirements.yml, the one file."""
+    """The dependency collections and their version ranges: collections/requirements.yml (galaxy.yml's ranges)."""
     with open(os.path.join(ROOT, 'collections', 'requirements.yml')) as handle:
         return [(c['name'], c['version']) for c in yaml.safe_load(handle)['collections']]
 
@@ -123,9 +123,11 @@ def dependency_tarball(name, version, out):
         raise BuildError('%s is not installed (the ansible package of requirements/run.txt brings it)' % name)
     with open(os.path.join(source, 'MANIFEST.json')) as handle:
         info = json.load(handle)['collection_info']
-    if info['version'] != version:
+    from ansible.galaxy.dependency_resolution.versioning import meets_requirements  # pylint: disable=import-outside-toplevel
+    if not meets_requirements(info['version'], version):
         raise BuildError('%s %s is installed, collections/requirements.yml asks for %s: the image would not hold what '
                          'AWX installs' % (name, info['version'], version))
+    version = info['version']
     target = os.path.join(out, '%s-%s-%s.tar.gz' % (namespace, collection, version))
     if os.path.isfile(target):
         return target

@@ -15,7 +15,7 @@ version_added: 0.2.0
 description:
   - Creates, updates, restores or deletes a secret in AWS Secrets Manager holding a string (the collection's
     credentials documents are JSON strings).
-  - The collection's roles use it instead of C(community.aws.secretsmanager_secret), which prints a deprecation
+  - The collection's roles use it instead of community.aws's module of the same name, which prints a deprecation
     warning on every call from ansible-core 2.20 on; it takes the same options for what it does, and does no
     replication, resource policies or binary secrets. The collection does not depend on community.aws.
   - An option left out (O(description), O(kms_key_id), O(secret), O(tags)) is left as it is on an existing secret.

@@ -10,8 +10,10 @@
 #   tests/support/system-packages.sh test [MAJOR]   what make test needs as well
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
+here="${0%/*}"
+[ "$here" != "$0" ] || here=.
 purpose="${1:-test}"
+target="$purpose"; [ "$purpose" != fast ] || target=test-fast
 major="${2:-$(python3 "$here/machine.py" postgresql)}"
 need=()
 want() {  # want PACKAGE TEST...: PACKAGE is needed unless the test succeeds
@@ -21,8 +23,9 @@ want() {  # want PACKAGE TEST...: PACKAGE is needed unless the test succeeds
 has() { command -v "$1"; }
 
 # Debian's python3 makes virtualenvs only with python3-venv (ensurepip); pyenv's and others' have it
-python="$(python3 "$here/machine.py" python)"
-want python3-venv "$python" -c 'import ensurepip'
+if python="$(python3 "$here/machine.py" python 2>/dev/null)"; then
+  want python3-venv "$python" -c 'import ensurepip'
+fi
 want "postgresql-$major" test -x "/usr/lib/postgresql/$major/bin/pg_ctl"
 if [ "$purpose" != site ]; then
   want git has git
@@ -50,10 +53,10 @@ if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "make $purpose needs these Debian packages; install them, then run make $purpose again:" >&2
+  echo "make $target needs these Debian packages; install them, then run make $target again:" >&2
   echo "  sudo apt-get install -y ${need[*]}" >&2
   exit 1
 fi
-echo "installing the Debian packages make $purpose needs: ${need[*]}"
+echo "installing the Debian packages make $target needs: ${need[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

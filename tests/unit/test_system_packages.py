@@ -25,7 +25,7 @@ def test_without_root_a_missing_package_stops_with_the_command_to_run():
         for path in (top, bin_dir, script):
             os.chmod(path, 0o755)
         proc = subprocess.run([shutil.which('runuser'), '-u', 'nobody', '--', os.path.join(bin_dir, 'bash'), script,
-                               'test'], env=dict(PATH=bin_dir), capture_output=True, text=True, check=False)
+                               'test', '15'], env=dict(PATH=bin_dir), capture_output=True, text=True, check=False)
     finally:
         shutil.rmtree(top)
     assert proc.returncode == 1
