@@ -76,6 +76,7 @@ $(VENV)/.local-installed: $(VENV)/.run-installed requirements/local.txt
 
 $(VENV)/.test-installed: $(VENV)/.local-installed requirements/test.txt
 	$(BIN)/pip install -q -r requirements/test.txt
+	$(BIN)/python tests/support/awx_collection.py
 	touch $@
 
 # The newest end of the supported range: ansible 14 on Python 3.13, with what the playbook tests and the
