@@ -215,8 +215,9 @@ def test_site_on_the_newest_ansible_runs_then_changes_nothing_with_no_deprecatio
     base, server = newest_site
     first = finish(start_site(base))[0]
     assert first.returncode == 0 and first.stats['changed'] > 20, first.stdout[-4000:] + first.stderr[-2000:]
-    assert '[core 2.21.' in subprocess.run([os.path.join(runner.end_bin(), 'ansible'), '--version'],
-                                                 capture_output=True, text=True, check=True).stdout
+    version = subprocess.run([os.path.join(runner.end_bin(), 'ansible'), '--version'], capture_output=True, text=True,
+                             check=True).stdout
+    assert '[core 2.21.' in version, version
     assert deprecations(first) == [], deprecations(first)
     report = [task for task in first.output['plays'][1]['tasks'] if task['task']['name'].endswith('Report the state of the schema')]
     assert 'is at migration version %d' % LATEST in report[0]['hosts']['localhost']['msg'][0]
