@@ -24,6 +24,12 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat impor
     UnsupportedServer,
     check_server_version,
 )
+from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import (
+    SERVER_SEARCH_PATH,
+    PrivilegeError,
+    require_not_elevated,
+    set_search_path,
+)
 
 
 def argument_spec(**extra):
@@ -44,17 +50,23 @@ def _params(module, **overrides):
     return params
 
 
-def connect(module):
+def connect(module, search_path=SERVER_SEARCH_PATH, owner_work=None):
     """Connect (autocommit) or fail the module with community.postgresql's message.
 
     A server of a major version the collection does not serve fails the module here, before
-    anything is read or written.
+    anything is read or written. The session's search_path is ``search_path`` (by default
+    pg_catalog alone: the server's work resolves no name a role can create). ``owner_work`` names
+    work that runs code of the schema's owner (docs/privileges.md): a login above the owner (the
+    master user) is refused for it before anything is read.
     """
     ensure_required_libs(module)
     conn, dummy = connect_to_db(module, _params(module), autocommit=True)
     try:
+        set_search_path(conn, search_path)
         check_server_version(conn)
-    except UnsupportedServer as exc:
+        if owner_work:
+            require_not_elevated(conn, owner_work)
+    except (UnsupportedServer, PrivilegeError) as exc:
         conn.close()
         module.fail_json(msg='%s:%s: %s' % (module.params.get('login_host') or 'localhost',
                                             module.params.get('login_port'), exc))

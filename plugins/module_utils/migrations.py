@@ -974,6 +974,22 @@ def repair(conn, directory, action, version, reason, check_mode=False, **options
     return dict(changed=done['changed'], repair=done, history_table=migrator.history_name)
 
 
+def hand_over_ledger(conn, ledger_schema='public', ledger_table='schema_migrations'):
+    """After a bootstrap (docs/privileges.md): the ledger's companions that the login made (its history, its
+    record of repeatable migrations) go to the ledger's owner, so that the migrator, a member of that owner, keeps
+    them from now on. Reads the catalog only; returns whether anything was handed over."""
+    migrator = Migrator(conn, [], ledger_schema=ledger_schema, ledger_table=ledger_table)
+    migrator.cursor.execute(
+        'SELECT pg_catalog.count(*) FROM pg_catalog.pg_class l, pg_catalog.pg_class c WHERE l.oid = '
+        'pg_catalog.to_regclass(%s) AND c.oid IN (pg_catalog.to_regclass(%s), pg_catalog.to_regclass(%s)) AND '
+        'c.relowner <> l.relowner', (migrator.ledger, migrator.history, migrator.repeatable_ledger))
+    differ = migrator.cursor.fetchone()[0]
+    if differ:
+        migrator._align_history_owner()  # pylint: disable=protected-access
+    migrator.cursor.close()
+    return bool(differ)
+
+
 def run(conn, directory, check_mode=False, lint=None, baseline=None, repeatable_path=None, **options):
     """Discover, plan, lint and (unless check_mode) apply. Return a result dict for the module.
 

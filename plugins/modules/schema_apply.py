@@ -29,6 +29,12 @@ description:
   - Serves PostgreSQL 15 to 18 and needs no superuser; a server of another major version is refused
     before anything is read or written. Migrations that create roles need C(CREATEROLE), as the RDS
     master user has it.
+  - Runs as the migrator (a member of the schema's owner), not as a login above it. A login that is a superuser,
+    has C(CREATEROLE), C(BYPASSRLS) or C(REPLICATION), or is a member of C(rds_superuser) (the RDS master user)
+    is refused before anything is read, unless O(bootstrap=true); migrations fire triggers and call functions
+    that the migrator can replace, and they would run with the master's rights (docs/privileges.md).
+  - The session's C(search_path) is C(public, pg_temp); C(pg_catalog) comes first, so no built-in name can be
+    shadowed, and temporary objects come last.
   - A file whose leading comment lines hold C(-- shoppulse:no-transaction) runs outside a
     transaction, for statements such as C(CREATE INDEX CONCURRENTLY); its statements should be
     re-runnable (C(IF NOT EXISTS)) since a failure part way cannot be rolled back.
@@ -213,6 +219,17 @@ options:
         description:
           - Why the database is adopted, written to the ledger's history with each version.
         type: str
+  bootstrap:
+    description:
+      - Apply the migrations of a new database as the login that created it, such as the RDS master user, up to
+        O(target_version) (the migration that creates the roles and hands the objects to their owner).
+      - Before anything is read, the module checks that every object of the database is the login's own, that no
+        other role holds a privilege on any, and that there are no default privileges and no event triggers;
+        nothing in the database can run code of another role. When that does not hold (the objects belong to
+        their owner, as after the bootstrap), nothing is read or changed and RV(handed_over) is C(true); the
+        migrator applies the rest.
+    type: bool
+    default: false
   repair:
     description:
       - Repair the ledger for one version, instead of applying anything, written to the ledger's history
@@ -328,6 +345,21 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+handed_over:
+  description:
+    - With O(bootstrap=true), whether the database already belongs to other roles, so that nothing was read
+      or applied (the migrator applies the migrations).
+  returned: when O(bootstrap=true)
+  type: bool
+  sample: true
+blockers:
+  description:
+    - With O(bootstrap=true), what makes the database no longer the login's own (up to 20 objects, each as
+      C(<kind> <name>)).
+  returned: when O(bootstrap=true)
+  type: list
+  elements: str
+  sample: ['relation tenants', 'function update_updated_at_column()']
 applied:
   description:
     - The migrations this run applied, in order (in check mode, those it would apply).
@@ -534,6 +566,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory impo
 from ansible_collections.shoppulse.analytics.plugins.module_utils import lint as lintlib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds, run
+from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import bootstrap_blockers, schema_search_path
 
 
 def diff_of(result):
@@ -588,13 +621,14 @@ def main():
                 manifest_path=dict(type='path'),
                 reason=dict(type='str'),
             ), mutually_exclusive=[('manifest', 'manifest_path')], required_one_of=[('manifest', 'manifest_path')]),
+            bootstrap=dict(type='bool', default=False),
             repair=dict(type='dict', options=dict(
                 action=dict(type='str', required=True, choices=list(migrations.REPAIR_ACTIONS)),
                 version=dict(type='int', required=True),
                 reason=dict(type='str', required=True),
             )),
         ),
-        mutually_exclusive=[('repair', 'baseline'), ('repair', 'target_version')],
+        mutually_exclusive=[('repair', 'baseline'), ('repair', 'target_version'), ('bootstrap', 'baseline')],
         supports_check_mode=True,
     )
     params = module.params
@@ -628,7 +662,19 @@ def main():
                    lock_timeout=params['lock_timeout'], statement_timeout=params['statement_timeout'],
                    migration_lock_timeout=params['migration_lock_timeout'],
                    lock_retries=params['lock_retries'], lock_retry_delay=params['lock_retry_delay'])
-    conn = connect(module)
+    bootstrap = params['bootstrap']
+    conn = connect(module, search_path=schema_search_path('public'),
+                   owner_work=None if bootstrap else 'apply migrations')
+    if bootstrap:
+        blockers = ['%s %s' % found for found in bootstrap_blockers(conn)]
+        if blockers:
+            try:
+                handed = not module.check_mode and migrations.hand_over_ledger(
+                    conn, ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table'])
+            finally:
+                conn.close()
+            module.exit_json(changed=handed, handed_over=True, blockers=blockers[:20], applied=[],
+                             msg='the database belongs to its roles already: the migrator applies the migrations')
     try:
         if params['repair'] is not None:
             repair = params['repair']
@@ -642,6 +688,9 @@ def main():
                                    large_table_rows=params['lint_large_table_rows'],
                                    squawk_path=params['lint_squawk_path'],
                                    run=lambda command: module.run_command(command, encoding=None)), **options)
+            if bootstrap and not module.check_mode:
+                result['changed'] = migrations.hand_over_ledger(
+                    conn, ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table']) or result['changed']
     except EngineError as exc:
         module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except
@@ -674,6 +723,8 @@ def main():
     if module._diff and result['changed']:
         result['diff'] = diff_of(result)
     del result['sql']
+    if bootstrap:
+        result.update(handed_over=False, blockers=[])
     module.exit_json(**result)
 
 

@@ -270,6 +270,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils import remedia
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds
+from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import schema_search_path
 from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
     compare,
     describe,
@@ -323,7 +324,7 @@ def main():
         except EngineError as exc:
             module.fail_json(msg='%s: %s' % (name, exc.message))
 
-    conn = connect(module)
+    conn = connect(module, search_path=schema_search_path(schema), owner_work='repair drift' if remediate else None)
     try:
         live = read_inventory(conn, schema)
         differences = compare(manifest, live) if manifest is not None else []

@@ -146,6 +146,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import schema_search_path
 from ansible_collections.shoppulse.analytics.plugins.module_utils.seeding import load
 
 
@@ -168,7 +169,7 @@ def main():
     if len(params['delimiter']) != 1:
         module.fail_json(msg='delimiter must be a single character; got %r' % params['delimiter'])
 
-    conn = connect(module)
+    conn = connect(module, search_path=schema_search_path(params['schema']), owner_work='load seed data')
     try:
         result = load(conn, check_mode=module.check_mode, table=params['table'], schema=params['schema'],
                       key=params['key'], path=params['path'], rows=params['rows'],

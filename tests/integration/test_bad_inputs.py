@@ -177,7 +177,7 @@ CASES = [
      lambda t: seed('tenant', ['tenant_id'], os.path.join(SEED_DIR, 'tenants.csv')), ['table public.tenant does not exist'], {}),
     # -- connections ------------------------------------------------------------------------------
     ('wrong-password', 'a password the server refuses',
-     lambda t: apply(SQL_DIR), ['password authentication failed for user "shoppulse_admin"'],
+     lambda t: apply(SQL_DIR), ['password authentication failed for user "shoppulse_migrator"'],
      {'login_password': 'not-the-password'}),
     ('unreachable-server', 'a port nothing listens on',
      lambda t: apply(SQL_DIR), ['Connection refused'], {'login_port': 1}),
@@ -204,8 +204,8 @@ def test_the_catalogue_is_large_enough_and_documented():
 def test_a_bad_input_fails_naming_it_and_leaves_the_database_as_it_was(seeded_db, tmp_path, case):
     case_id, dummy, task, messages, overrides = case
     seeded = seeded_db
+    connection = connection_vars(seeded, **dict(seeded.migrator_login(), **overrides))  # the schema's work: the migrator's
     before = snapshot(seeded)
-    connection = connection_vars(seeded, **overrides)
     proc, results, stats = run_play(tmp_path, [dict(task(tmp_path), name=case_id)], connection, sys.executable)
     assert proc.returncode != 0 and stats['failures'] == 1
     message = dict(results)[case_id]['msg']

@@ -28,6 +28,8 @@ INTERPRETERS = {
     'psycopg2': os.path.join(ROOT, '.venv-psycopg2', 'bin', 'python'),
 }
 MANIFEST = os.path.join(ROOT, 'files', 'manifest.yml')
+with open(os.path.join(ROOT, 'roles', 'schema', 'vars', 'main.yml')) as _handle:
+    ROLES_MIGRATION = yaml.safe_load(_handle)['schema_roles_migration']  # the last one the master applies
 
 
 @pytest.fixture(params=sorted(INTERPRETERS))
@@ -45,6 +47,22 @@ def connection_vars(database, **overrides):
                   ca_cert=database.server.ca_cert)
     values.update(overrides)
     return values
+
+
+def as_migrator(database, *tasks):
+    """``tasks`` with the migrator's login: the work that runs code of the schema's owner (docs/privileges.md)."""
+    login = database.migrator_login()
+    done = []
+    for task in tasks:
+        module = [key for key in task if key.startswith('shoppulse.analytics.')][0]
+        done.append(dict(task, **{module: dict(task[module], **login)}))
+    return done
+
+
+def bootstrap(path=None, **options):
+    """The master's schema_apply of a database that is still its own (a new one)."""
+    return {'name': 'bootstrap', 'shoppulse.analytics.schema_apply': dict(
+        path=path or os.path.join(ROOT, 'files', 'sql'), bootstrap=True, **options)}
 
 
 def play(tasks, connection):
@@ -80,22 +98,27 @@ FULL = [
 
 
 def test_modules_apply_seed_verify_and_are_idempotent(database, tmp_path, interpreter):
-    proc, results, stats = run_play(tmp_path, FULL, connection_vars(database), interpreter)
+    """The master applies a new database's migrations up to the one that creates the roles; the migrator the rest."""
+    tasks = [bootstrap(target_version=ROLES_MIGRATION)] + as_migrator(database, *FULL)
+    proc, results, stats = run_play(tmp_path, tasks, connection_vars(database), interpreter)
     assert proc.returncode == 0, results
     by_name = dict(results)
+    assert by_name['bootstrap']['changed'] and by_name['bootstrap']['current_version'] == ROLES_MIGRATION
+    assert not by_name['bootstrap']['handed_over']
     assert by_name['apply']['changed'] and by_name['apply']['current_version'] == LATEST
     assert (by_name['tenants']['inserted'], by_name['visibility']['inserted']) == (3, 132)
     assert by_name['verify']['in_sync'] and not by_name['verify']['changed']
     assert by_name['verify']['summary']['tenant_id_indexes'] >= 13
-    proc, results, stats = run_play(tmp_path, FULL, connection_vars(database), interpreter)
+    proc, results, stats = run_play(tmp_path, tasks, connection_vars(database), interpreter)
     assert proc.returncode == 0 and stats['changed'] == 0, results
+    assert dict(results)['bootstrap']['handed_over'] and 'relation tenants' in dict(results)['bootstrap']['blockers']
 
 
 def test_check_mode_and_diff_change_nothing(database, tmp_path, interpreter):
-    proc, results, stats = run_play(tmp_path, FULL[:1], connection_vars(database), interpreter,
+    proc, results, stats = run_play(tmp_path, [bootstrap()], connection_vars(database), interpreter,
                                     extra=['--check', '--diff'])
     assert proc.returncode == 0, results
-    result = dict(results)['apply']
+    result = dict(results)['bootstrap']
     assert result['changed'] and len(result['applied']) == LATEST and result['current_version'] == LATEST
     diff = result['diff']
     assert diff['before'] == 'version: None\n' and diff['after'].startswith('version: %d\n' % LATEST)
@@ -108,7 +131,7 @@ def test_check_mode_and_diff_show_the_repeatable_migrations_after_the_versioned_
     (sql / 'repeatable').mkdir(parents=True)
     (sql / '0001_t.sql').write_text('CREATE TABLE t (a int);\n')
     (sql / 'repeatable' / '10_t_view.sql').write_text('CREATE OR REPLACE VIEW t_view AS SELECT a FROM t;\n')
-    task = {'name': 'apply', 'shoppulse.analytics.schema_apply': {'path': str(sql)}}
+    task = {'name': 'apply', 'shoppulse.analytics.schema_apply': {'path': str(sql), 'bootstrap': True}}
     proc, results, stats = run_play(tmp_path, [task], connection_vars(database), INTERPRETERS['psycopg3'],
                                     extra=['--check', '--diff'])
     result = dict(results)['apply']
@@ -201,7 +224,7 @@ def test_a_bad_seed_row_fails_naming_file_and_line(shoppulse_db, tmp_path, inter
     bad.write_text(open(os.path.join(ROOT, 'files', 'seed', 'tenants.csv')).read().replace(',EUR,', ',eur,'))
     options = dict(FULL[1]['shoppulse.analytics.seed_load'], path=str(bad))
     task = dict(FULL[1], **{'shoppulse.analytics.seed_load': options})
-    proc, results, stats = run_play(tmp_path, [task], connection_vars(shoppulse_db), interpreter)
+    proc, results, stats = run_play(tmp_path, as_migrator(shoppulse_db, task), connection_vars(shoppulse_db), interpreter)
     result = dict(results)['tenants']
     assert proc.returncode != 0
     assert result['msg'].startswith('%s line 3: ' % bad) and 'tenants_currency_format' in result['msg']
@@ -251,7 +274,8 @@ def test_a_bad_seed_row_fails_naming_file_and_line(shoppulse_db, tmp_path, inter
 ])
 def test_bad_options_are_refused_clearly(database, tmp_path, task, message):
     task = dict(task, name='bad')
-    proc, results, stats = run_play(tmp_path, [task], connection_vars(database), INTERPRETERS['psycopg3'])
+    proc, results, stats = run_play(tmp_path, [task], connection_vars(database, **database.migrator_login()),
+                                    INTERPRETERS['psycopg3'])
     assert proc.returncode != 0
     assert message in dict(results)['bad']['msg']
     assert database.tables() == set()  # nothing applied, not even the ledger
@@ -261,11 +285,11 @@ def test_a_repair_in_check_mode_shows_its_diff_then_changes_one_version_once(dat
     sql = tmp_path / 'sql'
     sql.mkdir()
     (sql / '0001_t.sql').write_text('CREATE TABLE t (a int);\n')
-    apply = {'name': 'apply', 'shoppulse.analytics.schema_apply': {'path': str(sql)}}
+    apply = {'name': 'apply', 'shoppulse.analytics.schema_apply': {'path': str(sql), 'bootstrap': True}}
     proc, results, stats = run_play(tmp_path, [apply], connection_vars(database), INTERPRETERS['psycopg3'])
     assert proc.returncode == 0, results
     (sql / '0001_t.sql').write_text('-- t holds the a values\nCREATE TABLE t (a int);\n')
-    repair = {'name': 'repair', 'shoppulse.analytics.schema_apply': {'path': str(sql), 'repair': {
+    repair = {'name': 'repair', 'shoppulse.analytics.schema_apply': {'path': str(sql), 'bootstrap': True, 'repair': {
         'action': 'accept_checksum', 'version': 1, 'reason': 'a comment, no SQL changed'}}}
     proc, results, stats = run_play(tmp_path, [repair], connection_vars(database), INTERPRETERS['psycopg3'],
                                     extra=['--check', '--diff'])
@@ -287,7 +311,8 @@ def test_verify_remediates_in_check_mode_with_a_diff_then_for_real(shoppulse_db,
     shoppulse_db.execute('DROP INDEX orders_tenant_ordered_at_idx')
     shoppulse_db.execute('ALTER TABLE users DISABLE ROW LEVEL SECURITY')
     shoppulse_db.execute('ALTER TABLE orders ADD COLUMN note text')
-    repair = {'name': 'repair', 'shoppulse.analytics.schema_verify': {'manifest_path': MANIFEST, 'remediate': True}}
+    repair = as_migrator(shoppulse_db, {'name': 'repair', 'shoppulse.analytics.schema_verify': {
+        'manifest_path': MANIFEST, 'remediate': True}})[0]
     proc, results, stats = run_play(tmp_path, [repair], connection_vars(shoppulse_db), INTERPRETERS['psycopg3'],
                                     extra=['--check', '--diff'])
     result = dict(results)['repair']
@@ -340,7 +365,8 @@ def schema_vars(database, **extra):
     values = dict(schema_db_host='localhost', schema_db_port=database.server.port,
                   schema_db_user=database.server.master, schema_db_password=database.server.password,
                   schema_db_name=database.name + '_role', schema_ca_cert=database.server.ca_cert,
-                  schema_wait_timeout=10, ansible_python_interpreter=runner.python())
+                  schema_wait_timeout=10, ansible_python_interpreter=runner.python(),
+                  schema_role_passwords=dict((role, database.server.role_password(role)) for role in LOGIN_ROLES))
     values.update(extra)
     return dict((k, v) for k, v in values.items() if v is not None)
 
@@ -383,8 +409,10 @@ def test_the_schema_role_converges_then_changes_nothing_on_every_version(databas
     nothing to do, in check mode too; then a login role's password changed by hand is set again, and only
     that one."""
     databases = dict(('pg%d' % version, database) for version, database in databases_of_every_version.items())
-    passwords = dict((host, dict((role, 'pw-%s-%s' % (role, uuid.uuid4().hex)) for role in LOGIN_ROLES))
-                     for host in databases)
+    # the migrator's is the server's (other tests share the server's roles); the others are new
+    passwords = dict((host, dict((role, database.server.role_password(role) if role == 'shoppulse_migrator'
+                                  else 'pw-%s-%s' % (role, uuid.uuid4().hex)) for role in LOGIN_ROLES))
+                     for host, database in databases.items())
     inventory = write_inventory(tmp_path, None, hosts=dict(
         (host, schema_vars(database, schema_role_passwords=passwords[host])) for host, database in databases.items()))
     secrets = [password for of_host in passwords.values() for password in of_host.values()]
@@ -392,9 +420,10 @@ def test_the_schema_role_converges_then_changes_nothing_on_every_version(databas
         first = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
         assert first.returncode == 0, first.stdout[-3000:]
         for host in databases:
-            assert changed_tasks(first, host) == ['Create the database if it is missing', 'Apply the migrations',
-                                                  "Set the passwords of the database's login roles (each from its own secret)",
-                                                  'Load the seed data'], (host, first.stdout[-3000:])
+            assert changed_tasks(first, host) == [
+                'Create the database if it is missing', 'Apply the migrations of a new database up to the one that creates '
+                'the roles', "Set the passwords of the database's login roles (each from its own secret)",
+                'Apply the migrations', 'Load the seed data'], (host, first.stdout[-3000:])
         second = ansible(SCHEMA_PLAYBOOK, tmp_path, inventory=inventory)
         check = ansible(SCHEMA_PLAYBOOK, tmp_path, '--check', inventory=inventory)
         for proc in (second, check):

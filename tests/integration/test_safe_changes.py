@@ -383,9 +383,8 @@ def test_the_module_reports_findings_as_warnings_and_fails_in_check_mode_on_a_la
     mode, once the table is large; nothing applied."""
     path = with_migration(tmp_path, UNSAFE)
     add_orders(seeded_db, 300)
-    connection = dict(login_host='localhost', login_port=seeded_db.server.port, login_user=seeded_db.server.master,
-                      login_password=seeded_db.server.password, login_db=seeded_db.name, ssl_mode='verify-full',
-                      ca_cert=seeded_db.server.ca_cert)
+    connection = dict(login_host='localhost', login_port=seeded_db.server.port, login_db=seeded_db.name,
+                      ssl_mode='verify-full', ca_cert=seeded_db.server.ca_cert, **seeded_db.migrator_login())
     tasks = [dict(name='warn', **{'shoppulse.analytics.schema_apply': dict(path=path, lint_large_table_rows=1000)}),
              dict(name='large', **{'shoppulse.analytics.schema_apply': dict(path=path, lint_large_table_rows=200)})]
     play = tmp_path / 'play.yml'

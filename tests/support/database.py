@@ -4,6 +4,7 @@
 
 import os
 import subprocess
+import time
 
 import psycopg
 import psycopg2
@@ -58,6 +59,26 @@ class Database:
         with conn.cursor() as cur:
             cur.execute(sql, params)
         conn.close()
+
+    def migrator_login(self):
+        """The login options of shoppulse_migrator, made able to log in (the set-up superuser creates it as migration 8
+        would, when it is missing, and gives it the server's password for it, when it lacks it); for the work that runs
+        as the migrator, never as the master (docs/privileges.md)."""
+        role = 'shoppulse_migrator'
+        password = self.server.role_password(role)
+        for attempt in range(5):
+            try:
+                psycopg2.connect(**self.server.dsn(self.name, user=role, password=password)).close()
+                break
+            except psycopg2.OperationalError:
+                try:
+                    self.admin_execute(
+                        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN "
+                        "NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION; END IF; END $$" % (role, role))
+                    self.admin_execute('ALTER ROLE %s PASSWORD %%s' % role, (password,))
+                except psycopg2.Error:  # another test did the same at the same moment
+                    time.sleep(0.2 * (attempt + 1))
+        return dict(login_user=role, login_password=password)
 
     def psql_files(self, paths):
         """Run each file with `psql -f` (no ON_ERROR_STOP: psql goes on past a failing statement, as a script

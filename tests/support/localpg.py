@@ -158,6 +158,11 @@ class LocalPostgres:
         with open(self.password_file) as handle:
             return handle.read().strip()
 
+    def role_password(self, role: str) -> str:
+        """The password the tests give the login role ``role`` on this server. Roles belong to the server, so every
+        test that sets one (in parallel, on databases of their own) sets the same: derived from the master's."""
+        return hashlib.sha256(('%s\0%s' % (self.password, role)).encode('utf-8')).hexdigest()
+
     @property
     def setup_password(self) -> str:
         with open(self.setup_password_file) as handle:
