@@ -197,7 +197,7 @@ def apply(conn, steps, schema='public', lock_timeout=DEFAULT_LOCK_TIMEOUT, state
     conn.autocommit = True
     cursor = pgcompat.tuple_cursor(conn)
     settings = (('lock_timeout', lock_timeout), ('statement_timeout', statement_timeout),
-                ('standard_conforming_strings', 'on'), ('search_path', '%s, pg_catalog' % quote_ident(schema)))
+                ('standard_conforming_strings', 'on'), ('search_path', '%s, pg_temp' % quote_ident(schema)))
     done = []
     transactional = [s for s in steps if s.transactional]
     step = statement = None
