@@ -121,7 +121,7 @@ def bootstrap_blockers(conn):
     """
     cursor = pgcompat.tuple_cursor(conn)
     cursor.execute(BLOCKERS_QUERY)
-    found = [(kind, name) for kind, name in cursor.fetchall()]
+    found = [tuple(row) for row in cursor.fetchall()]
     cursor.close()
     return found
 

@@ -104,8 +104,8 @@ def test_no_identity_gains_anything_from_code_the_migrator_planted(databases_of_
     before = {}
     for host, database in databases.items():
         name = database.name + '_role'
-        conn = psycopg2.connect(**database.server.dsn(name, user='shoppulse_migrator',
-                                                       password=database.server.role_password('shoppulse_migrator')))
+        migrator = database.server.role_password('shoppulse_migrator')
+        conn = psycopg2.connect(**database.server.dsn(name, user='shoppulse_migrator', password=migrator))
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute(PAYLOAD)
