@@ -249,7 +249,7 @@ def test_the_job_templates_run_the_workflow_in_the_execution_environment_as_awx_
 
     database = awx.launch('database')
     assert database.status == 'successful', failure(database)
-    assert database.changed() == 4  # database, migrations, role passwords, seeds
+    assert database.changed() == 5  # database, the master's bootstrap, role passwords, migrations, seeds
     again = awx.launch('database')
     assert again.status == 'successful' and again.changed() == 0
 
