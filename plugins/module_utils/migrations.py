@@ -444,7 +444,8 @@ class Migrator(object):
         """The ledger's companions, its history and its record of repeatable migrations, belong to whoever owns the
         ledger (a migration may give the ledger to a role of the schema, as the collection's 0008 does), so that the
         manifest does not depend on the login that ran the migrations. Best effort: a login that cannot give them
-        away leaves them, and schema_verify names the owner."""
+        away leaves them, and schema_verify names the owner. Returns how many it gave away."""
+        given = 0
         self.cursor.execute(
             'SELECT l.relowner::regrole::text, c.oid::regclass::text FROM pg_catalog.pg_class l, pg_catalog.pg_class c'
             ' WHERE l.oid = pg_catalog.to_regclass(%s) AND c.oid IN (pg_catalog.to_regclass(%s), pg_catalog.to_regclass(%s))'
@@ -454,11 +455,13 @@ class Migrator(object):
                 if in_transaction:
                     self.cursor.execute('SAVEPOINT shoppulse_history_owner')
                 self.cursor.execute('ALTER TABLE %s OWNER TO %s' % (table, owner))
+                given += 1
             except Exception as exc:  # pylint: disable=broad-except
                 if not pgcompat.is_database_error(exc):
                     raise
                 if in_transaction:
                     self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_history_owner')
+        return given
 
     @contextlib.contextmanager
     def _transaction(self):
@@ -979,15 +982,9 @@ def hand_over_ledger(conn, ledger_schema='public', ledger_table='schema_migratio
     record of repeatable migrations) go to the ledger's owner, so that the migrator, a member of that owner, keeps
     them from now on. Reads the catalog only; returns whether anything was handed over."""
     migrator = Migrator(conn, [], ledger_schema=ledger_schema, ledger_table=ledger_table)
-    migrator.cursor.execute(
-        'SELECT pg_catalog.count(*) FROM pg_catalog.pg_class l, pg_catalog.pg_class c WHERE l.oid = '
-        'pg_catalog.to_regclass(%s) AND c.oid IN (pg_catalog.to_regclass(%s), pg_catalog.to_regclass(%s)) AND '
-        'c.relowner <> l.relowner', (migrator.ledger, migrator.history, migrator.repeatable_ledger))
-    differ = migrator.cursor.fetchone()[0]
-    if differ:
-        migrator._align_history_owner()  # pylint: disable=protected-access
+    given = migrator._align_history_owner()  # pylint: disable=protected-access
     migrator.cursor.close()
-    return bool(differ)
+    return bool(given)
 
 
 def run(conn, directory, check_mode=False, lint=None, baseline=None, repeatable_path=None, **options):

@@ -7,7 +7,6 @@ with nothing changed, and the password handed back to the user."""
 import json
 
 import pytest
-import yaml
 
 from support import localaws
 from support import playbook as runner
@@ -37,15 +36,7 @@ def instance(moto, request):
 
 def module(moto, tmp_path, *extra, **args):
     """Run the module once on localhost; return the JSON callback's result of its task."""
-    play = [{'hosts': 'localhost', 'gather_facts': False,
-             'module_defaults': {'group/shoppulse.analytics.aws': {'region': REGION, 'endpoint_url': moto.endpoint_url}},
-             'tasks': [{'name': 'master secret', 'shoppulse.analytics.rds_master_secret': args, 'register': 'result'}]}]
-    path = tmp_path / 'play.yml'
-    path.write_text(yaml.safe_dump(play))
-    done = runner.run(str(path), *extra, env=runner.environment(aws=CREDENTIALS),
-                      inventory='localhost,', extra_vars={'ansible_connection': 'local',
-                                                          'ansible_python_interpreter': runner.sys.executable})
-    return done, done.tasks[-1][1]
+    return runner.aws_module(moto, REGION, CREDENTIALS, tmp_path, 'master secret', 'rds_master_secret', args, *extra)
 
 
 def secret_of(moto, name):

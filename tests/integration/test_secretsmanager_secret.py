@@ -7,7 +7,6 @@ scheduled deletion, deleted; no value in any output; no deprecation warning."""
 import json
 
 import pytest
-import yaml
 
 from support import localaws
 from support import playbook as runner
@@ -25,17 +24,11 @@ def moto(tmp_path_factory):
 
 def module(moto, tmp_path, *extra, **args):
     """Run the module once on localhost; return the run and its task's result."""
-    play = [{'hosts': 'localhost', 'gather_facts': False,
-             'module_defaults': {'group/shoppulse.analytics.aws': {'region': REGION, 'endpoint_url': moto.endpoint_url}},
-             'tasks': [{'name': 'secret', 'shoppulse.analytics.secretsmanager_secret': args, 'register': 'result'}]}]
-    path = tmp_path / 'play.yml'
-    path.write_text(yaml.safe_dump(play))
-    done = runner.run(str(path), *extra, env=runner.environment(aws=CREDENTIALS), inventory='localhost,',
-                      extra_vars={'ansible_connection': 'local', 'ansible_python_interpreter': runner.sys.executable})
+    done, result = runner.aws_module(moto, REGION, CREDENTIALS, tmp_path, 'secret', 'secretsmanager_secret', args, *extra)
     assert 'Value-Never-Printed' not in done.text
     # no deprecation of a module (community.aws's printed one on every call from ansible-core 2.20 on)
-    assert [w for dummy, result in done.tasks for w in result.get('deprecations', [])] == []
-    return done, done.tasks[-1][1]
+    assert [w for dummy, task_result in done.tasks for w in task_result.get('deprecations', [])] == []
+    return done, result
 
 
 def test_created_then_idempotent_then_each_setting_changed_then_deleted(moto, tmp_path):

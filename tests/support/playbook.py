@@ -24,6 +24,8 @@ import os
 import subprocess
 import sys
 
+import yaml
+
 from support import BIN, ROOT, strategy
 
 # the two ends of the supported range: their virtualenvs' bin directories
@@ -154,3 +156,17 @@ def run(playbook, *args, inventory=None, extra_vars=None, env=None, cwd=ROOT, js
     line = command(playbook, *args, inventory=inventory, extra_vars=extra_vars, env=env)
     proc = subprocess.run(line, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
     return Run(line, proc.returncode, proc.stdout, proc.stderr, json_output=json_output)
+
+
+def aws_module(moto, region, credentials, workdir, name, module, args, *extra):
+    """Run the collection's AWS ``module`` (short name) once on localhost against the emulated AWS ``moto``,
+    as the task ``name`` with ``args``; return the run and its task's result. ``workdir`` holds the play."""
+    play = [{'hosts': 'localhost', 'gather_facts': False,
+             'module_defaults': {'group/shoppulse.analytics.aws': {'region': region, 'endpoint_url': moto.endpoint_url}},
+             'tasks': [{'name': name, 'shoppulse.analytics.' + module: args, 'register': 'result'}]}]
+    path = os.path.join(str(workdir), 'play.yml')
+    with open(path, 'w') as handle:
+        yaml.safe_dump(play, handle)
+    done = run(path, *extra, env=environment(aws=credentials), inventory='localhost,',
+               extra_vars={'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable})
+    return done, done.tasks[-1][1]
