@@ -186,6 +186,10 @@ BLOCKERS = [
      'CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = f); ALTER OPERATOR === (int, int) OWNER TO {other}',
      'operator ===(integer,integer)'),
     ('default privileges', 'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO {other}', 'default privileges'),
+    ('database', 'ALTER DATABASE {db} OWNER TO {other}', 'database {db}'),
+    ('extension', 'CREATE EXTENSION citext', 'extension citext'),
+    ('event trigger', 'CREATE FUNCTION et() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$; '
+     'CREATE EVENT TRIGGER et ON ddl_command_end EXECUTE FUNCTION et()', 'event trigger et'),
 ]
 
 
@@ -199,10 +203,11 @@ def test_a_database_that_is_not_the_masters_own_is_not_bootstrapped_naming_why(d
     assert privileges.bootstrap_blockers(conn) == []
     database.admin_execute('CREATE ROLE %s NOLOGIN' % other)
     try:
-        database.admin_execute('SET search_path = public, pg_temp; ' + sql.format(other=other))  # as one who can
+        database.admin_execute('SET search_path = public, pg_temp; ' + sql.format(other=other, db=database.name))
         found = ['%s %s' % blocker for blocker in privileges.bootstrap_blockers(conn)]
-        assert any(f.startswith(named) for f in found), (kind, found)
+        assert any(f.startswith(named.format(db=database.name)) for f in found), (kind, found)
     finally:
         conn.close()
+        database.admin_execute('REASSIGN OWNED BY %s TO CURRENT_USER' % other)  # the database, if it was given
         database.admin_execute('DROP OWNED BY %s CASCADE' % other)
         database.admin_execute('DROP ROLE %s' % other)
