@@ -236,12 +236,15 @@ ee: test-venv
 # scenarios at the same time (beside the integration tests it made both slower: 1507 s for the two,
 # and galaxy-importer's ansible-lint ran into its fixed 180 s timeout)
 TEST_STAGES := manifest-check ca-bundle-check security "sanity|lint|ee" units "integration|test-matrix" molecule
+# which Debian packages the run has (tests/unit/test_system_packages.py checks that the script then does nothing)
+test: export SHOPPULSE_SYSTEM_PACKAGES := test
 test: system-packages test-venv versions
 	$(BIN)/python .ci/stages.py $(TEST_STAGES)
 
 # make test's fast stages: those that need neither containers nor servers (what the Debian 13 machine of
 # .ci/debian.sh runs)
 FAST_STAGES := manifest-check ca-bundle-check security "sanity|lint" units
+test-fast: export SHOPPULSE_SYSTEM_PACKAGES := fast
 test-fast: system-packages-fast fast-venv versions
 	$(BIN)/python .ci/stages.py $(FAST_STAGES)
 
