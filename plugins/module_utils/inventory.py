@@ -58,6 +58,17 @@ SELECT json_build_object(
         FROM pg_catalog.aclexplode(r.relacl) a
         WHERE a.grantee <> r.relowner
         GROUP BY 1) g), '{}'),
+    'column_privileges', COALESCE((
+      SELECT json_object_agg(c.attname, c.grants ORDER BY c.attnum) FROM (
+        SELECT a.attname, a.attnum, json_object_agg(g.grantee, g.privileges ORDER BY g.grantee) AS grants
+        FROM pg_catalog.pg_attribute a, LATERAL (
+          SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee) END AS grantee,
+                 string_agg(x.privilege_type, ',' ORDER BY x.privilege_type) AS privileges
+          FROM pg_catalog.aclexplode(a.attacl) x
+          WHERE x.grantee <> r.relowner
+          GROUP BY 1) g
+        WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+        GROUP BY a.attname, a.attnum) c), '{}'),
     'columns', COALESCE((
       SELECT json_object_agg(a.attname, json_build_object(
         'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -153,7 +164,9 @@ SELECT json_build_object(
     WHERE NOT ro.rolsuper AND ro.oid IN (
       WITH named AS (
         SELECT r.relowner AS oid FROM rels r
-        UNION SELECT a.grantee FROM rels r, pg_catalog.aclexplode(r.relacl) a WHERE a.grantee <> 0)
+        UNION SELECT a.grantee FROM rels r, pg_catalog.aclexplode(r.relacl) a WHERE a.grantee <> 0
+        UNION SELECT x.grantee FROM rels r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid,
+                                    pg_catalog.aclexplode(a.attacl) x WHERE x.grantee <> 0)
       SELECT oid FROM named
       UNION SELECT m.member FROM pg_catalog.pg_auth_members m WHERE m.roleid IN (SELECT oid FROM named))), '{}'),
   'functions', COALESCE((
@@ -162,6 +175,7 @@ SELECT json_build_object(
         'returns', pg_catalog.pg_get_function_result(p.oid),
         'language', l.lanname,
         'security_definer', p.prosecdef,
+        'settings', p.proconfig,
         'body_sha256', encode(sha256(convert_to(p.prosrc, 'UTF8')), 'hex'))
       ORDER BY p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
     FROM pg_catalog.pg_proc p
@@ -184,7 +198,7 @@ TABLE_PARTS = (
 )
 TABLE_FLAGS = ('row_security', 'force_row_security')
 # Compared when the manifest has them (manifests written before they were read do not).
-TABLE_SETTINGS = ('owner', 'privileges')
+TABLE_SETTINGS = ('owner', 'privileges', 'column_privileges')
 
 
 def read_inventory(conn, schema='public'):
@@ -200,6 +214,9 @@ def read_inventory(conn, schema='public'):
             for optional in ('default', 'identity', 'generated'):
                 if column.get(optional) is None:
                     column.pop(optional, None)
+    for function in data['functions'].values():
+        if function.get('settings') is None:  # SET clauses (search_path=...): listed only when there are some
+            function.pop('settings', None)
     data['schema'] = schema
     return data
 

@@ -8,7 +8,7 @@ Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
 What is repaired (from the differences of inventory.compare): indexes (built CONCURRENTLY, so that the
 applications keep writing; a changed or INVALID one is dropped CONCURRENTLY and built again), triggers (and
 whether they are enabled), policies, the row-level security flags, the owner and grants of a table (missing
-privileges granted, privileges beyond the manifest's revoked), and comments.
+privileges granted, privileges beyond the manifest's revoked; those of single columns too), and comments.
 
 What is never done: a table, a column or a row is never dropped or changed, and nothing the manifest does not
 define is dropped (an unexpected index, trigger or policy is named, for a person to decide). Columns,
@@ -71,6 +71,44 @@ def _privileges(text):
 
 def _grantee(name):
     return 'PUBLIC' if name == 'PUBLIC' else quote_ident(name)
+
+
+def _grant_statements(target, expected, actual):
+    """GRANT and REVOKE turning ``actual`` ({grantee: 'INSERT,SELECT'}) into ``expected``; ``target`` is
+    ``ON <table>`` or, for columns, a format string that takes the privilege."""
+    statements = []
+    for grantee in sorted(set(expected or {}) | set(actual or {})):
+        want, have = _privileges((expected or {}).get(grantee)), _privileges((actual or {}).get(grantee))
+        for verb, privileges, direction in (('GRANT', want - have, 'TO'), ('REVOKE', have - want, 'FROM')):
+            if privileges:
+                statements.append('%s %s %s %s' % (verb, target(sorted(privileges)), direction, _grantee(grantee)))
+    return statements
+
+
+def _table_grants(table_sql, expected, actual, column_grants):
+    """The table-wide privileges; a REVOKE of one takes the same privilege off every column too (PostgreSQL
+    does so), so the manifest's column privileges of that kind are granted again after it."""
+    statements = _grant_statements(lambda p: '%s ON %s' % (', '.join(p), table_sql), expected, actual)
+    revoked = set()
+    for grantee in actual or {}:
+        revoked.update((grantee, p) for p in _privileges(actual[grantee]) - _privileges((expected or {}).get(grantee)))
+    again = {}
+    for column, grants in column_grants.items():
+        for grantee, privileges in grants.items():
+            kept = sorted(p for p in _privileges(privileges) if (grantee, p) in revoked)
+            if kept:
+                again.setdefault(column, {})[grantee] = ','.join(kept)
+    return statements + _column_grants(table_sql, again, {})
+
+
+def _column_grants(table_sql, expected, actual):
+    """The privileges on single columns: {column: {grantee: 'INSERT,UPDATE'}}."""
+    statements = []
+    for column in sorted(set(expected or {}) | set(actual or {})):
+        statements += _grant_statements(
+            lambda p, c=column: ', '.join('%s (%s)' % (each, quote_ident(c)) for each in p) + ' ON ' + table_sql,
+            (expected or {}).get(column), (actual or {}).get(column))
+    return statements
 
 
 def _policy_sql(table_sql, name, policy):
@@ -163,17 +201,10 @@ def plan(manifest, differences, schema=None):
         elif kind == 'table setting' and name == 'owner':
             steps.append(Step(d, ['ALTER TABLE %s OWNER TO %s' % (table_sql, quote_ident(expected))]))
         elif kind == 'table setting' and name == 'privileges':
-            actual = d.get('actual') or {}
-            statements = []
-            for grantee in sorted(set(expected or {}) | set(actual)):
-                want, have = _privileges((expected or {}).get(grantee)), _privileges(actual.get(grantee))
-                if want - have:
-                    statements.append('GRANT %s ON %s TO %s' % (
-                        ', '.join(sorted(want - have)), table_sql, _grantee(grantee)))
-                if have - want:
-                    statements.append('REVOKE %s ON %s FROM %s' % (
-                        ', '.join(sorted(have - want)), table_sql, _grantee(grantee)))
-            steps.append(Step(d, statements))
+            column_grants = (tables.get(table) or {}).get('column_privileges') or {}
+            steps.append(Step(d, _table_grants(table_sql, expected, d.get('actual'), column_grants)))
+        elif kind == 'table setting' and name == 'column_privileges':
+            steps.append(Step(d, _column_grants(table_sql, expected, d.get('actual'))))
         elif kind == 'comment':
             target = _comment_target(d['name'], schema)
             if target is None:

@@ -27,6 +27,11 @@ DRIFT = [
     'ALTER TABLE users NO FORCE ROW LEVEL SECURITY',
     'REVOKE SELECT ON audit_logs FROM shoppulse_readonly',
     'GRANT DELETE ON audit_logs TO shoppulse_readonly',
+    # the application's column grants: one widened, one narrowed, and a table-wide grant over them (whose REVOKE
+    # takes the column grants of its kind away too: they are granted again)
+    'GRANT UPDATE (plan) ON tenants TO shoppulse_app',
+    'REVOKE INSERT (action) ON audit_logs FROM shoppulse_app',
+    'GRANT UPDATE ON orders TO shoppulse_app',
     "COMMENT ON TABLE tenants IS 'changed by hand'",
     'COMMENT ON COLUMN users.cognito_sub IS NULL',
 ]
@@ -63,6 +68,10 @@ def test_remediation_restores_what_the_manifest_defines_and_leaves_the_rest_name
     assert 'REVOKE DELETE ON "public"."audit_logs" FROM "shoppulse_readonly"' in sql
     assert 'GRANT SELECT ON "public"."audit_logs" TO "shoppulse_readonly"' in sql
     assert 'ALTER TABLE "public"."fulfillment" ENABLE TRIGGER "fulfillment_set_updated_at"' in sql
+    assert 'REVOKE UPDATE ("plan") ON "public"."tenants" FROM "shoppulse_app"' in sql
+    assert 'GRANT INSERT ("action") ON "public"."audit_logs" TO "shoppulse_app"' in sql
+    assert 'REVOKE UPDATE ON "public"."orders" FROM "shoppulse_app"' in sql
+    assert 'GRANT UPDATE ("status") ON "public"."orders" TO "shoppulse_app"' in sql
     assert sorted((d['problem'], d['kind'], d['name']) for d in left) == [
         ('unexpected', 'column', 'orders.note'), ('unexpected', 'index', 'orders.orders_note_idx'),
         ('unexpected', 'policy', 'orders.everyone_sees_everything')]

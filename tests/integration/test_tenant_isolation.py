@@ -128,27 +128,25 @@ def test_the_tenant_lasts_for_the_transaction_only(tenants_db):
     ("INSERT INTO governance_rules (tenant_id, name, rule_type, definition) VALUES (%s, 'r', 'pii_masking', '{}')", (B,)),
     ("INSERT INTO role_metric_visibility (tenant_id, role, metric_key, is_visible) VALUES (%s, 'Admin', 'm', true)",
      (B,)),
-    ("UPDATE orders SET tenant_id = %s", (B,)),
-    ("UPDATE users SET tenant_id = %s", (B,)),
 ])
 def test_the_app_cannot_write_into_another_tenant(tenants_db, sql, params):
     assert_refused(tenants_db, 'shoppulse_app', sql, params, match='row-level security policy')
 
 
-def test_the_app_cannot_change_or_delete_another_tenants_rows(tenants_db):
+def test_the_app_cannot_change_another_tenants_rows(tenants_db):
     conn = login(tenants_db, 'shoppulse_app')
     with conn.cursor() as cur:
         as_tenant(cur, A)
         cur.execute("UPDATE orders SET total_amount = 0 WHERE tenant_id = %s", (B,))
         assert cur.rowcount == 0
-        cur.execute("DELETE FROM users WHERE tenant_id = %s", (B,))
+        cur.execute("UPDATE users SET is_active = false WHERE tenant_id = %s", (B,))
         assert cur.rowcount == 0
         cur.execute("UPDATE orders SET total_amount = 11")  # its own: allowed
         assert cur.rowcount == 1
     conn.commit()
     conn.close()
     assert tenants_db.query("SELECT tenant_id::text, total_amount FROM orders ORDER BY 1") == [(A, 11), (B, 10)]
-    assert tenants_db.scalar('SELECT count(*) FROM users') == 2
+    assert tenants_db.scalar('SELECT count(*) FROM users WHERE is_active') == 2
 
 
 @pytest.mark.parametrize('sql', ["UPDATE audit_logs SET action = 'order.edited'", 'DELETE FROM audit_logs',
@@ -164,6 +162,65 @@ def test_the_app_cannot_update_or_delete_audit_logs(tenants_db, sql):
 def test_the_app_has_no_ddl_no_ledger_and_no_way_to_the_owner(tenants_db, sql):
     assert_refused(tenants_db, 'shoppulse_app', sql, tenant=None,
                    errors=(psycopg2.errors.InsufficientPrivilege, psycopg2.errors.UndefinedObject))
+
+
+# -- what the application may write and lock (migration 11): by column, never a whole table -------------
+# Each statement below is one a careless or hostile application would try; each is refused by the
+# privileges alone, in its own tenant, where row-level security would let it through.
+
+APP_REFUSED = [
+    ('UPDATE orders SET tenant_id = %s', (B,), 'orders'),  # moving a row to another tenant
+    ('UPDATE users SET tenant_id = %s', (B,), 'users'),
+    ("UPDATE tenants SET plan = 'enterprise'", None, 'tenants'),  # upgrading itself
+    ("UPDATE tenants SET status = 'active'", None, 'tenants'),  # lifting its own suspension
+    ("UPDATE tenants SET slug = 'other'", None, 'tenants'),
+    ("INSERT INTO tenants (slug, name) VALUES ('mine', 'Mine')", None, 'tenants'),
+    ('UPDATE orders SET created_at = now()', None, 'orders'),
+    ("UPDATE orders SET updated_at = '2000-01-01'", None, 'orders'),
+    ('UPDATE orders SET ordered_at = now()', None, 'orders'),
+    ("UPDATE users SET cognito_sub = 'stolen'", None, 'users'),
+    ("INSERT INTO orders (tenant_id, external_order_id, currency, total_amount, ordered_at, created_at) "
+     "VALUES (%s, 'old', 'USD', 1, now(), '2000-01-01')", (A,), 'orders'),
+    ('DELETE FROM orders', None, 'orders'),
+    ('DELETE FROM users', None, 'users'),
+    ('TRUNCATE orders', None, 'orders'),
+    # forged audit rows: its own number, its own date
+    ("INSERT INTO audit_logs (tenant_id, audit_log_id, action, resource_type) OVERRIDING SYSTEM VALUE "
+     "VALUES (%s, 1, 'order.viewed', 'order')", (A,), 'audit_logs'),
+    ("INSERT INTO audit_logs (tenant_id, occurred_at, action, resource_type) "
+     "VALUES (%s, '2000-01-01', 'order.viewed', 'order')", (A,), 'audit_logs'),
+] + [('LOCK TABLE %s IN %s MODE' % (table, mode), None, table)
+     for table in TENANT_TABLES
+     for mode in ('SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE')]
+
+
+@pytest.mark.parametrize('sql, params, table', APP_REFUSED, ids=[i[0][:60] for i in APP_REFUSED])
+def test_the_app_writes_and_locks_only_what_it_needs(tenants_db, sql, params, table):
+    assert_refused(tenants_db, 'shoppulse_app', sql, params, match='permission denied for table %s' % table)
+
+
+def test_the_app_can_do_its_work(tenants_db):
+    """What the refusals above leave: the writes of an application, and the locks reads and writes take."""
+    conn = login(tenants_db, 'shoppulse_app')
+    with conn.cursor() as cur:
+        as_tenant(cur, A)
+        cur.execute("UPDATE tenants SET name = 'Renamed', settings = '{\"theme\": \"dark\"}'")
+        cur.execute("INSERT INTO users (tenant_id, cognito_sub, email, role) VALUES (%s, 'sub-new', 'n@example.com', "
+                    "'Admin') ON CONFLICT (cognito_sub) DO UPDATE SET role = EXCLUDED.role", (A,))
+        cur.execute("UPDATE users SET is_active = false, last_login_at = now() WHERE cognito_sub = 'sub-1'")
+        cur.execute("UPDATE orders SET status = 'paid', total_amount = 12 RETURNING updated_at > created_at")
+        assert cur.fetchone() == (True,)
+        cur.execute("SELECT order_id FROM orders FOR UPDATE")
+        cur.execute("UPDATE fulfillment SET status = 'shipped', shipped_at = now()")
+        cur.execute("UPDATE governance_rules SET is_enabled = false")
+        cur.execute("INSERT INTO audit_logs (tenant_id, action, resource_type) VALUES (%s, 'order.paid', 'order') "
+                    "RETURNING occurred_at = now()", (A,))
+        assert cur.fetchone() == (True,)
+        for table in TENANT_TABLES:
+            cur.execute('LOCK TABLE %s IN ACCESS SHARE MODE' % table)
+    conn.commit()
+    conn.close()
+    assert tenants_db.query('SELECT name FROM tenants WHERE tenant_id = %s', (A,)) == [('Renamed',)]
 
 
 def test_the_read_only_role_writes_nothing(tenants_db):

@@ -58,6 +58,13 @@ def test_a_migrated_database_matches_the_manifest(shoppulse_db, driver, manifest
     ('CREATE TABLE scratch (a int)', ['unexpected table scratch']),
     ('CREATE OR REPLACE FUNCTION update_updated_at_column() RETURNS trigger LANGUAGE plpgsql AS '
      '$$ BEGIN RETURN NEW; END $$', ['different function update_updated_at_column()']),
+    # the fixed search_path of a function the tables fire, taken away
+    ('ALTER FUNCTION update_updated_at_column() RESET search_path', ['different function update_updated_at_column()']),
+    # the application's grants by column: one added (a tenant upgrading itself), one taken, one table-wide
+    ('GRANT UPDATE (plan) ON tenants TO shoppulse_app', ['different table setting tenants.column_privileges']),
+    ('REVOKE INSERT (action) ON audit_logs FROM shoppulse_app',
+     ['different table setting audit_logs.column_privileges']),
+    ('GRANT DELETE ON orders TO shoppulse_app', ['different table setting orders.privileges']),
 ])
 def test_every_drift_is_named(shoppulse_db, driver, manifest, sql, expected):
     shoppulse_db.execute(sql)
