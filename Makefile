@@ -186,7 +186,7 @@ role-docs: venv
 
 # the stack's security promises, over the playbooks, role defaults and inventories
 security: fast-venv
-	$(BIN)/python tools/security_check.py
+	$(PY) tools/security_check.py
 
 sanity: fast-venv
 	$(BIN)/python .ci/sanity.py

@@ -20,7 +20,6 @@ Each check has an id, the promise it keeps, and fails when it cannot prove it.
 from __future__ import annotations
 
 import glob
-import ipaddress
 import json
 import os
 import re
@@ -29,10 +28,13 @@ import sys
 import jinja2
 import yaml
 
+from ansible_collections.shoppulse.analytics.plugins.module_utils import networks
+
 UNKNOWN = object()
 SINGLE_VARIABLE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*(?:bool|int|string)\s*)?\}\}$')
 DB_PORT = 5432
-OPEN_CIDRS = (ipaddress.ip_network('0.0.0.0/0'), ipaddress.ip_network('::/0'))
+# the address space that is nobody's on the internet: RFC 1918, RFC 6598 (shared), IPv6 unique local
+NOT_ON_THE_INTERNET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7']
 
 
 class Task:
@@ -236,31 +238,37 @@ def _covers_db_port(rule):
     return int(low) <= DB_PORT <= int(high if high is not None else low)
 
 
-def _open(cidrs):
-    for cidr in cidrs if isinstance(cidrs, list) else [cidrs]:
-        try:
-            if ipaddress.ip_network(str(cidr), strict=False) in OPEN_CIDRS:
-                return True
-        except ValueError:
-            continue
-    return False
+def _literal_cidrs(value):
+    """The CIDRs of a value that holds no template: a list of them, or one."""
+    values = value if isinstance(value, list) else [value]
+    return [] if any('{{' in str(v) for v in values) else [v for v in values if v not in (None, '')]
 
 
-def check_no_open_database_port(tree):
+def check_cidrs_by_meaning(tree):
+    """Every CIDR of the settings lies in the ranges declared private, read as the addresses it reaches (the
+    filter shoppulse.analytics.cidrs_beyond, which the roles run too); the declared ranges themselves lie in the
+    address space that is nobody's on the internet."""
     findings = []
+    default_private = tree.variables.get('shoppulse', {}).get('shoppulse_private_cidrs') or []
     for task in tree.find('amazon.aws.ec2_security_group'):
         rules = task.args.get('rules')
         for rule in rules if isinstance(rules, list) else []:
-            if isinstance(rule, dict) and _covers_db_port(rule) and (
-                    _open(rule.get('cidr_ip', [])) or _open(rule.get('cidr_ipv6', []))):
-                findings.append('%s: a rule opens %d to the whole internet' % (task.where, DB_PORT))
-    # the CIDRs that reach the proxy's 5432 come from these lists
+            if isinstance(rule, dict) and _covers_db_port(rule):
+                cidrs = _literal_cidrs(rule.get('cidr_ip', [])) + _literal_cidrs(rule.get('cidr_ipv6', []))
+                for problem in networks.beyond(cidrs, default_private, 'a rule for %d' % DB_PORT):
+                    findings.append('%s: %s' % (task.where, problem))
     sources = [('roles/%s/defaults' % role, values) for role, values in tree.variables.items()]
     sources += [(os.path.relpath(path, tree.root), values) for path, values in tree.inventory_vars]
     for where, values in sources:
-        for name, value in values.items():
-            if name.endswith('_cidrs') and isinstance(value, list) and _open(value):
-                findings.append('%s: %s lets the whole internet reach %d' % (where, name, DB_PORT))
+        private = values.get('shoppulse_private_cidrs', default_private)
+        for name, value in sorted(values.items()):
+            if name == 'shoppulse_private_cidrs':
+                problems = networks.beyond(_literal_cidrs(value), NOT_ON_THE_INTERNET, name)
+            elif name.endswith('_cidrs') or name == 'network_cidr':
+                problems = networks.beyond(_literal_cidrs(value), private, name)
+            else:
+                continue
+            findings.extend('%s: %s' % (where, problem) for problem in problems)
     return findings
 
 
@@ -370,7 +378,8 @@ CHECKS = [
     ('SP-RDS-MINOR', 'the RDS instance takes minor version upgrades', check_rds_auto_minor_upgrades),
     ('SP-RDS-SSL', 'the RDS instance forces SSL (rds.force_ssl=1)', check_rds_ssl_forced),
     ('SP-PROXY-TLS', 'the RDS Proxy requires TLS', check_proxy_tls),
-    ('SP-SG-5432', 'no security group opens 5432 to 0.0.0.0/0 or ::/0', check_no_open_database_port),
+    ('SP-SG-5432', 'no CIDR of the settings or the rules for 5432 reaches beyond the private ranges, alone or together',
+     check_cidrs_by_meaning),
     ('SP-VPC-FLOWLOGS', 'the VPC logs all its traffic', check_flow_logs),
     ('SP-LOGS-RETENTION', 'every log group has a retention', check_log_retention),
     ('SP-IAM-SECRETS', 'no IAM policy has a wildcard action, or a wildcard resource on secrets',

@@ -334,7 +334,19 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
     (['-e', 'network_cidr=10.0.0.0/33'], 'network_cidr (10.0.0.0/33) must be a CIDR'),
     (['-e', '{"network_isolated_subnets": ["10.0.20.0/24"]}'], 'must each list two CIDRs'),
     (['-e', 'network_flow_logs_retention_days=17'], 'network_flow_logs_retention_days'),
-    (['-e', '{"database_client_cidrs": ["0.0.0.0/0"]}'], 'must not open the proxy to the whole internet'),
+    # CIDRs by what they reach: the internet written three ways, a wider range than the private ones, a public
+    # network, a subnet outside the network
+    (['-e', '{"database_client_cidrs": ["0.0.0.0/0"]}'], 'database_client_cidrs[0]: 0.0.0.0/0 reaches 4277075968'),
+    (['-e', '{"database_client_cidrs": ["1.2.3.4/0"]}'], 'database_client_cidrs[0]: 1.2.3.4/0 has host bits set'),
+    (['-e', '{"database_client_cidrs": ["10.8.0.0/16", "0.0.0.0/1", "128.0.0.0/1"]}'],
+     'database_client_cidrs together reach 4277075968 addresses outside the private ranges'),
+    (['-e', '{"database_client_cidrs": ["172.0.0.0/11"]}'], 'database_client_cidrs[0]: 172.0.0.0/11 reaches 1048576'),
+    (['-e', '{"network_cidr": "100.20.0.0/16", "network_public_subnets": ["100.20.0.0/24", "100.20.1.0/24"], '
+            '"network_private_subnets": ["100.20.10.0/24", "100.20.11.0/24"], '
+            '"network_isolated_subnets": ["100.20.20.0/24", "100.20.21.0/24"]}'],
+     'network_cidr[0]: 100.20.0.0/16 reaches 65536 addresses outside the private ranges'),
+    (['-e', '{"network_isolated_subnets": ["10.0.20.0/24", "10.1.21.0/24"]}'],
+     'network_isolated_subnets[1]: 10.1.21.0/24 reaches 256 addresses outside network_cidr'),
     (['-e', 'database_instance_class=db.huge'], 'database_instance_class'),
     (['-e', 'database_engine_version=16.99'], 'RDS does not offer PostgreSQL 16.99 (database_engine_version) in eu-west-1'),
     (['-e', 'proxy_idle_client_timeout=28801'], 'proxy_idle_client_timeout must be 1 to 28800 seconds (it is 28801)'),
