@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat, privileges
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
 
@@ -95,6 +95,12 @@ def check_login_roles(conn, names):
     if no_login:
         raise EngineError('role(s) %s cannot log in (NOLOGIN), so a password would not be used; nothing was changed'
                           % ', '.join(no_login))
+    elevated = privileges.elevated_roles(conn, names)
+    if elevated:
+        raise EngineError('%s: the passwords set here are those of the schema\'s login roles only, never of a login '
+                          'above the schema\'s owner (the master user\'s is RDS\'s or the secret role\'s to keep, with '
+                          'its secret); nothing was changed'
+                          % '; '.join('role %s is %s' % (name, ', '.join(elevated[name])) for name in sorted(elevated)))
 
 
 def converge_passwords(conn, passwords, try_login, check_mode=False):

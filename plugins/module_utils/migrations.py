@@ -55,6 +55,7 @@ import zlib
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory as inventorylib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import lint as lintlib
+from ansible_collections.shoppulse.analytics.plugins.module_utils import names as namelib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import (
@@ -147,6 +148,12 @@ class Migration(object):
                     checksum=self.checksum, transactional=self.transactional)
 
 
+def _refuse_leaving(path, directory):
+    if namelib.leaves(path, directory):
+        raise EngineError('%s is a link to a file outside %s: a migration is read from its directory only; nothing was '
+                          'read or applied' % (path, directory), file=path)
+
+
 def discover(directory):
     """Read every migration of ``directory``, sorted by version.
 
@@ -163,6 +170,7 @@ def discover(directory):
         path = os.path.join(directory, name)
         if not name.endswith('.sql') or not os.path.isfile(path):
             continue
+        _refuse_leaving(path, directory)
         down = name.endswith(DOWN_SUFFIX)
         match = FILE_PATTERN.match(name[:-len(DOWN_SUFFIX)] + '.sql' if down else name)
         if not match:
@@ -207,6 +215,7 @@ def discover_repeatable(directory):
         path = os.path.join(directory, name)
         if not name.endswith('.sql') or not os.path.isfile(path):
             continue
+        _refuse_leaving(path, directory)
         if not REPEATABLE_PATTERN.match(name):
             raise EngineError('%s: not a repeatable migration file name; expected a name such as '
                               'orders_summary_view.sql' % path, file=path)
@@ -303,6 +312,11 @@ class Migrator(object):
                  lock_timeout=DEFAULT_LOCK_TIMEOUT, statement_timeout=DEFAULT_STATEMENT_TIMEOUT,
                  migration_lock_timeout='300s', target_version=None, out_of_order=False, log=None,
                  lock_retries=DEFAULT_LOCK_RETRIES, lock_retry_delay=DEFAULT_LOCK_RETRY_DELAY, sleep=time.sleep):
+        try:  # before anything runs: a name PostgreSQL would cut would make the ledger's companions collide
+            namelib.check(ledger_schema, 'ledger_schema')
+            namelib.derived(ledger_table, (HISTORY_SUFFIX, REPEATABLE_SUFFIX), 'ledger_table')
+        except ValueError as exc:
+            raise EngineError('%s; nothing was changed' % exc)
         self.conn = conn
         self.migrations = migrations
         self.ledger_schema = ledger_schema
@@ -702,15 +716,36 @@ class Migrator(object):
         self._acquire_lock()
         applied = []
         try:
+            self.cursor.execute('SELECT pg_catalog.to_regclass(%s) IS NULL', (self.ledger,))
+            new_ledger = self.cursor.fetchone()[0]
             self._ensure_ledger()
-            plan = self.plan()  # another run may have applied some while we waited
-            for migration in plan.pending:
-                self.log('applying %s' % migration.filename)
-                applied.append(self._apply_one(migration, applied))
+            try:
+                plan = self.plan()  # another run may have applied some while we waited
+                for migration in plan.pending:
+                    self.log('applying %s' % migration.filename)
+                    applied.append(self._apply_one(migration, applied))
+            except Exception:
+                if new_ledger and not applied:
+                    self._drop_unused_ledger()
+                raise
             self._align_history_owner()  # a migration may have given the ledger to another role
         finally:
             self._release_lock()
         return plan, applied
+
+    def _drop_unused_ledger(self):
+        """The ledger and history this run created, dropped when its first migration failed and they record
+        nothing (a no-transaction migration's failed attempt is kept): a refused run leaves nothing behind, the
+        tables of a mistyped ledger name included."""
+        try:
+            with self._transaction():
+                self.cursor.execute('SELECT EXISTS (SELECT FROM %s) OR EXISTS (SELECT FROM %s)'
+                                    % (self.ledger, self.history))
+                if not self.cursor.fetchone()[0]:
+                    self.cursor.execute('DROP TABLE %s, %s' % (self.history, self.ledger))
+                    self.has_history = None
+        except Exception:  # pylint: disable=broad-except
+            pass  # the connection is gone, or the tables are in use: the error that brought us here is the news
 
     def revert(self, plan=None):
         """Revert what the plan says (target_version below the current version), in one transaction;

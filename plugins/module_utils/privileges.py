@@ -41,6 +41,11 @@ SELECT r.rolname,
                                THEN 'member of rds_superuser' END], NULL)
 FROM pg_catalog.pg_roles r WHERE r.rolname = session_user
 """
+# The same, for roles by name: the session's login counts as elevated (it is the one doing the work).
+ELEVATED_ROLES_QUERY = ELEVATED_QUERY.replace(
+    'WHERE r.rolname = session_user', 'WHERE r.rolname = ANY (%s)').replace(
+    "THEN 'member of rds_superuser' END]", "THEN 'member of rds_superuser' END,\n"
+    "                          CASE WHEN r.rolname = session_user THEN 'the login doing this' END]")
 
 # Everything in the database that a role other than the login owns or may change, by kind and name.
 # The system schemas are left out; so is the public schema's usual owner (pg_database_owner, which is
@@ -95,6 +100,16 @@ def elevation(conn):
     login, reasons = cursor.fetchone()
     cursor.close()
     return login, list(reasons)
+
+
+def elevated_roles(conn, names):
+    """{role: [what makes it more than the schema's owner]} for the roles of ``names`` that are above it (the
+    session's login among them)."""
+    cursor = pgcompat.tuple_cursor(conn)
+    cursor.execute(ELEVATED_ROLES_QUERY, (list(names),))
+    found = dict((name, list(reasons)) for name, reasons in cursor.fetchall() if reasons)
+    cursor.close()
+    return found
 
 
 def require_not_elevated(conn, work):

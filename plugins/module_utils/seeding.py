@@ -34,6 +34,7 @@ import json
 import os
 import re
 
+from ansible_collections.shoppulse.analytics.plugins.module_utils import names as namelib
 from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
 from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
@@ -41,6 +42,10 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript impo
 TEMP_TABLE = '_shoppulse_seed'
 RECORD_COLUMN = '_shoppulse_record'
 CHUNK = 1 << 20
+# the values PostgreSQL quotes in an error: 'invalid input syntax for type uuid: "x"' (names it quotes stay),
+# 'Key (slug)=(x) already exists', 'Failing row contains (x, y)'
+_QUOTED_VALUE = re.compile(r'(: )"(?:[^"]|"")*"(?= \(SQLSTATE|;|$)')
+_VALUE_IN_DETAIL = re.compile(r'(\)=|row contains )\(.*?\)(?= already exists| is not present|;|$)')
 _COPY_LINE = re.compile(r'\bline (\d+)')
 
 
@@ -67,6 +72,9 @@ class _Source(object):
         if path is not None:
             if not os.path.isfile(path):
                 raise EngineError('seed file %s does not exist' % path, file=path)
+            if namelib.leaves(path, os.path.dirname(path) or '.'):
+                raise EngineError('seed file %s is a link to a file outside its folder: a seed is read from where it is '
+                                  'named only; nothing was read or loaded' % path, file=path)
             self.columns = self._read_header()
         else:
             self.columns, self.data = self._inline(rows, columns)
@@ -88,12 +96,12 @@ class _Source(object):
             if not name:
                 raise EngineError('%s line 1: column %d of the header has no name' % (self.path, number),
                                   file=self.path, line=1)
-        seen = set()
-        for name in columns:
+        seen = {}
+        for number, name in enumerate(columns, 1):
             if name in seen:
-                raise EngineError('%s line 1: column %s appears twice in the header' % (self.path, name),
-                                  file=self.path, line=1)
-            seen.add(name)
+                raise EngineError('%s line 1: columns %d and %d of the header have the same name'
+                                  % (self.path, seen[name], number), file=self.path, line=1)
+            seen[name] = number
         return columns
 
     @staticmethod
@@ -188,14 +196,21 @@ class SeedLoader(object):
 
     def _check_columns(self, table_columns):
         where = self.source.label
-        unknown = [c for c in self.source.columns if c not in table_columns]
+        # a file's header is named by position, never quoted: pointed at the wrong file, it may be a secret
+        unknown = [(n, c) for n, c in enumerate(self.source.columns, 1) if c not in table_columns]
+        if unknown and self.source.path is not None:
+            raise EngineError('%s line 1: column(s) %s of the header name no column of table %s.%s (its columns: %s)'
+                              % (where, ', '.join(str(n) for n, c in unknown), self.schema, self.table,
+                                 ', '.join(table_columns)), file=self.source.path, line=1)
         if unknown:
             raise EngineError('%s: column(s) %s do not exist in table %s.%s (its columns: %s)'
-                              % (where, ', '.join(unknown), self.schema, self.table, ', '.join(table_columns)))
+                              % (where, ', '.join(c for n, c in unknown), self.schema, self.table,
+                                 ', '.join(table_columns)))
         absent = [k for k in self.key if k not in self.source.columns]
         if absent:
-            raise EngineError('%s: key column(s) %s are missing from the data (columns: %s)'
-                              % (where, ', '.join(absent), ', '.join(self.source.columns)))
+            raise EngineError('%s: key column(s) %s are missing from the data%s'
+                              % (where, ', '.join(absent), '' if self.source.path is not None
+                                 else ' (columns: %s)' % ', '.join(self.source.columns)))
         generated = [c for c in self.source.columns if table_columns[c][0] not in ('', None, b'')]
         if generated:
             raise EngineError('%s: column(s) %s of %s.%s are generated and cannot be loaded'
@@ -248,13 +263,21 @@ class SeedLoader(object):
                 record = int(match.group(1)) - 1  # COPY counts the header as line 1
                 where, line = self.source.locate(record)
             raise EngineError('%s: %s; nothing was loaded into %s.%s'
-                              % (where, pgcompat.describe_error(exc), self.schema, self.table),
+                              % (where, self._describe(exc), self.schema, self.table),
                               file=self.source.path, line=line, sqlstate=fields['sqlstate'])
         self.cursor.execute('SELECT count(*) FROM %s' % TEMP_TABLE)
         total = int(self.cursor.fetchone()[0])
         if total > 10000:
             self.cursor.execute('ANALYZE %s' % TEMP_TABLE)
         return total
+
+    def _describe(self, exc):
+        """PostgreSQL's error without the values it quotes from a file (``invalid input syntax for type uuid: "…"``,
+        ``Key (slug)=(…) already exists``): the file and line say where, the file is the user's to read."""
+        text = pgcompat.describe_error(exc)
+        if self.source.path is None:
+            return text
+        return _VALUE_IN_DETAIL.sub(u'\\1(…)', _QUOTED_VALUE.sub(u'\\1"…"', text))
 
     def _check_keys(self):
         keys = ', '.join(quote_ident(k) for k in self.key)
@@ -305,7 +328,7 @@ class SeedLoader(object):
             record = self._bisect(self._merge_sql(kind, columns, overriding, bounded=True), total)
             where, line = self.source.locate(record) if record else (self.source.label, None)
             raise EngineError('%s: %s; nothing was loaded into %s.%s'
-                              % (where, pgcompat.describe_error(exc), self.schema, self.table),
+                              % (where, self._describe(exc), self.schema, self.table),
                               file=self.source.path, line=line, sqlstate=pgcompat.error_fields(exc)['sqlstate'])
 
     def _fails(self, sql, low, high):

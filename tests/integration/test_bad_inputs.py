@@ -65,6 +65,23 @@ def repeatable(tmp_path, name, text):
     return path
 
 
+def link(tmp_path, name, text):
+    """``name`` under tmp_path, a link to a file holding ``text`` in another folder."""
+    os.makedirs(str(tmp_path / 'elsewhere'), exist_ok=True)
+    target = write(tmp_path / 'elsewhere' / 'secret.txt', text)
+    path = tmp_path / name
+    os.makedirs(str(path.parent), exist_ok=True)
+    os.symlink(target, str(path))
+    return str(path)
+
+
+def migration_link(tmp_path):
+    """A copy of the migrations with one more that is a link to a file elsewhere."""
+    path = migrations(tmp_path)
+    os.rename(link(tmp_path, 'linked.sql', 'SELECT 1; -- not-the-password\n'), os.path.join(path, NEXT + '_linked.sql'))
+    return path
+
+
 def apply(path, **options):
     return {'shoppulse.analytics.schema_apply': dict(options, path=path)}
 
@@ -145,7 +162,7 @@ CASES = [
     ('csv-unknown-column', 'a header naming a column the table does not have',
      lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, TENANT + ',acme-outfitters,red\n',
                                                           header='tenant_id,slug,colour')),
-     ['tenants.csv: column(s) colour do not exist in table public.tenants'], {}),
+     ['tenants.csv line 1: column(s) 3 of the header name no column of table public.tenants'], {}),
     ('key-not-in-header', 'a key column the file does not have',
      lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, 'acme-outfitters,Acme\n', header='slug,name')),
      ['tenants.csv: key column(s) tenant_id are missing from the data'], {}),
@@ -158,7 +175,7 @@ CASES = [
      ['visibility.csv line 3', 'role_metric_visibility_tenant_fkey', 'Key is not present in table "tenants"'], {}),
     ('bad-uuid', 'a tenant_id that is not a UUID',
      lambda t: seed('tenants', ['tenant_id'], tenants_csv(t, 'not-a-uuid,acme-outfitters,Acme,active,enterprise,USD,UTC,{}\n')),
-     ['tenants.csv line 2: invalid input syntax for type uuid: "not-a-uuid"'], {}),
+     ['tenants.csv line 2: invalid input syntax for type uuid: "…"'], {}),  # the value is the file's, not shown
     ('check-constraint-violation', 'a status the table does not allow, after a valid row',
      lambda t: seed('tenants', ['tenant_id'], tenants_csv(
          t, TENANT + ',acme-outfitters,Acme Renamed,active,enterprise,USD,UTC,{}\n'
@@ -175,6 +192,31 @@ CASES = [
      lambda t: seed('tenants', ['tenant_id'], str(t / 'nowhere.csv')), ['nowhere.csv does not exist'], {}),
     ('unknown-table', 'a table the database does not have',
      lambda t: seed('tenant', ['tenant_id'], os.path.join(SEED_DIR, 'tenants.csv')), ['table public.tenant does not exist'], {}),
+    # -- what a file holds is never shown; a path that leaves its folder is never read ------------------
+    # (the harness checks that 'not-the-password' is nowhere in the output)
+    ('seed-is-a-password-file', 'a seed path pointed at a password file by mistake',
+     lambda t: seed('tenants', ['tenant_id'], write(t / 'password.txt', 'not-the-password\n')),
+     ['password.txt line 1: column(s) 1 of the header name no column of table public.tenants'], {}),
+    ('seed-value-not-shown', 'a unique key broken by a file whose values are not to be shown',
+     lambda t: seed('tenants', ['tenant_id'], tenants_csv(
+         t, '8a1f2c3e-0009-4b5a-9c1d-000000000009,acme-outfitters,not-the-password,active,enterprise,USD,UTC,{}\n')),
+     ['tenants.csv line 2', 'tenants_slug_key'], {}),
+    ('seed-link-leaves-its-folder', 'a seed file that is a link to a file outside its folder',
+     lambda t: seed('tenants', ['tenant_id'], link(t, 'seeds/tenants.csv', 'not-the-password\n')),
+     ['tenants.csv is a link to a file outside its folder', 'nothing was read or loaded'], {}),
+    ('migration-link-leaves-its-folder', 'a migration file that is a link to a file outside the directory',
+     lambda t: apply(migration_link(t)), [NEXT + '_linked.sql is a link to a file outside', 'nothing was read'], {}),
+    # -- names --------------------------------------------------------------------------------------
+    ('ledger-name-too-long', 'a ledger name whose companions PostgreSQL would cut to one name',
+     lambda t: apply(SQL_DIR, ledger_table='l' * 53),
+     ['ledger_table is 53 bytes long', 'a ledger_table may have at most 52', 'nothing was changed'], {}),
+    ('mistyped-ledger-name', 'a ledger name with a letter missing, on a database with its ledger',
+     lambda t: apply(SQL_DIR, ledger_table='schema_migration'),
+     ['0001_tenants_and_updated_at.sql', 'already exists'], {}),
+    ('password-of-the-master', "login_passwords given the master user's password to set",
+     lambda t: {'shoppulse.analytics.login_passwords': dict(passwords={'shoppulse_admin': 'not-the-password'})},
+     ['role shoppulse_admin is CREATEROLE', 'member of rds_superuser', 'the login doing this',
+      "the schema's login roles only", 'nothing was changed'], {'as_master': True}),
     # -- connections ------------------------------------------------------------------------------
     ('wrong-password', 'a password the server refuses',
      lambda t: apply(SQL_DIR), ['password authentication failed for user "shoppulse_migrator"'],
@@ -204,7 +246,11 @@ def test_the_catalogue_is_large_enough_and_documented():
 def test_a_bad_input_fails_naming_it_and_leaves_the_database_as_it_was(seeded_db, tmp_path, case):
     case_id, dummy, task, messages, overrides = case
     seeded = seeded_db
-    connection = connection_vars(seeded, **dict(seeded.migrator_login(), **overrides))  # the schema's work: the migrator's
+    overrides = dict(overrides)
+    if overrides.pop('as_master', False):  # the server's work: the master's
+        connection = connection_vars(seeded, **overrides)
+    else:  # the schema's work: the migrator's
+        connection = connection_vars(seeded, **dict(seeded.migrator_login(), **overrides))
     before = snapshot(seeded)
     proc, results, stats = run_play(tmp_path, [dict(task(tmp_path), name=case_id)], connection, sys.executable)
     assert proc.returncode != 0 and stats['failures'] == 1

@@ -471,6 +471,14 @@ def test_the_schema_role_converges_then_changes_nothing_on_every_version(databas
      "schema_change_reason must say why (it is written to the ledger's history) with schema_repair_action"),
     (dict(schema_baseline_version=10, schema_change_reason='  '),
      "schema_change_reason must say why (it is written to the ledger's history) with schema_baseline_version"),
+    # names, by PostgreSQL's and RDS's rules: a database name that would be SQL (a copy of every tenant's data,
+    # with community.postgresql), one PostgreSQL would cut, login names that are no names
+    (dict(schema_db_name='x" TEMPLATE "shoppulse'), 'schema_db_name must be a name of 1 to 63 letters'),
+    (dict(schema_db_name='d' * 64), 'schema_db_name must be a name of 1 to 63 letters'),
+    (dict(schema_migrator_user='shoppulse migrator'), 'schema_migrator_user must be a name of 1 to 63 letters'),
+    (dict(schema_db_user='admin;'), 'schema_db_user must be a name of 1 to 63 letters'),
+    (dict(schema_role_passwords={'shoppulse_migrator': 'p-1', 'app"; DROP': 'p-2'}),
+     'schema_role_passwords key app"; DROP must be a name of 1 to 63 letters'),
 ])
 def test_the_role_refuses_bad_variables_before_touching_anything(database, tmp_path, extra, message):
     inventory = write_inventory(tmp_path, database, **extra)

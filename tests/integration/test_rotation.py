@@ -175,6 +175,9 @@ def test_bad_inputs_are_refused_before_anything_changes(rotating, secretsmanager
          "holds the credentials of 'shoppulse_app', not of role shoppulse_readonly"),
         (dict(secrets, no_such_role=secrets['shoppulse_app']), {}, 'no such role: no_such_role'),
         (dict(shoppulse_owner=secrets['shoppulse_app']), {}, 'shoppulse_owner cannot log in'),
+        # the master user (the login doing this) is no login role of the schema's: its password is RDS's to keep
+        (dict(secrets, **{database.server.master: secrets['shoppulse_app']}), {},
+         'role %s is CREATEROLE' % database.server.master),
     ]
     for role_secrets, options, message in cases:
         with pytest.raises(EngineError, match=message.replace('(', r'\(').replace(')', r'\)')):
