@@ -367,6 +367,56 @@ def check_deployer_policies(tree):
                 scoped = [action for action in actions if not _UNSCOPED_READS.match(action)]
                 if scoped:
                     findings.append('%s: %s allows %s on every resource ("*")' % (where, name, ', '.join(scoped)))
+            findings.extend('%s: %s %s' % (where, name, problem) for problem in _escalations(statement, actions, resources))
+    return findings
+
+
+# Role writes that make a role as strong as its policies say: allowed only with the service roles' boundary.
+_ROLE_WRITES = ('iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary')
+# Never for the deployer: taking a boundary away, or changing a managed policy's text (the boundary's among them).
+_NEVER = ('iam:DeleteRolePermissionsBoundary', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion',
+          'iam:UpdateAssumeRolePolicy', 'iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:CreateAccessKey')
+# What RDS itself asks for with the caller's rights when it creates the managed master secret.
+_RDS_ON_ITS_OWN = ('secretsmanager:CreateSecret', 'secretsmanager:TagResource')
+
+
+def _escalations(statement, actions, resources):
+    """What a deployer statement allows beyond the stack, by what it means."""
+    condition = statement.get('Condition') or {}
+    equals = condition.get('StringEquals') or {}
+    problems = []
+    never = [a for a in actions if a in _NEVER]
+    if never:
+        problems.append('allows %s, with which the deployer could widen what it may do' % ', '.join(never))
+    writes = [a for a in actions if a in _ROLE_WRITES]
+    if writes and not str(equals.get('iam:PermissionsBoundary', '')).endswith(':policy/{{ names.service_role_boundary }}'):
+        problems.append('allows %s without requiring the service roles\' permissions boundary (a condition on '
+                        'iam:PermissionsBoundary)' % ', '.join(writes))
+    master = [a for a in actions if a.startswith('secretsmanager:') and a not in _RDS_ON_ITS_OWN]
+    tag = 'secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn'
+    if master and any(':secret:rds!' in r for r in resources) and not str(equals.get(tag, '')).endswith(
+            ':db:{{ names.instance }}'):
+        problems.append('allows %s on the master secrets RDS keeps without naming this instance (a condition on %s)'
+                        % (', '.join(master), tag))
+    return problems
+
+
+def check_service_role_trust(tree):
+    """A role a service assumes trusts that service for this account's resources only (aws:SourceAccount,
+    aws:SourceArn), so that no other account's resource of that service can make the service assume it."""
+    findings = []
+    for task, option, document in _policy_documents(tree):
+        if option != 'assume_role_policy_document':
+            continue
+        statements = document.get('Statement', [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if 'Service' not in (statement.get('Principal') or {}):
+                continue
+            keys = set(k.lower() for values in (statement.get('Condition') or {}).values() for k in values)
+            missing = [k for k in ('aws:SourceAccount', 'aws:SourceArn') if k.lower() not in keys]
+            if missing:
+                findings.append('%s: the trust of %s has no condition on %s' % (
+                    task.where, statement['Principal']['Service'], ', '.join(missing)))
     return findings
 
 
@@ -384,8 +434,9 @@ CHECKS = [
     ('SP-LOGS-RETENTION', 'every log group has a retention', check_log_retention),
     ('SP-IAM-SECRETS', 'no IAM policy has a wildcard action, or a wildcard resource on secrets',
      check_iam_no_wildcards_on_secrets),
-    ('SP-IAM-DEPLOYER', 'the deployer policies (files/iam) name each action, and "*" only for reads AWS does not scope',
-     check_deployer_policies),
+    ('SP-IAM-DEPLOYER', 'the deployer policies (files/iam) name each action, and "*" only for reads AWS does not scope; '
+     'roles only inside the boundary, the master secret of this instance only', check_deployer_policies),
+    ('SP-IAM-TRUST', "a service role trusts its service for this account's resources only", check_service_role_trust),
 ]
 
 

@@ -60,6 +60,17 @@ def update_trust(client, name, document):
     client.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(document))
 
 
+@IAMErrorHandler.common_error_handler('set the permissions boundary of role')
+@AWSRetry.jittered_backoff()
+def put_boundary(client, name, arn):
+    client.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
+
+
+def boundary_of(role):
+    """The ARN of the role's permissions boundary, '' when it has none."""
+    return ((role or {}).get('PermissionsBoundary') or {}).get('PermissionsBoundaryArn', '')
+
+
 @IAMErrorHandler.list_error_handler('get role policy', None)
 @AWSRetry.jittered_backoff()
 def get_role_policy(client, name, policy):
@@ -116,15 +127,17 @@ def view(role, policies):
     if role is None:
         return {}
     return dict(assume_role_policy_document=role.get('AssumeRolePolicyDocument'), description=role.get('Description', ''),
-                max_session_duration=role.get('MaxSessionDuration'), tags=boto3_tag_list_to_ansible_dict(role.get('Tags', [])),
+                max_session_duration=role.get('MaxSessionDuration'), permissions_boundary=boundary_of(role),
+                tags=boto3_tag_list_to_ansible_dict(role.get('Tags', [])),
                 inline_policies=policies)
 
 
 def predicted_view(before, params):
     """The comparable state the parameters lead to, from the view before (for --diff in check mode)."""
-    after = dict(before) if before else dict(description='', max_session_duration=3600, tags={}, inline_policies={})
+    after = dict(before) if before else dict(description='', max_session_duration=3600, permissions_boundary='', tags={},
+                                             inline_policies={})
     after['assume_role_policy_document'] = as_document(params['assume_role_policy_document'])
-    for option in ('description', 'max_session_duration'):
+    for option in ('description', 'max_session_duration', 'permissions_boundary'):
         if params.get(option) is not None:
             after[option] = params[option]
     if params.get('tags') is not None:
@@ -158,6 +171,8 @@ def plan(role, policies, params):
             request['Description'] = params['description']
         if params.get('max_session_duration') is not None:
             request['MaxSessionDuration'] = params['max_session_duration']
+        if params.get('permissions_boundary'):
+            request['PermissionsBoundary'] = params['permissions_boundary']
         if params.get('tags'):
             request['Tags'] = ansible_dict_to_boto3_tag_list(params['tags'])
         steps.append(('create_role', request))
@@ -166,6 +181,8 @@ def plan(role, policies, params):
         if role.get('Path', '/') != params['path']:
             raise ValueError('role %s exists with path %s, not %s, and IAM cannot change a role\'s path: remove '
                              'the role first, or give its path' % (name, role.get('Path'), params['path']))
+        if params.get('permissions_boundary') and params['permissions_boundary'] != boundary_of(role):
+            steps.append(('put_boundary', dict(name=name, arn=params['permissions_boundary'])))  # before any policy
         if compare_policies(role.get('AssumeRolePolicyDocument') or {}, trust):
             steps.append(('update_trust', dict(name=name, document=trust)))
         update = {}
@@ -194,7 +211,7 @@ def plan(role, policies, params):
     return steps
 
 
-ACTIONS = dict(create_role=create_role, update_trust=update_trust, update_role=update_role, untag_role=untag_role,
+ACTIONS = dict(create_role=create_role, put_boundary=put_boundary, update_trust=update_trust, update_role=update_role, untag_role=untag_role,
                tag_role=tag_role, put_role_policy=put_role_policy, delete_role_policy=delete_role_policy)
 
 

@@ -31,7 +31,7 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: The trust policy, description, maximum session duration, tags and inline policies, before and after.
+    details: The trust policy, description, maximum session duration, permissions boundary, tags and inline policies, before and after.
 options:
   name:
     description: Name of the role.
@@ -60,6 +60,14 @@ options:
   max_session_duration:
     description: Maximum session duration in seconds, 3600 to 43200. Left out, it is left as it is.
     type: int
+  permissions_boundary:
+    description:
+      - ARN of the managed policy that bounds what the role may do, whatever its inline policies say. Set when the
+        role is created; a role with another boundary, or none, gets this one (C(iam:PutRolePermissionsBoundary)).
+      - Left out, the boundary is left as it is. The collection's deployer may create the service roles only with
+        the boundary C(<shoppulse_name>-service-role-boundary) (files/iam/, docs/least-privilege.md).
+    type: str
+    version_added: 0.1.0
   inline_policies:
     description:
       - The role's inline policies, each policy name mapped to its document (JSON or a dictionary).
@@ -158,6 +166,7 @@ def main():
             path=dict(type='str', default='/'),
             description=dict(type='str'),
             max_session_duration=dict(type='int'),
+            permissions_boundary=dict(type='str'),
             inline_policies=dict(type='dict'),
             purge_inline_policies=dict(type='bool', default=True),
             tags=dict(type='dict', aliases=['resource_tags']),

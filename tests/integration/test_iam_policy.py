@@ -13,9 +13,10 @@ AWS checks without an API call of the user's (IMPLICIT)."""
 import json
 import os
 
+import botocore.exceptions
 import pytest
 
-from support import ROOT, localsite
+from support import ROOT, iam_evaluation, localsite
 from support import playbook as runner
 
 ACCOUNT = '123456789012'  # moto's
@@ -26,7 +27,64 @@ IMPLICIT = {
     'iam:PassRole': 'checked when RDS Proxy and the flow logs are given their roles (CreateDBProxy, CreateFlowLogs)',
     'kms:DescribeKey': "RDS describes the master secret's KMS key with the caller's rights (ManageMasterUserPassword)",
     'secretsmanager:TagResource': "RDS tags the master secret it creates with the caller's rights",
+    'iam:TagRole': 'checked when CreateRole carries tags',
 }
+BOUNDARY = 'service-role-boundary.json'
+# the set-up requests before IAM authorization starts: a user of each policy (3 requests each), the boundary an
+# administrator creates, and the instance of another stack with the master secret RDS keeps for it (2)
+SETUP_REQUESTS = 3 * len(USERS) + 3
+TRUST_ME = json.dumps({'Version': '2012-10-17', 'Statement': [{
+    'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::%s:user/deployer' % ACCOUNT}, 'Action': 'sts:AssumeRole'}]})
+EVERYTHING = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]})
+
+
+def refused(call, **kwargs):
+    """The call is refused with AccessDenied."""
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        call(**kwargs)
+    error = caught.value.response['Error']
+    # (moto answers a JSON service's refusal in IAM's XML: its code is in the message)
+    assert error['Code'] in ('AccessDenied', 'AccessDeniedException') or '<Code>AccessDenied</Code>' in error['Message'], error
+    return True
+
+
+def escalations_before_the_first_deploy(clients, names, boundary_arn):
+    """While the service roles are absent, the deployer may create them only inside the boundary: a role of
+    their name trusting the deployer, with or without another boundary, is refused. Returns the actions tried."""
+    iam = clients['deployer'].client('iam')
+    for boundary in (None, 'arn:aws:iam::%s:policy/AdministratorAccess' % ACCOUNT):
+        request = dict(RoleName=names['proxy_role'], AssumeRolePolicyDocument=TRUST_ME)
+        if boundary:
+            request['PermissionsBoundary'] = boundary
+        assert refused(iam.create_role, **request)
+    return {'iam:CreateRole'}
+
+
+def escalations_after_a_deploy(clients, names, boundary_arn, boundary, other_secret):
+    """Once the roles exist: their boundary cannot be taken away or changed, the boundary itself not widened;
+    a policy the deployer puts on a role is bounded by it; another stack's master secret is out of reach of the
+    deployer and of the teardown. Returns the actions refused."""
+    iam = clients['deployer'].client('iam')
+    role = names['proxy_role']
+    assert refused(iam.delete_role_permissions_boundary, RoleName=role)
+    assert refused(iam.put_role_permissions_boundary, RoleName=role,
+                   PermissionsBoundary='arn:aws:iam::%s:policy/AdministratorAccess' % ACCOUNT)
+    assert refused(iam.create_policy_version, PolicyArn=boundary_arn, PolicyDocument=EVERYTHING, SetAsDefault=True)
+    assert refused(iam.put_role_policy, RoleName='not-the-stacks', PolicyName='all', PolicyDocument=EVERYTHING)
+    # allowed: the role carries the boundary; what it may do is the intersection, which holds nothing of IAM
+    assert iam.get_role(RoleName=role)['Role']['PermissionsBoundary']['PermissionsBoundaryArn'] == boundary_arn
+    assert not iam_evaluation.permitted([json.loads(EVERYTHING)], 'iam:CreateUser', '*', {}, boundary=boundary)
+    assert not iam_evaluation.permitted([json.loads(EVERYTHING)], 'secretsmanager:GetSecretValue', other_secret, {
+        'secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn': 'arn:aws:rds:eu-west-1:%s:db:other-stack' % ACCOUNT},
+        boundary=boundary)
+    assert refused(clients['deployer'].client('secretsmanager').get_secret_value, SecretId=other_secret)
+    assert refused(clients['deployer'].client('secretsmanager').describe_secret, SecretId=other_secret)
+    assert refused(clients['teardown'].client('secretsmanager').delete_secret, SecretId=other_secret)
+    return {'deployer': {'iam:DeleteRolePermissionsBoundary', 'iam:PutRolePermissionsBoundary',
+                         'iam:CreatePolicyVersion', 'iam:PutRolePolicy', 'secretsmanager:GetSecretValue',
+                         'secretsmanager:DescribeSecret'},
+            'teardown': {'secretsmanager:DeleteSecret'}}
+
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}  # needs no permission on AWS (the lookup aws_connection's checks)
 
 
@@ -38,7 +96,7 @@ def actions_of(policy):
 @pytest.mark.long
 def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_actions(tmp_path):
     log = str(tmp_path / 'actions.log')
-    with localsite.local_site('shoppulse-iam-', INITIAL_NO_AUTH_ACTION_COUNT=str(3 * len(USERS)),
+    with localsite.local_site('shoppulse-iam-', INITIAL_NO_AUTH_ACTION_COUNT=str(SETUP_REQUESTS),
                               SHOPPULSE_MOTO_ACTION_LOG=log, SHOPPULSE_MOTO_RDS_CREATING_SECONDS='3') as (base, server):
         inventory = os.path.join(base, 'inventories', 'local')
         outputs = os.path.join(base, 'outputs.yml')
@@ -54,10 +112,13 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
         for user, name in USERS.items():
             with open(os.path.join(base, 'iam', name)) as handle:
                 policies[user] = json.load(handle)
+        with open(os.path.join(base, 'iam', BOUNDARY)) as handle:
+            boundary = json.load(handle)
         rendered = json.dumps(policies)
         assert '{{' not in rendered and 'arn:aws:rds:eu-west-1:%s:db:shoppulse-analytics"' % ACCOUNT in rendered
+        names = dict(proxy_role='shoppulse-analytics-proxy')
 
-        # the set-up requests, before IAM authorization starts: a user of each policy
+        # the set-up requests, before IAM authorization starts: a user of each policy, the boundary, another stack
         iam = localsite.aws(base).client('iam', 'eu-west-1', **SETUP)
         keys = {}
         for user in USERS:
@@ -65,6 +126,25 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
             iam.put_user_policy(UserName=user, PolicyName=user, PolicyDocument=json.dumps(policies[user]))
             key = iam.create_access_key(UserName=user)['AccessKey']
             keys[user] = dict(AWS_ACCESS_KEY_ID=key['AccessKeyId'], AWS_SECRET_ACCESS_KEY=key['SecretAccessKey'])
+        boundary_arn = iam.create_policy(PolicyName='shoppulse-analytics-service-role-boundary',
+                                         PolicyDocument=json.dumps(boundary))['Policy']['Arn']
+        rds = localsite.aws(base).client('rds', 'eu-west-1', **SETUP)
+        rds.create_db_instance(DBInstanceIdentifier='other-stack', Engine='postgres', EngineVersion='16.4',
+                               DBInstanceClass='db.t4g.micro', AllocatedStorage=20, MasterUsername='other',
+                               ManageMasterUserPassword=True)
+        other_secret = rds.describe_db_instances(DBInstanceIdentifier='other-stack')[
+            'DBInstances'][0]['MasterUserSecret']['SecretArn']
+
+        class Clients(object):
+            def __init__(self, user):
+                self.user = user
+
+            def client(self, service):
+                return localsite.aws(base).client(service, 'eu-west-1', aws_access_key_id=keys[self.user]['AWS_ACCESS_KEY_ID'],
+                                                  aws_secret_access_key=keys[self.user]['AWS_SECRET_ACCESS_KEY'])
+
+        clients = dict((user, Clients(user)) for user in USERS)
+        tried = dict(deployer=escalations_before_the_first_deploy(clients, names, boundary_arn), teardown=set())
 
         def passed(done, *context):
             failures = [line for line in done.stdout.splitlines() if 'fatal' in line or 'FAILED' in line][-6:]
@@ -85,6 +165,10 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
             for playbook in ('playbooks/verify.yml', 'playbooks/rotate.yml'):
                 done = run(playbook, keys['deployer'], *master)
                 assert passed(done, mode, playbook)[0], passed(done, mode, playbook)[1]
+            if mode == 'managed':  # the stack's own master secret is RDS's now, another stack's beside it
+                for user, actions in escalations_after_a_deploy(clients, names, boundary_arn, boundary,
+                                                                other_secret).items():
+                    tried[user] |= actions
             for dummy in range(2):  # the second finds nothing to remove
                 done = run('playbooks/teardown.yml', keys['teardown'], *master)
                 assert passed(done, mode, 'teardown')[0], passed(done, mode, 'teardown')[1]
@@ -95,10 +179,10 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
         mine = [(action, outcome) for key, action, outcome in calls if key == keys[user]['AWS_ACCESS_KEY_ID']]
         denied = sorted(set(action for action, outcome in mine if outcome == 'denied'))
         called = set(action for action, outcome in mine if outcome == 'allowed') - ALWAYS_ALLOWED
-        if user == 'deployer':
-            assert denied == ['cloudwatch:DeleteAlarms']  # the refused teardown, and nothing else
+        if user == 'deployer':  # the refused teardown and the escalations tried, and nothing else
+            assert denied == sorted({'cloudwatch:DeleteAlarms'} | tried[user]), denied
         else:
-            assert denied == []
+            assert denied == sorted(tried[user]), denied
         granted = actions_of(policy)
         assert sorted(called - granted) == [], '%s called actions its policy lacks' % user
         assert sorted(granted - called - set(IMPLICIT)) == [], '%s: actions in the policy that no playbook called' % user
@@ -107,7 +191,7 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
 def test_a_policy_edited_with_a_wildcard_is_refused_and_nothing_is_written(tmp_path):
     source = tmp_path / 'iam'
     source.mkdir()
-    for name in USERS.values():
+    for name in list(USERS.values()) + [BOUNDARY]:
         with open(os.path.join(ROOT, 'files', 'iam', name)) as handle:
             text = handle.read()
         (source / name).write_text(text.replace('"rds:ModifyDBProxy"', '"rds:Modify*"'))

@@ -51,13 +51,18 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
     secret (the old one left behind). Here the password is the one in the file SHOPPULSE_MOTO_MASTER_PASSWORD_FILE
     names, the local server's (as the instance would accept RDS's), else a generated one.
 
-Two corrections for IAM authorization (INITIAL_NO_AUTH_ACTION_COUNT), where moto evaluates a policy:
+Three corrections for IAM authorization (INITIAL_NO_AUTH_ACTION_COUNT), where moto evaluates a policy:
 12. An API action is named in IAM by its service's prefix: CloudWatch's are cloudwatch:PutMetricAlarm and so on.
     moto names it by the endpoint's signing name, monitoring:PutMetricAlarm, which no policy names.
 13. AWS evaluates a statement's Resource against the resource the request acts on. moto knows that resource
     only for IAM roles, SQS and STS, and evaluates every other request as on the resource "*", which no
     scoped statement matches: there, a statement's Resource is taken as matching, and only its actions
     decide. (The resources of the collection's policies are checked by tests/integration/test_iam_policy.py.)
+14. For the requests whose safety rests on a resource or a condition (iam:CreateRole and the other actions on a
+    role, by the role it names; Secrets Manager's actions, by the secret), the request is evaluated as AWS
+    documents it, with its resource and the condition keys AWS gives it (iam:PermissionsBoundary, the secret's
+    secretsmanager:ResourceTag/<key>): support/iam_evaluation.py. moto evaluates neither, and takes an Allow
+    whose condition fails for an explicit deny.
 With SHOPPULSE_MOTO_ACTION_LOG naming a file, each action moto authorizes or refuses is appended to it, one
 "<access key id> <action> <allowed|denied>" line each: the actions the playbooks call.
 
@@ -71,6 +76,8 @@ import os
 import secrets
 import string
 import time
+
+from support import moto_iam
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
@@ -200,45 +207,6 @@ def _managed_master_secret(rds_models):
     rds_models.MasterUserSecret._generate_secret_string = secret_string  # pylint: disable=protected-access
 
 
-IAM_PREFIXES = {'monitoring': 'cloudwatch'}  # correction 12: a signing name -> the IAM prefix
-
-
-def _iam_authorization():
-    from moto.iam import access_control  # pylint: disable=import-outside-toplevel
-
-    base = access_control.IAMRequestBase
-    original_init, original_check = base.__init__, base.check_action_permitted
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        service, dummy, action = self._action.partition(':')  # pylint: disable=protected-access
-        self._action = '%s:%s' % (IAM_PREFIXES.get(service, service), action)  # pylint: disable=protected-access
-
-    def check_action_permitted(self, resource):
-        log = os.environ.get('SHOPPULSE_MOTO_ACTION_LOG')
-        outcome = 'denied'
-        try:
-            original_check(self, resource)
-            outcome = 'allowed'
-        finally:
-            if log:
-                with open(log, 'a') as handle:
-                    handle.write('%s %s %s\n' % (self._access_key._access_key_id, self._action, outcome))  # pylint: disable=protected-access
-
-    base.__init__ = init
-    base.check_action_permitted = check_action_permitted
-
-    statement = access_control.IAMPolicyStatement
-    original_matches = statement._check_element_matches  # pylint: disable=protected-access
-
-    def check_element_matches(self, element, value):
-        if element in ('Resource', 'NotResource') and value == '*':  # correction 13
-            return element == 'Resource'
-        return original_matches(self, element, value)
-
-    statement._check_element_matches = check_element_matches  # pylint: disable=protected-access
-
-
 def apply():
     """Patch the moto modules in this process (call before the server starts)."""
     # imported here: moto takes about 0.8 s to import, which proxy_domain() and `localaws.py start`
@@ -253,7 +221,7 @@ def apply():
     _refuse_deleting_referenced_groups()
     _move_current_with_its_stage()
     _managed_master_secret(rds_models)
-    _iam_authorization()
+    moto_iam.apply()
 
     original = rds_models.RDSBackend.describe_db_parameter_groups
 

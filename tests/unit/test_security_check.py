@@ -21,7 +21,7 @@ def results(root):
 
 def test_every_check_passes_on_the_collection():
     found = results(ROOT)
-    assert len(found) == 12
+    assert len(found) == 13
     assert found == dict((check_id, []) for check_id in found)
 
 
@@ -100,6 +100,22 @@ BAD_EXAMPLES = [
      '"Resource": ["*"]', 'allows secrets actions on a wildcard resource (*)'),
     ('SP-IAM-DEPLOYER', 'files/iam/deployer-policy.json', '"rds:ModifyDBProxy"', '"rds:Modify*"',
      'files/iam/deployer-policy.json: TheDatabaseItsGroupsAndProxy allows a wildcard action (rds:Modify*)'),
+    # escalations by what a statement means: each one at a time
+    ('SP-IAM-DEPLOYER', 'files/iam/deployer-policy.json',
+     ':policy/{{ names.service_role_boundary }}"}', ':policy/*"}',
+     'CreateTheServiceRolesOnlyInsideTheirBoundary allows iam:CreateRole, iam:PutRolePolicy without requiring'),
+    ('SP-IAM-DEPLOYER', 'files/iam/deployer-policy.json', '"iam:ListRolePolicies",',
+     '"iam:ListRolePolicies", "iam:DeleteRolePermissionsBoundary",',
+     'allows iam:DeleteRolePermissionsBoundary, with which the deployer could widen'),
+    ('SP-IAM-DEPLOYER', 'files/iam/deployer-policy.json', '"iam:ListRolePolicies",', '"iam:ListRolePolicies", "iam:CreatePolicyVersion",',
+     'allows iam:CreatePolicyVersion, with which'),
+    ('SP-IAM-DEPLOYER', 'files/iam/teardown-policy.json', ':db:{{ names.instance }}"\n', ':db:*"\n',
+     'TheMasterSecretRdsKeepsForThisInstanceOnly allows secretsmanager:DeleteSecret, secretsmanager:DescribeSecret on the '
+     'master secrets RDS keeps without naming this instance'),
+    ('SP-IAM-TRUST', 'roles/proxy/templates/trust.json.j2', '"Condition": {', '"Conditions": {',
+     'the trust of rds.amazonaws.com has no condition on'),
+    ('SP-IAM-TRUST', 'roles/network/templates/flow-logs-trust.json.j2', '"aws:SourceArn"', '"aws:Source"',
+     'the trust of vpc-flow-logs.amazonaws.com has no condition on aws:SourceArn'),
     ('SP-IAM-DEPLOYER', 'files/iam/teardown-policy.json', '"ec2:DescribeAddresses",', '"ec2:DescribeAddresses", "ec2:DeleteVpc",',
      'ReadWhatAwsDoesNotScope allows ec2:DeleteVpc on every resource ("*")'),
 ]
@@ -119,5 +135,5 @@ def test_the_command_exits_non_zero_and_prints_the_findings(copy, capsys):
     edit(copy, 'roles/database/tasks/present.yml', 'publicly_accessible: false', 'publicly_accessible: true')
     assert security_check.main([str(copy)]) == 1
     out = capsys.readouterr().out
-    assert 'SP-RDS-PRIVATE     FAIL' in out and '1 of 12 checks failed' in out
+    assert 'SP-RDS-PRIVATE     FAIL' in out and '1 of 13 checks failed' in out
     assert security_check.main([ROOT]) == 0

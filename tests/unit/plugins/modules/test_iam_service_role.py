@@ -159,3 +159,29 @@ def test_delete_of_a_missing_role_changes_nothing(monkeypatch, capsys):
     result = run_module(monkeypatch, capsys, iam_service_role.main, dict(name=NAME, state='absent'), 'iam',
                         [get_role(AwsError('NoSuchEntity'))])
     assert not result['changed']
+
+
+BOUNDARY = 'arn:aws:iam::123456789012:policy/shoppulse-analytics-service-role-boundary'
+
+
+def test_a_role_is_created_inside_its_boundary(monkeypatch, capsys):
+    bounded = dict(PermissionsBoundary=dict(PermissionsBoundaryType='Policy', PermissionsBoundaryArn=BOUNDARY))
+    result = run(monkeypatch, capsys, [
+        get_role(AwsError('NoSuchEntity')),
+        ('create_role', dict(RoleName=NAME, Path='/', AssumeRolePolicyDocument=json.dumps(TRUST),
+                             PermissionsBoundary=BOUNDARY, Tags=TAGS), dict(Role=role(**bounded))),
+        ('put_role_policy', dict(RoleName=NAME, PolicyName='read-secret', PolicyDocument=json.dumps(POLICY)), {}),
+    ] + current(dict(ROLE, **bounded)), permissions_boundary=BOUNDARY)
+    assert result['changed'] and result['diff']['after']['permissions_boundary'] == BOUNDARY
+    again = run(monkeypatch, capsys, current(dict(ROLE, **bounded)), permissions_boundary=BOUNDARY)
+    assert not again['changed']
+
+
+def test_a_role_without_the_boundary_gets_it_before_any_policy(monkeypatch, capsys):
+    bounded = dict(PermissionsBoundary=dict(PermissionsBoundaryType='Policy', PermissionsBoundaryArn=BOUNDARY))
+    old = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 'kms:Decrypt', 'Resource': '*'}]}
+    result = run(monkeypatch, capsys, current(documents={'read-secret': old}) + [
+        ('put_role_permissions_boundary', dict(RoleName=NAME, PermissionsBoundary=BOUNDARY), {}),
+        ('put_role_policy', dict(RoleName=NAME, PolicyName='read-secret', PolicyDocument=json.dumps(POLICY)), {}),
+    ] + current(dict(ROLE, **bounded)), permissions_boundary=BOUNDARY)
+    assert result['changed'] and result['diff']['before']['permissions_boundary'] == ''

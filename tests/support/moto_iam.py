@@ -1,0 +1,111 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""moto_extension's corrections 12 to 14, for IAM authorization (INITIAL_NO_AUTH_ACTION_COUNT); their list and
+reasons are in moto_extension's docstring. The evaluation of correction 14 is support/iam_evaluation.py."""
+
+import json
+import os
+
+from support import iam_evaluation
+
+IAM_PREFIXES = {'monitoring': 'cloudwatch'}  # correction 12: a signing name -> the IAM prefix
+
+
+def _parameter(request, name):
+    """A request parameter, from the query string or form (IAM) or the JSON body (Secrets Manager)."""
+    value = (request._data or {}).get(name)  # pylint: disable=protected-access
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None and request._body:  # pylint: disable=protected-access
+        try:
+            value = json.loads(request._body).get(name)  # pylint: disable=protected-access
+        except (ValueError, AttributeError):
+            value = None
+    return value
+
+
+def _policy_documents(request):
+    from moto.iam.access_control import IAMPolicy  # pylint: disable=import-outside-toplevel
+
+    return [IAMPolicy(policy)._policy_json for policy in request._access_key.collect_policies()]  # pylint: disable=protected-access
+
+
+def _request_context(request):
+    """(resource ARN, condition context) of a request correction 14 evaluates, or None."""
+    from moto.iam.models import iam_backends  # pylint: disable=import-outside-toplevel
+    from moto.secretsmanager.models import secretsmanager_backends  # pylint: disable=import-outside-toplevel
+
+    account, action = request.account_id, request._action  # pylint: disable=protected-access
+    if action in iam_evaluation.ROLE_ACTIONS:
+        name = _parameter(request, 'RoleName')
+        iam = iam_backends[account]['aws']
+        role = next((r for r in iam.roles.values() if r.name == name), None)
+        path = role.path if role else (_parameter(request, 'Path') or '/')
+        context = {}
+        boundary = _parameter(request, 'PermissionsBoundary') if action in (
+            'iam:CreateRole', 'iam:PutRolePermissionsBoundary') else (role.permissions_boundary_arn if role else None)
+        if boundary:
+            context['iam:PermissionsBoundary'] = boundary
+        return 'arn:aws:iam::%s:role%s%s' % (account, path, name), context
+    if action in iam_evaluation.SECRET_ACTIONS:
+        secret_id = _parameter(request, 'SecretId')
+        store = secretsmanager_backends[account][request._region].secrets  # pylint: disable=protected-access
+        secret = store.get(secret_id) if secret_id in store else None
+        if secret is None:
+            return None  # moto answers ResourceNotFound, as AWS does to a caller that may describe it
+        context = {}
+        for tag in secret.tags or []:
+            context['secretsmanager:ResourceTag/%s' % tag['Key']] = tag['Value']
+            context['aws:ResourceTag/%s' % tag['Key']] = tag['Value']
+        return secret.arn, context
+    return None
+
+
+def _evaluate_in_context(request):
+    """True or False for a request correction 14 evaluates; None for the others (moto decides)."""
+    found = _request_context(request)
+    if found is None:
+        return None
+    resource, context = found
+    return iam_evaluation.permitted(_policy_documents(request), request._action, resource, context)  # pylint: disable=protected-access
+
+
+def apply():
+    """Patch moto's IAM authorization in this process."""
+    from moto.iam import access_control  # pylint: disable=import-outside-toplevel
+
+    base = access_control.IAMRequestBase
+    original_init, original_check = base.__init__, base.check_action_permitted
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        service, dummy, action = self._action.partition(':')  # pylint: disable=protected-access
+        self._action = '%s:%s' % (IAM_PREFIXES.get(service, service), action)  # pylint: disable=protected-access
+
+    def check_action_permitted(self, resource):
+        log = os.environ.get('SHOPPULSE_MOTO_ACTION_LOG')
+        outcome = 'denied'
+        try:
+            evaluated = _evaluate_in_context(self)  # correction 14
+            if evaluated is None:
+                original_check(self, resource)
+            elif not evaluated:
+                self._raise_access_denied()  # pylint: disable=protected-access
+            outcome = 'allowed'
+        finally:
+            if log:
+                with open(log, 'a') as handle:
+                    handle.write('%s %s %s\n' % (self._access_key._access_key_id, self._action, outcome))  # pylint: disable=protected-access
+
+    base.__init__ = init
+    base.check_action_permitted = check_action_permitted
+
+    statement = access_control.IAMPolicyStatement
+    original_matches = statement._check_element_matches  # pylint: disable=protected-access
+
+    def check_element_matches(self, element, value):
+        if element in ('Resource', 'NotResource') and value == '*':  # correction 13
+            return element == 'Resource'
+        return original_matches(self, element, value)
+
+    statement._check_element_matches = check_element_matches  # pylint: disable=protected-access
