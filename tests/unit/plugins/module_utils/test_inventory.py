@@ -145,7 +145,7 @@ def test_seed_files_hold_three_tenants_and_every_role_for_each():
 
 
 def test_the_manifest_holds_tenant_isolation(manifest):
-    """Migrations 8 to 10, as the manifest records them: what schema_verify holds the database to."""
+    """Migrations 8 to 11, as the manifest records them: what schema_verify holds the database to."""
     tenant_tables = [name for name, table in manifest['tables'].items() if 'tenant_id' in table['columns']]
     assert len(tenant_tables) == 8
     for name in tenant_tables:
@@ -163,8 +163,17 @@ def test_the_manifest_holds_tenant_isolation(manifest):
         assert policy['roles'] == ['shoppulse_migrator'] and policy['using'] == policy['with_check'] == 'true', name
         assert table['owner'] == 'shoppulse_owner', name
         assert table['privileges']['shoppulse_readonly'] == 'SELECT', name
-    assert manifest['tables']['audit_logs']['privileges']['shoppulse_app'] == 'INSERT,SELECT'
-    assert manifest['tables']['orders']['privileges']['shoppulse_app'] == 'DELETE,INSERT,SELECT,UPDATE'
+        # the application reads every table whole and writes by column only (migration 11): no table-wide
+        # UPDATE, DELETE or TRUNCATE, which would let it LOCK a table against every tenant
+        assert table['privileges']['shoppulse_app'] == 'SELECT', name
+        written = table.get('column_privileges', {})
+        assert not any(c in written for c in ('created_at', 'updated_at', 'audit_log_id', 'occurred_at')), name
+    assert sorted(manifest['tables']['tenants']['column_privileges']) == ['default_currency', 'name', 'settings',
+                                                                         'timezone']
+    assert all(g == {'shoppulse_app': 'INSERT'} for g in manifest['tables']['audit_logs']['column_privileges'].values())
+    # the functions the tables fire resolve names in pg_catalog only
+    for function in ('update_updated_at_column()', 'audit_logs_refuse_change()'):
+        assert manifest['functions'][function]['settings'] == ['search_path=pg_catalog, pg_temp'], function
     assert 'shoppulse_app' not in manifest['tables']['schema_migrations']['privileges']
     for name, role in manifest['roles'].items():
         assert not (role['superuser'] or role['bypass_row_security'] or role['create_role']
