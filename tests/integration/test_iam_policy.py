@@ -85,6 +85,7 @@ def escalations_after_a_deploy(clients, names, boundary_arn, boundary, other_sec
                          'secretsmanager:DescribeSecret'},
             'teardown': {'secretsmanager:DeleteSecret'}}
 
+
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}  # needs no permission on AWS (the lookup aws_connection's checks)
 
 

@@ -168,8 +168,8 @@ def test_the_manifest_holds_tenant_isolation(manifest):
         assert table['privileges']['shoppulse_app'] == 'SELECT', name
         written = table.get('column_privileges', {})
         assert not any(c in written for c in ('created_at', 'updated_at', 'audit_log_id', 'occurred_at')), name
-    assert sorted(manifest['tables']['tenants']['column_privileges']) == ['default_currency', 'name', 'settings',
-                                                                         'timezone']
+    tenants = manifest['tables']['tenants']
+    assert sorted(tenants['column_privileges']) == ['default_currency', 'name', 'settings', 'timezone']
     assert all(g == {'shoppulse_app': 'INSERT'} for g in manifest['tables']['audit_logs']['column_privileges'].values())
     # the functions the tables fire resolve names in pg_catalog only
     for function in ('update_updated_at_column()', 'audit_logs_refuse_change()'):
