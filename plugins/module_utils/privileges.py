@@ -29,7 +29,8 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript impo
 # The path of a session of the master user: built-in names only, temporary objects last.
 SERVER_SEARCH_PATH = 'pg_catalog, pg_temp'
 
-ELEVATED_QUERY = """
+# What makes a role more than the schema's owner; {extra} adds a reason, {where} chooses the roles.
+_ELEVATION = """
 SELECT r.rolname,
        array_remove(ARRAY[CASE WHEN r.rolsuper THEN 'SUPERUSER' END,
                           CASE WHEN r.rolcreaterole THEN 'CREATEROLE' END,
@@ -38,14 +39,14 @@ SELECT r.rolname,
                           CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles s
                                             WHERE s.rolname = 'rds_superuser'
                                               AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER'))
-                               THEN 'member of rds_superuser' END], NULL)
-FROM pg_catalog.pg_roles r WHERE r.rolname = session_user
+                               THEN 'member of rds_superuser' END{extra}], NULL)
+FROM pg_catalog.pg_roles r WHERE {where}
 """
+ELEVATED_QUERY = _ELEVATION.format(extra='', where='r.rolname = session_user')
 # The same, for roles by name: the session's login counts as elevated (it is the one doing the work).
-ELEVATED_ROLES_QUERY = ELEVATED_QUERY.replace(
-    'WHERE r.rolname = session_user', 'WHERE r.rolname = ANY (%s)').replace(
-    "THEN 'member of rds_superuser' END]", "THEN 'member of rds_superuser' END,\n"
-    "                          CASE WHEN r.rolname = session_user THEN 'the login doing this' END]")
+ELEVATED_ROLES_QUERY = _ELEVATION.format(
+    extra=",\n                          CASE WHEN r.rolname = session_user THEN 'the login doing this' END",
+    where='r.rolname = ANY (%s)')
 
 # Everything in the database that a role other than the login owns or may change, by kind and name.
 # The system schemas are left out; so is the public schema's usual owner (pg_database_owner, which is

@@ -32,6 +32,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations imp
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_STATEMENT_TIMEOUT,
 )
+from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import schema_search_path
 from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
 NOT_DEFINED = 'not in the manifest: left as it is (drop it by hand if it should not be there)'
 _INDEX_KEYWORD = re.compile(r'^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+', re.IGNORECASE)
@@ -74,8 +75,8 @@ def _grantee(name):
 
 
 def _grant_statements(target, expected, actual):
-    """GRANT and REVOKE turning ``actual`` ({grantee: 'INSERT,SELECT'}) into ``expected``; ``target`` is
-    ``ON <table>`` or, for columns, a format string that takes the privilege."""
+    """GRANT and REVOKE turning ``actual`` ({grantee: 'INSERT,SELECT'}) into ``expected``; ``target`` makes the
+    text between the verb and TO/FROM from the sorted privileges ("INSERT, SELECT ON t", "INSERT (c) ON t")."""
     statements = []
     for grantee in sorted(set(expected or {}) | set(actual or {})):
         want, have = _privileges((expected or {}).get(grantee)), _privileges((actual or {}).get(grantee))
@@ -228,7 +229,7 @@ def apply(conn, steps, schema='public', lock_timeout=DEFAULT_LOCK_TIMEOUT, state
     conn.autocommit = True
     cursor = pgcompat.tuple_cursor(conn)
     settings = (('lock_timeout', lock_timeout), ('statement_timeout', statement_timeout),
-                ('standard_conforming_strings', 'on'), ('search_path', '%s, pg_temp' % quote_ident(schema)))
+                ('standard_conforming_strings', 'on'), ('search_path', schema_search_path(schema)))
     done = []
     transactional = [s for s in steps if s.transactional]
     step = statement = None

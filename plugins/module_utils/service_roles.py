@@ -211,8 +211,9 @@ def plan(role, policies, params):
     return steps
 
 
-ACTIONS = dict(create_role=create_role, put_boundary=put_boundary, update_trust=update_trust, update_role=update_role, untag_role=untag_role,
-               tag_role=tag_role, put_role_policy=put_role_policy, delete_role_policy=delete_role_policy)
+ACTIONS = dict(create_role=create_role, put_boundary=put_boundary, update_trust=update_trust, update_role=update_role,
+               untag_role=untag_role, tag_role=tag_role, put_role_policy=put_role_policy,
+               delete_role_policy=delete_role_policy)
 
 
 def apply(client, steps):
