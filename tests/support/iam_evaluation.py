@@ -15,7 +15,8 @@ rest on three things moto cannot see, so for the actions in CONTEXT the request 
   secretsmanager:ResourceTag/<key> and aws:ResourceTag/<key> (the secret's tags);
 - the evaluation logic (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
   an explicit Deny wins; else an Allow whose Action, Resource and every Condition match; else the implicit deny.
-  A condition on a key the request lacks does not match (but for ...IfExists and Null).
+  A condition on a key the request lacks does not match, but for ...IfExists, Null and the negated operators
+  (StringNotEquals on a key that is absent matches).
 
 Plain Python, so that it is tested on its own (tests/unit/test_iam_evaluation.py) as well as through moto.
 """
@@ -47,9 +48,9 @@ def _operator_matches(operator, expected, actual):
         return (actual is None) == (str(expected[0]).lower() == 'true')
     if_exists = operator.endswith('IfExists')
     base = operator[:-len('IfExists')] if if_exists else operator
-    if actual is None:
-        return if_exists
     negated = 'Not' in base
+    if actual is None:  # "a negated operator (StringNotEquals, ArnNotLike...) on a key not present is true"
+        return if_exists or negated
     kind = base.replace('Not', '')
     if kind in ('StringEquals', 'ArnEquals'):
         found = any(actual == e for e in expected)

@@ -63,6 +63,9 @@ def test_a_boundary_bounds_what_the_policies_allow():
     ({'StringNotEquals': {'k': 'a'}}, {'k': 'b'}, True),
     ({'StringNotEquals': {'k': 'a'}}, {'k': 'a'}, False),
     ({'StringEqualsIfExists': {'k': 'a'}}, {}, True),
+    ({'StringEquals': {'k': 'a'}}, {}, False),  # a key the request lacks does not match...
+    ({'StringNotEquals': {'k': 'a'}}, {}, True),  # ...but for a negated operator, which it does
+    ({'ArnNotLike': {'k': 'arn:*'}}, {}, True),
     ({'Null': {'k': 'true'}}, {}, True),
     ({'Null': {'k': 'false'}}, {}, False),
     ({'StringEquals': {'K': 'a'}}, {'k': 'a'}, True),  # keys without regard to case
