@@ -29,6 +29,7 @@ import jinja2
 import yaml
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils import networks
+from security_iam import check_deployer_policies
 
 UNKNOWN = object()
 SINGLE_VARIABLE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*(?:bool|int|string)\s*)?\}\}$')
@@ -334,73 +335,6 @@ def check_iam_no_wildcards_on_secrets(tree):
     return findings
 
 
-# What AWS does not scope to a resource: the only actions a deployer policy may allow on "*".
-_UNSCOPED_READS = re.compile(r'^[a-z0-9-]+:(Describe|List)[A-Za-z]+$')
-
-
-def check_deployer_policies(tree):
-    """files/iam/*.json, the policies of the identity that runs the playbooks (playbooks/iam-policies.yml)."""
-    findings = []
-    paths = sorted(glob.glob(os.path.join(tree.root, 'files', 'iam', '*.json')))
-    if not paths:
-        return ['files/iam/ holds no policy']
-    for path in paths:
-        where = os.path.relpath(path, tree.root)
-        with open(path) as handle:
-            try:
-                document = json.load(handle)
-            except ValueError as exc:
-                findings.append('%s: not JSON (%s)' % (where, exc))
-                continue
-        for number, statement in enumerate(document.get('Statement', []), 1):
-            name = statement.get('Sid') or 'statement %d' % number
-            actions = statement.get('Action', [])
-            actions = actions if isinstance(actions, list) else [actions]
-            resources = statement.get('Resource', [])
-            resources = resources if isinstance(resources, list) else [resources]
-            if 'NotAction' in statement or 'NotResource' in statement or statement.get('Effect') != 'Allow':
-                findings.append('%s: %s: only Allow statements with Action and Resource' % (where, name))
-            wild = [action for action in actions if '*' in action or '?' in action]
-            if wild:
-                findings.append('%s: %s allows a wildcard action (%s)' % (where, name, ', '.join(wild)))
-            if '*' in resources:
-                scoped = [action for action in actions if not _UNSCOPED_READS.match(action)]
-                if scoped:
-                    findings.append('%s: %s allows %s on every resource ("*")' % (where, name, ', '.join(scoped)))
-            findings.extend('%s: %s %s' % (where, name, problem) for problem in _escalations(statement, actions, resources))
-    return findings
-
-
-# Role writes that make a role as strong as its policies say: allowed only with the service roles' boundary.
-_ROLE_WRITES = ('iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary')
-# Never for the deployer: taking a boundary away, or changing a managed policy's text (the boundary's among them).
-_NEVER = ('iam:DeleteRolePermissionsBoundary', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion',
-          'iam:UpdateAssumeRolePolicy', 'iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:CreateAccessKey')
-# What RDS itself asks for with the caller's rights when it creates the managed master secret.
-_RDS_ON_ITS_OWN = ('secretsmanager:CreateSecret', 'secretsmanager:TagResource')
-
-
-def _escalations(statement, actions, resources):
-    """What a deployer statement allows beyond the stack, by what it means."""
-    condition = statement.get('Condition') or {}
-    equals = condition.get('StringEquals') or {}
-    problems = []
-    never = [a for a in actions if a in _NEVER]
-    if never:
-        problems.append('allows %s, with which the deployer could widen what it may do' % ', '.join(never))
-    writes = [a for a in actions if a in _ROLE_WRITES]
-    if writes and not str(equals.get('iam:PermissionsBoundary', '')).endswith(':policy/{{ names.service_role_boundary }}'):
-        problems.append('allows %s without requiring the service roles\' permissions boundary (a condition on '
-                        'iam:PermissionsBoundary)' % ', '.join(writes))
-    master = [a for a in actions if a.startswith('secretsmanager:') and a not in _RDS_ON_ITS_OWN]
-    tag = 'secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn'
-    if master and any(':secret:rds!' in r for r in resources) and not str(equals.get(tag, '')).endswith(
-            ':db:{{ names.instance }}'):
-        problems.append('allows %s on the master secrets RDS keeps without naming this instance (a condition on %s)'
-                        % (', '.join(master), tag))
-    return problems
-
-
 def check_service_role_trust(tree):
     """A role a service assumes trusts that service for this account's resources only (aws:SourceAccount,
     aws:SourceArn), so that no other account's resource of that service can make the service assume it."""
@@ -435,7 +369,8 @@ CHECKS = [
     ('SP-IAM-SECRETS', 'no IAM policy has a wildcard action, or a wildcard resource on secrets',
      check_iam_no_wildcards_on_secrets),
     ('SP-IAM-DEPLOYER', 'the deployer policies (files/iam) name each action, and "*" only for reads AWS does not scope; '
-     'roles only inside the boundary, the master secret of this instance only', check_deployer_policies),
+     'roles only inside the boundary, the master secret of this instance only, EC2 and proxy writes on the stack\'s '
+     'tagged resources only (tools/security_iam.py)', check_deployer_policies),
     ('SP-IAM-TRUST', "a service role trusts its service for this account's resources only", check_service_role_trust),
 ]
 

@@ -15,24 +15,29 @@ import os
 
 import botocore.exceptions
 import pytest
+import yaml
 
 from support import ROOT, iam_evaluation, localsite
 from support import playbook as runner
 
 ACCOUNT = '123456789012'  # moto's
+with open(os.path.join(ROOT, 'roles', 'shoppulse', 'vars', 'main.yml')) as _handle:
+    TAG = yaml.safe_load(_handle)['shoppulse_stack_tag']
 SETUP = dict(aws_access_key_id='AKIAIOSFODNN7EXAMPLE', aws_secret_access_key='setup')
-USERS = {'deployer': 'deployer-policy.json', 'teardown': 'teardown-policy.json'}
+USERS = {'deployer': ('deployer-policy.json', 'deployer-network-policy.json'), 'teardown': ('teardown-policy.json',)}
 # Permissions in the policies that no recorded API call shows: AWS checks them when it acts on the caller's behalf.
 IMPLICIT = {
     'iam:PassRole': 'checked when RDS Proxy and the flow logs are given their roles (CreateDBProxy, CreateFlowLogs)',
     'kms:DescribeKey': "RDS describes the master secret's KMS key with the caller's rights (ManageMasterUserPassword)",
     'secretsmanager:TagResource': "RDS tags the master secret it creates with the caller's rights",
     'iam:TagRole': 'checked when CreateRole carries tags',
+    'ec2:CreateTags': 'checked when a create tags what it makes (TagSpecifications)',
 }
 BOUNDARY = 'service-role-boundary.json'
-# the set-up requests before IAM authorization starts: a user of each policy (3 requests each), the boundary an
-# administrator creates, and the instance of another stack with the master secret RDS keeps for it (2)
-SETUP_REQUESTS = 3 * len(USERS) + 3
+# the set-up requests before IAM authorization starts: a user of each policy (2 requests and one per policy), the
+# boundary an administrator creates, the instance of another stack with the master secret RDS keeps for it (2), and
+# that stack's VPC, subnet and security group (3)
+SETUP_REQUESTS = sum(2 + len(files) for files in USERS.values()) + 3 + 3
 TRUST_ME = json.dumps({'Version': '2012-10-17', 'Statement': [{
     'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::%s:user/deployer' % ACCOUNT}, 'Action': 'sts:AssumeRole'}]})
 EVERYTHING = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]})
@@ -44,7 +49,8 @@ def refused(call, **kwargs):
         call(**kwargs)
     error = caught.value.response['Error']
     # (moto answers a JSON service's refusal in IAM's XML: its code is in the message)
-    assert error['Code'] in ('AccessDenied', 'AccessDeniedException') or '<Code>AccessDenied</Code>' in error['Message'], error
+    assert error['Code'] in ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation') or (
+        '<Code>AccessDenied</Code>' in error['Message']), error
     return True
 
 
@@ -86,12 +92,37 @@ def escalations_after_a_deploy(clients, names, boundary_arn, boundary, other_sec
             'teardown': {'secretsmanager:DeleteSecret'}}
 
 
+def escalations_beyond_the_stack(clients, other):
+    """EC2 and RDS Proxy writes reach only what carries the stack's tag: another stack's VPC, subnet and group
+    (``other``) are out of reach of the deployer and of the teardown, and nothing is created untagged. Returns the
+    actions refused."""
+    ours = [{'Key': TAG, 'Value': 'shoppulse-analytics'}]
+    ec2 = clients['deployer'].client('ec2')
+    assert refused(ec2.create_vpc, CidrBlock='10.99.0.0/16')  # untagged
+    assert refused(ec2.create_subnet, VpcId=other['vpc'], CidrBlock='10.98.7.0/24',
+                   TagSpecifications=[{'ResourceType': 'subnet', 'Tags': ours}])
+    assert refused(ec2.authorize_security_group_ingress, GroupId=other['group'], IpPermissions=[{
+        'IpProtocol': 'tcp', 'FromPort': 5432, 'ToPort': 5432, 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}])
+    assert refused(ec2.create_tags, Resources=[other['group']], Tags=ours)  # claiming it
+    assert refused(clients['deployer'].client('rds').create_db_proxy, DBProxyName='untagged', EngineFamily='POSTGRESQL',
+                   Auth=[{'AuthScheme': 'SECRETS', 'SecretArn': 'arn:aws:secretsmanager:eu-west-1:%s:secret:x' % ACCOUNT}],
+                   RoleArn='arn:aws:iam::%s:role/x' % ACCOUNT, VpcSubnetIds=[other['subnet']])
+    teardown = clients['teardown'].client('ec2')
+    assert refused(teardown.delete_security_group, GroupId=other['group'])
+    assert refused(teardown.delete_subnet, SubnetId=other['subnet'])
+    assert refused(teardown.delete_vpc, VpcId=other['vpc'])
+    return {'deployer': {'ec2:CreateVpc', 'ec2:CreateSubnet', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:CreateTags',
+                         'rds:CreateDBProxy'},
+            'teardown': {'ec2:DeleteSecurityGroup', 'ec2:DeleteSubnet', 'ec2:DeleteVpc'}}
+
+
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}  # needs no permission on AWS (the lookup aws_connection's checks)
 
 
-def actions_of(policy):
-    return set(action for statement in policy['Statement'] for action in
-               (statement['Action'] if isinstance(statement['Action'], list) else [statement['Action']]))
+def actions_of(policies):
+    """The actions the policies allow (a Deny names actions an Allow gives already)."""
+    return set(action for policy in policies for statement in policy['Statement'] if statement['Effect'] == 'Allow'
+               for action in (statement['Action'] if isinstance(statement['Action'], list) else [statement['Action']]))
 
 
 @pytest.mark.long
@@ -110,13 +141,16 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
         written = run('playbooks/iam-policies.yml', {}, '-e', 'shoppulse_aws_account_id=' + ACCOUNT)
         assert written.returncode == 0, written.stdout[-3000:]
         policies = {}
-        for user, name in USERS.items():
-            with open(os.path.join(base, 'iam', name)) as handle:
-                policies[user] = json.load(handle)
+        for user, names in USERS.items():
+            policies[user] = []
+            for name in names:
+                with open(os.path.join(base, 'iam', name)) as handle:
+                    policies[user].append(json.load(handle))
         with open(os.path.join(base, 'iam', BOUNDARY)) as handle:
             boundary = json.load(handle)
         rendered = json.dumps(policies)
         assert '{{' not in rendered and 'arn:aws:rds:eu-west-1:%s:db:shoppulse-analytics"' % ACCOUNT in rendered
+        assert '"ec2:ResourceTag/%s": "shoppulse-analytics"' % TAG in rendered
         names = dict(proxy_role='shoppulse-analytics-proxy')
 
         # the set-up requests, before IAM authorization starts: a user of each policy, the boundary, another stack
@@ -124,7 +158,8 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
         keys = {}
         for user in USERS:
             iam.create_user(UserName=user)
-            iam.put_user_policy(UserName=user, PolicyName=user, PolicyDocument=json.dumps(policies[user]))
+            for number, document in enumerate(policies[user]):
+                iam.put_user_policy(UserName=user, PolicyName='%s-%d' % (user, number), PolicyDocument=json.dumps(document))
             key = iam.create_access_key(UserName=user)['AccessKey']
             keys[user] = dict(AWS_ACCESS_KEY_ID=key['AccessKeyId'], AWS_SECRET_ACCESS_KEY=key['SecretAccessKey'])
         boundary_arn = iam.create_policy(PolicyName='shoppulse-analytics-service-role-boundary',
@@ -135,6 +170,15 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
                                ManageMasterUserPassword=True)
         other_secret = rds.describe_db_instances(DBInstanceIdentifier='other-stack')[
             'DBInstances'][0]['MasterUserSecret']['SecretArn']
+        ec2 = localsite.aws(base).client('ec2', 'eu-west-1', **SETUP)
+        theirs = [{'Key': TAG, 'Value': 'other-stack'}]
+        other = dict(vpc=ec2.create_vpc(CidrBlock='10.98.0.0/16', TagSpecifications=[
+            {'ResourceType': 'vpc', 'Tags': theirs}])['Vpc']['VpcId'])
+        other['subnet'] = ec2.create_subnet(VpcId=other['vpc'], CidrBlock='10.98.1.0/24', TagSpecifications=[
+            {'ResourceType': 'subnet', 'Tags': theirs}])['Subnet']['SubnetId']
+        other['group'] = ec2.create_security_group(VpcId=other['vpc'], GroupName='other-stack-db', Description='x',
+                                                   TagSpecifications=[{'ResourceType': 'security-group',
+                                                                       'Tags': theirs}])['GroupId']
 
         class Clients(object):
             def __init__(self, user):
@@ -170,6 +214,8 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
                 for user, actions in escalations_after_a_deploy(clients, names, boundary_arn, boundary,
                                                                 other_secret).items():
                     tried[user] |= actions
+                for user, actions in escalations_beyond_the_stack(clients, other).items():
+                    tried[user] |= actions
             for dummy in range(2):  # the second finds nothing to remove
                 done = run('playbooks/teardown.yml', keys['teardown'], *master)
                 assert passed(done, mode, 'teardown')[0], passed(done, mode, 'teardown')[1]
@@ -189,17 +235,28 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
         assert sorted(granted - called - set(IMPLICIT)) == [], '%s: actions in the policy that no playbook called' % user
 
 
-def test_a_policy_edited_with_a_wildcard_is_refused_and_nothing_is_written(tmp_path):
+def _long(text):
+    """The policy with its statements four times over: longer than AWS takes in a managed policy."""
+    document = json.loads(text)
+    document['Statement'] = document['Statement'] * 4
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize('edit, message', [
+    (lambda text: text.replace('"rds:ModifyDBProxy"', '"rds:Modify*"'), 'the action(s) rds:Modify* hold a wildcard'),
+    (_long, 'characters for this inventory, more than the 6144 AWS takes in a managed policy'),
+], ids=['wildcard', 'too-long'])
+def test_a_policy_edited_beyond_what_aws_takes_is_refused_and_nothing_is_written(tmp_path, edit, message):
     source = tmp_path / 'iam'
     source.mkdir()
-    for name in list(USERS.values()) + [BOUNDARY]:
+    for name in sum(USERS.values(), ()) + (BOUNDARY,):
         with open(os.path.join(ROOT, 'files', 'iam', name)) as handle:
             text = handle.read()
-        (source / name).write_text(text.replace('"rds:ModifyDBProxy"', '"rds:Modify*"'))
+        (source / name).write_text(edit(text) if name == 'deployer-policy.json' else text)
     done = runner.run(os.path.join(ROOT, 'playbooks', 'iam-policies.yml'), inventory=os.path.join(ROOT, 'inventories', 'dev'),
                       json_output=False, env=runner.environment(json_output=False),
                       extra_vars=dict(shoppulse_aws_account_id=ACCOUNT, iam_policy_source_dir=str(source),
                                       shoppulse_outputs_file=str(tmp_path / 'out' / 'dev.yml')))
     assert done.returncode != 0
-    assert '%s/deployer-policy.json: the action(s) rds:Modify* hold a wildcard' % source in done.stdout, done.stdout[-2000:]
+    assert '%s/deployer-policy.json: ' % source in done.stdout and message in done.stdout, done.stdout[-2000:]
     assert 'nothing was written' in done.stdout and not (tmp_path / 'out').exists()

@@ -63,6 +63,10 @@ Three corrections for IAM authorization (INITIAL_NO_AUTH_ACTION_COUNT), where mo
     documents it, with its resource and the condition keys AWS gives it (iam:PermissionsBoundary, the secret's
     secretsmanager:ResourceTag/<key>): support/iam_evaluation.py. moto evaluates neither, and takes an Allow
     whose condition fails for an explicit deny.
+One of EC2, met when the deployer's EC2 writes were scoped to the stack's resources:
+15. A VPC's default security group admits all traffic from itself (an ingress rule whose source is the group)
+    beside its egress to everywhere. moto's has the egress rule only, so the network role's emptying of the
+    default group never revoked an ingress rule here, and the deployer's policy lacked the permission AWS asks.
 With SHOPPULSE_MOTO_ACTION_LOG naming a file, each action moto authorizes or refuses is appended to it, one
 "<access key id> <action> <allowed|denied>" line each: the actions the playbooks call.
 
@@ -179,6 +183,23 @@ def _refuse_deleting_referenced_groups():
     backend_class._delete_security_group = delete  # pylint: disable=protected-access
 
 
+def _default_group_admits_itself():
+    """Correction 15."""
+    from moto.ec2.models import security_groups  # pylint: disable=import-outside-toplevel
+
+    backend_class = security_groups.SecurityGroupBackend
+    original = backend_class.create_security_group
+
+    def create(self, *args, **kwargs):
+        group = original(self, *args, **kwargs)
+        if group.is_default and not group.ingress_rules:
+            self.authorize_security_group_ingress(group.id, '-1', None, None, [], source_groups=[{'GroupId': group.id}],
+                                                  vpc_id=group.vpc_id)
+        return group
+
+    backend_class.create_security_group = create
+
+
 def _move_current_with_its_stage():
     from moto.secretsmanager import models as secrets_models  # pylint: disable=import-outside-toplevel
 
@@ -219,6 +240,7 @@ def apply():
         mapping.update(AWS_TAG_RESOURCE_TYPES)
 
     _refuse_deleting_referenced_groups()
+    _default_group_admits_itself()
     _move_current_with_its_stage()
     _managed_master_secret(rds_models)
     moto_iam.apply()
