@@ -42,6 +42,11 @@ def edit(root, path, old, new):
         handle.write(text.replace(old, new, 1))
 
 
+# the deployer's revoking of rules on groups without the stack's tag (a VPC's default group)
+DEFAULT_GROUP_REVOKE = ('"ec2:RevokeSecurityGroupIngress"\n      ],\n'
+                        '      "Resource": "arn:aws:ec2:{{ region }}:{{ account }}:security-group/*"')
+# the condition of the deployer's changes to the network: the stack's tag on the resource
+CHANGE_CONDITION = '"ec2:ResourceTag/{{ stack.tag }}": "{{ stack.name }}"\n        },\n        "StringEqualsIfExists"'
 BAD_EXAMPLES = [
     ('SP-RDS-ENCRYPTED', 'roles/database/tasks/present.yml', 'storage_encrypted: true', 'storage_encrypted: false',
      'storage_encrypted is False'),
@@ -113,21 +118,22 @@ BAD_EXAMPLES = [
      'TheMasterSecretRdsKeepsForThisInstanceOnly allows secretsmanager:DeleteSecret, secretsmanager:DescribeSecret on the '
      'master secrets RDS keeps without naming this instance'),
     # EC2 and RDS Proxy writes beyond the stack's tagged resources, each one at a time
-    ('SP-IAM-DEPLOYER', 'files/iam/deployer-network-policy.json', '"ec2:ResourceTag/{{ stack.tag }}": "{{ stack.name }}"\n        },\n        "StringEqualsIfExists"',
-     '"ec2:ResourceTag/{{ stack.tag }}": "*"\n        },\n        "StringEqualsIfExists"',
+    ('SP-IAM-DEPLOYER', 'files/iam/deployer-network-policy.json', CHANGE_CONDITION,
+     CHANGE_CONDITION.replace('"{{ stack.name }}"', '"*"'),
      'ChangeOnlyThisStacksNetwork allows ec2:AssociateRouteTable, ec2:AttachInternetGateway'),
     ('SP-IAM-DEPLOYER', 'files/iam/deployer-network-policy.json', '"aws:RequestTag/{{ stack.tag }}": "{{ stack.name }}"\n',
      '"aws:RequestTag/{{ stack.tag }}": "other"\n', 'CreateNetworkResourcesOnlyTaggedAsThisStacks allows ec2:AllocateAddress'),
     ('SP-IAM-DEPLOYER', 'files/iam/deployer-network-policy.json', '"ec2:CreateAction": [', '"ec2:CreateActions": [',
      'TagOnCreationOnly allows ec2:CreateTags by the request\'s tag alone'),
-    ('SP-IAM-DEPLOYER', 'files/iam/deployer-network-policy.json', '"ec2:RevokeSecurityGroupIngress"\n      ],\n      "Resource": "arn:aws:ec2:{{ region }}:{{ account }}:security-group/*"',
-     '"ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupIngress"\n      ],\n      "Resource": "arn:aws:ec2:{{ region }}:{{ account }}:security-group/*"',
+    ('SP-IAM-DEPLOYER', 'files/iam/deployer-network-policy.json', DEFAULT_GROUP_REVOKE,
+     DEFAULT_GROUP_REVOKE.replace('Ingress"', 'Ingress", "ec2:AuthorizeSecurityGroupIngress"'),
      'EmptyTheDefaultGroupAwsCreatesUntagged allows ec2:AuthorizeSecurityGroupIngress on resources of any stack'),
     ('SP-IAM-DEPLOYER', 'files/iam/deployer-policy.json', '"aws:ResourceTag/{{ stack.tag }}": "{{ stack.name }}"',
      '"aws:ResourceTag/Project": "{{ stack.name }}"', 'ChangeOnlyThisStacksProxy allows rds:ModifyDBProxy, '
      'rds:RegisterDBProxyTargets on resources of any stack'),
     ('SP-IAM-DEPLOYER', 'files/iam/teardown-policy.json', '"Sid": "RemoveOnlyThisStacksNetwork",\n      "Effect": "Allow",',
-     '"Sid": "RemoveOnlyThisStacksNetwork",\n      "Effect": "Allow", "NotResource": "x",', 'RemoveOnlyThisStacksNetwork: only Allow and Deny'),
+     '"Sid": "RemoveOnlyThisStacksNetwork",\n      "Effect": "Allow", "NotResource": "x",',
+     'RemoveOnlyThisStacksNetwork: only Allow and Deny'),
     ('SP-IAM-DEPLOYER', 'files/iam/teardown-policy.json', '"aws:ResourceTag/{{ stack.tag }}": "{{ stack.name }}"',
      '"aws:ResourceTag/{{ stack.tag }}X": "{{ stack.name }}"', 'RemoveOnlyThisStacksProxy allows rds:DeleteDBProxy on resources of any stack'),
     ('SP-IAM-TRUST', 'roles/proxy/templates/trust.json.j2', '"Condition": {', '"Conditions": {',
