@@ -15,6 +15,7 @@ ansible-core) and the unit tests run in it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -58,12 +59,15 @@ def main_collections():
 
 def prepare(name, python, core):
     venv = os.path.join(ROOT, '.venv-matrix', name)
-    stamp = os.path.join(venv, '.installed-ansible-core-' + core)
+    requirements = os.path.join(ROOT, 'requirements', 'matrix.txt')
+    with open(requirements, 'rb') as handle:  # a new requirement makes the virtualenv anew
+        listed = hashlib.sha256(handle.read()).hexdigest()[:12]
+    stamp = os.path.join(venv, '.installed-ansible-core-%s-%s' % (core, listed))
     if not os.path.exists(stamp):
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run([interpreter(python), '-m', 'venv', venv], check=True)
         subprocess.run([os.path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '-q', '--disable-pip-version-check',
-                        'ansible-core==' + core, '-r', os.path.join(ROOT, 'requirements', 'matrix.txt')], check=True)
+                        'ansible-core==' + core, '-r', requirements], check=True)
         open(stamp, 'w').close()
     # the dependencies, and nothing else of the main virtualenv, on the matrix virtualenv's path
     collections = os.path.join(ROOT, '.cache', 'matrix-collections')

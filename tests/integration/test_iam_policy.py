@@ -32,6 +32,7 @@ IMPLICIT = {
     'secretsmanager:TagResource': "RDS tags the master secret it creates with the caller's rights",
     'iam:TagRole': 'checked when CreateRole carries tags',
     'ec2:CreateTags': 'checked when a create tags what it makes (TagSpecifications)',
+    'dynamodb:TagResource': 'checked when CreateTable carries tags (the stack lock\'s table)',
 }
 BOUNDARY = 'service-role-boundary.json'
 # the set-up requests before IAM authorization starts: a user of each policy (2 requests and one per policy), the
@@ -114,6 +115,19 @@ def escalations_beyond_the_stack(clients, other):
     return {'deployer': {'ec2:CreateVpc', 'ec2:CreateSubnet', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:CreateTags',
                          'rds:CreateDBProxy'},
             'teardown': {'ec2:DeleteSecurityGroup', 'ec2:DeleteSubnet', 'ec2:DeleteVpc'}}
+
+
+def second_nat(clients):
+    """A second NAT gateway in the public subnet, tagged as the stack's, made as a second run would (the deployer's
+    rights); returns the first one's id, the one to keep."""
+    ec2 = clients['deployer'].client('ec2')
+    first = ec2.describe_nat_gateways(Filters=[dict(Name='state', Values=['available']), dict(
+        Name='tag:' + TAG, Values=['shoppulse-analytics'])])['NatGateways'][0]
+    tags = [{'Key': TAG, 'Value': 'shoppulse-analytics'}]
+    address = ec2.allocate_address(Domain='vpc', TagSpecifications=[{'ResourceType': 'elastic-ip', 'Tags': tags}])
+    ec2.create_nat_gateway(SubnetId=first['SubnetId'], AllocationId=address['AllocationId'],
+                           TagSpecifications=[{'ResourceType': 'natgateway', 'Tags': tags}])
+    return first['NatGatewayId']
 
 
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}  # needs no permission on AWS (the lookup aws_connection's checks)
@@ -200,6 +214,10 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
             first = run('site.yml', keys['deployer'], *master)
             assert passed(first, mode)[0], passed(first, mode)[1]
             if mode == 'generated':
+                # two NAT gateways in the public subnet (runs that met): the deployer keeps one and removes the other
+                # with its address, on its own resources only
+                keep = run('site.yml', keys['deployer'], *(master + ['-e', 'network_nat_gateway_keep=' + second_nat(clients)]))
+                assert passed(keep, mode, 'keep')[0], passed(keep, mode, 'keep')[1]
                 # the policies are enforced: the deployer may not tear down, and is refused at its first deletion
                 # (the alarms); the no-op run after it shows that nothing was removed
                 refused = run('playbooks/teardown.yml', keys['deployer'], *master)

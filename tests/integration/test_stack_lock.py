@@ -1,0 +1,225 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One stack, one writer (issue 39), on the emulated AWS: two runs at once on one stack, a NAT gateway made twice,
+runs killed at chosen points (as a lost AWX node: SIGKILL of every process) and run again.
+
+Each step ends where users look: the run that lost names the holder, nothing is made twice, the next run
+converges (changed=0), and teardown leaves no Elastic IP, network interface, security group, role, secret, log
+group or lock table. A server of its own, its new instances "creating" for a few seconds, as on AWS, so that a run
+can be killed while it waits for one."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import boto3
+import pytest
+import yaml
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils import stack_lock
+from support import ROOT, localaws
+from support import playbook as runner
+
+CREDENTIALS = dict(AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing', AWS_SESSION_TOKEN='testing')
+REGION, STACK = 'eu-west-1', 'shoppulse-lock-test'
+with open(os.path.join(ROOT, 'roles', 'shoppulse', 'vars', 'main.yml')) as _handle:
+    TAG = yaml.safe_load(_handle)['shoppulse_stack_tag']
+HELD = re.compile(r'the stack is locked by (\S+) on (\S+) running (.+?) since (\S+), .*?; lock id ([0-9a-f-]{36})')
+
+
+@pytest.fixture(scope='module')
+def moto(tmp_path_factory):
+    with localaws.emulated(str(tmp_path_factory.mktemp('moto')), SHOPPULSE_MOTO_RDS_CREATING_SECONDS='6') as server:
+        yield server.endpoint_url
+
+
+def client(moto, service):
+    return boto3.client(service, endpoint_url=moto, region_name=REGION, aws_access_key_id='testing',
+                        aws_secret_access_key='testing')
+
+
+def line(moto, name, *extra):
+    extra_vars = dict(shoppulse_aws_endpoint_url=moto, shoppulse_aws_region=REGION, shoppulse_name=STACK)
+    return runner.command(os.path.join(ROOT, 'playbooks', name), *extra, extra_vars=extra_vars)
+
+
+def start(moto, name, *extra):
+    """A run in a process group of its own, to be killed whole (ansible-playbook and its workers)."""
+    return subprocess.Popen(line(moto, name, *extra), cwd=ROOT, env=runner.environment(aws=CREDENTIALS),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def finish(proc):
+    return runner.finish(proc, timeout=600)
+
+
+def run(moto, name, *extra):
+    return finish(start(moto, name, *extra))
+
+
+def kill_when(proc, ready, timeout=300):
+    """SIGKILL the run's every process once ``ready()`` holds (it must, before the run ends)."""
+    deadline = time.time() + timeout
+    while not ready():
+        assert proc.poll() is None and time.time() < deadline, 'the run ended before the point to kill it at'
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+
+def holder(done):
+    """(who, where, playbook, since, lock id) of the held lock a refused run names."""
+    found = HELD.search(done.text)
+    assert done.returncode != 0 and found, done.text[-3000:]
+    return found.groups()
+
+
+def stack(moto):
+    """What the stack has that must be unique, or must be gone after teardown."""
+    ec2 = client(moto, 'ec2')
+    mine = [dict(Name='tag:' + TAG, Values=[STACK])]
+    vpcs = [v['VpcId'] for v in ec2.describe_vpcs(Filters=mine)['Vpcs']]
+    nats = [n['NatGatewayId'] for n in ec2.describe_nat_gateways(
+        Filters=[dict(Name='vpc-id', Values=vpcs or ['none']), dict(Name='state', Values=['pending', 'available'])])[
+        'NatGateways']]
+    tables = client(moto, 'dynamodb').list_tables()['TableNames']
+    return dict(
+        vpcs=vpcs, nats=nats, addresses=[a['AllocationId'] for a in ec2.describe_addresses(Filters=mine)['Addresses']],
+        # every one of the region: the server is this module's, and the test that makes others removes them
+        interfaces=[i['NetworkInterfaceId'] for i in ec2.describe_network_interfaces()['NetworkInterfaces']],
+        groups=[g['GroupId'] for g in ec2.describe_security_groups(Filters=mine)['SecurityGroups']],
+        roles=[r['RoleName'] for r in client(moto, 'iam').list_roles()['Roles'] if r['RoleName'].startswith(STACK)],
+        secrets=[s['Name'] for s in client(moto, 'secretsmanager').list_secrets()['SecretList']
+                 if s['Name'].startswith(STACK)],
+        log_groups=[g['logGroupName'] for g in client(moto, 'logs').describe_log_groups(
+            logGroupNamePrefix='/aws/vpc/' + STACK)['logGroups']],
+        instances=[i['DBInstanceIdentifier'] for i in client(moto, 'rds').describe_db_instances()['DBInstances']],
+        lock=[t for t in tables if t == STACK + '-lock'])
+
+
+def lock_item(moto):
+    return client(moto, 'dynamodb').get_item(TableName=STACK + '-lock', Key={'LockID': {'S': 'stack'}}).get('Item')
+
+
+def nothing_left(moto):
+    left = stack(moto)
+    assert left == dict((key, []) for key in left), left
+
+
+def converged(moto):
+    again = run(moto, 'provision.yml')
+    assert again.returncode == 0 and again.changed() == [], (again.changed(), again.failures())
+    found = stack(moto)
+    assert len(found['vpcs']) == 1 and len(found['nats']) == 1 and len(found['addresses']) == 1, found
+
+
+@pytest.mark.long
+def test_two_runs_at_once_one_is_refused_naming_the_holder_and_nothing_is_made_twice(moto):
+    runs = [finish(proc) for proc in [start(moto, 'provision.yml'), start(moto, 'provision.yml')]]
+    assert sorted(r.returncode == 0 for r in runs) == [False, True], [r.failures() for r in runs]
+    who, where, playbook, since, lock_id = holder([r for r in runs if r.returncode != 0][0])
+    assert playbook.startswith('Provision the AWS side') and where
+    converged(moto)
+    assert lock_item(moto) is None  # released
+
+    # check mode takes no lock, and says who holds one (another run's, taken here as that run would)
+    other = stack_lock.acquire(client(moto, 'dynamodb'), STACK + '-lock', dict(
+        who='bob', where='awx-node-2', playbook='playbooks/rotate.yml', job='7'), ttl=600)
+    checked = run(moto, 'provision.yml', '--check')
+    assert checked.returncode == 0 and checked.changed() == [], checked.failures()
+    assert 'check mode takes no lock: the stack is locked by bob on awx-node-2 running playbooks/rotate.yml, AWX job 7' \
+        in checked.text
+    assert lock_item(moto)['Token']['S'] == other['token']
+    assert stack_lock.release(client(moto, 'dynamodb'), STACK + '-lock', other['token'])
+
+    # provision and teardown at once: one waits for nothing and is refused; then teardown removes everything
+    runs = dict((name, start(moto, name)) for name in ('teardown.yml', 'provision.yml'))
+    runs = dict((name, finish(proc)) for name, proc in runs.items())
+    assert sorted(r.returncode == 0 for r in runs.values()) == [False, True], dict(
+        (name, r.failures()) for name, r in runs.items())
+    holder([r for r in runs.values() if r.returncode != 0][0])
+    done = run(moto, 'teardown.yml')
+    assert done.returncode == 0, done.failures()
+    nothing_left(moto)
+
+
+@pytest.mark.long
+def test_two_nat_gateways_are_not_chosen_between_silently(moto):
+    done = run(moto, 'provision.yml')
+    assert done.returncode == 0, done.failures()
+    ec2 = client(moto, 'ec2')
+    kept = stack(moto)['nats'][0]
+    subnet = ec2.describe_nat_gateways(NatGatewayIds=[kept])['NatGateways'][0]['SubnetId']
+    tags = [dict(Key=TAG, Value=STACK)]
+    address = ec2.allocate_address(Domain='vpc', TagSpecifications=[dict(ResourceType='elastic-ip', Tags=tags)])
+    second = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=address['AllocationId'], TagSpecifications=[
+        dict(ResourceType='natgateway', Tags=tags)])['NatGateway']['NatGatewayId']
+    refused = run(moto, 'provision.yml')
+    assert refused.returncode != 0
+    assert any('holds 2 NAT gateways (%s)' % ', '.join(sorted([kept, second])) in m for m in refused.messages()), \
+        refused.failures()
+    done = run(moto, 'provision.yml', '-e', 'network_nat_gateway_keep=' + kept)
+    assert done.returncode == 0, done.failures()
+    assert done.changed() == ['shoppulse.analytics.network : Remove the NAT gateways not kept, with their Elastic IPs']
+    assert stack(moto)['nats'] == [kept]
+    assert address['AllocationId'] not in stack(moto)['addresses']  # released with it
+    converged(moto)
+
+
+@pytest.mark.long
+def test_runs_killed_while_waiting_and_during_teardown_are_finished_by_the_next_run_told_to_take_the_lock(moto):
+    rds = client(moto, 'rds')
+    nothing = run(moto, 'teardown.yml')  # whatever the test before left
+    assert nothing.returncode == 0, nothing.failures()
+    proc = start(moto, 'provision.yml')
+    kill_when(proc, lambda: [i for i in rds.describe_db_instances()['DBInstances']
+                             if i['DBInstanceStatus'] == 'creating'])  # killed while the instance is being made
+    refused = run(moto, 'provision.yml')
+    who, where, playbook, since, lock_id = holder(refused)
+    assert playbook.startswith('Provision the AWS side')
+    done = run(moto, 'provision.yml', '-e', 'shoppulse_lock_force=' + lock_id)
+    assert done.returncode == 0 and 'took over the lock of a run that is gone' in done.text, done.failures()
+    converged(moto)
+
+    proc = start(moto, 'teardown.yml')
+    kill_when(proc, lambda: rds.describe_db_proxies()['DBProxies'] == [])  # killed half-way
+    refused = run(moto, 'teardown.yml')
+    lock_id = holder(refused)[4]
+    done = run(moto, 'teardown.yml', '-e', 'shoppulse_lock_force=' + lock_id)
+    assert done.returncode == 0, done.failures()
+    nothing_left(moto)
+    again = run(moto, 'teardown.yml')
+    assert again.returncode == 0 and again.changed() == [], again.changed()
+
+
+def test_the_emulated_aws_answers_a_nat_gateways_client_token_with_the_same_gateway(moto):
+    """moto correction 16."""
+    ec2 = client(moto, 'ec2')
+    vpc = ec2.create_vpc(CidrBlock='10.95.0.0/16')['Vpc']['VpcId']
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.95.%d.0/24' % i)['Subnet']['SubnetId'] for i in range(2)]
+    address = ec2.allocate_address(Domain='vpc')['AllocationId']
+    first = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=address, ClientToken='t-1')['NatGateway']
+    again = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=address, ClientToken='t-1')['NatGateway']
+    assert again['NatGatewayId'] == first['NatGatewayId']
+    with pytest.raises(Exception, match='IdempotentParameterMismatch'):
+        ec2.create_nat_gateway(SubnetId=subnets[1], AllocationId=address, ClientToken='t-1')
+    another = ec2.allocate_address(Domain='vpc')['AllocationId']
+    other = ec2.create_nat_gateway(SubnetId=subnets[1], AllocationId=another, ClientToken='t-2')['NatGateway']
+    assert other['NatGatewayId'] != first['NatGatewayId']
+    assert len(ec2.describe_nat_gateways(Filters=[dict(Name='vpc-id', Values=[vpc])])['NatGateways']) == 2
+    for gateway in (first, other):
+        ec2.delete_nat_gateway(NatGatewayId=gateway['NatGatewayId'])
+    for allocation in (address, another):
+        ec2.release_address(AllocationId=allocation)
+    for subnet in subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+def test_the_pattern_of_a_held_lock_is_the_modules_message():
+    """HELD reads stack_lock's message: a change of either fails here, not in a long test."""
+    lock = dict(who='a', where='h', playbook='p q', job='', since='2026-01-01T00:00:00Z',
+                expires='2026-01-01T02:00:00Z', stale=False, token='0' * 8 + '-0000-0000-0000-' + '0' * 12)
+    assert HELD.search(stack_lock.describe_holder(lock)).groups() == ('a', 'h', 'p q', lock['since'], lock['token'])
