@@ -327,3 +327,27 @@ def test_rotation_keeps_the_stack_working_and_prints_nothing(local_site):
     # the stack keeps working: site.yml reads the new passwords, and has nothing to change
     last, stats, dummy = site(base)
     assert last.returncode == 0 and stats['changed'] == 0, last.stdout[-3000:]
+
+
+def test_rotate_and_provision_at_once_one_is_refused_naming_the_holder_then_both_converge(local_site):
+    """The stack lock across playbooks (issue 39): rotate.yml and provision.yml started together on one stack; one
+    takes the lock, the other is refused at once naming it; run again, the refused one passes, and site.yml
+    afterwards has nothing to change."""
+    base, server = local_site
+    if not os.path.exists(os.path.join(base, 'outputs.yml')):  # run on its own: provision first
+        assert site(base)[0].returncode == 0
+
+    def start(name):
+        return runner.start(os.path.join(ROOT, 'playbooks', name), inventory=os.path.join(base, 'inventories', 'local'),
+                            extra_vars=dict(shoppulse_outputs_file=os.path.join(base, 'outputs.yml')),
+                            env=runner.environment(json_output=False, aws=localsite.CREDENTIALS))
+
+    procs = dict((name, start(name)) for name in ('rotate.yml', 'provision.yml'))
+    done = dict((name, runner.finish(proc, json_output=False)) for name, proc in procs.items())
+    refused = [name for name, run in done.items() if run.returncode != 0]
+    assert len(refused) == 1, dict((name, run.stdout[-2000:]) for name, run in done.items())
+    assert 'the stack is locked by' in done[refused[0]].stdout, done[refused[0]].stdout[-3000:]
+    again = runner.finish(start(refused[0]), json_output=False)
+    assert again.returncode == 0, again.stdout[-3000:]
+    last, stats, dummy = site(base)
+    assert last.returncode == 0 and stats['changed'] == 0, last.stdout[-3000:]

@@ -22,6 +22,8 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils import stack_l
 from support import ROOT, localaws
 from support import playbook as runner
 
+pytestmark = pytest.mark.xdist_group('stack-lock')  # one server, the steps in order
+
 CREDENTIALS = dict(AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing', AWS_SESSION_TOKEN='testing')
 REGION, STACK = 'eu-west-1', 'shoppulse-lock-test'
 with open(os.path.join(ROOT, 'roles', 'shoppulse', 'vars', 'main.yml')) as _handle:
@@ -115,8 +117,10 @@ def converged(moto):
     assert len(found['vpcs']) == 1 and len(found['nats']) == 1 and len(found['addresses']) == 1, found
 
 
+# The steps below build on each other's stack (one server, one worker, in this order), so that each starts
+# where the one before left it rather than building the stack anew: the runs are what the test costs.
 @pytest.mark.long
-def test_two_runs_at_once_one_is_refused_naming_the_holder_and_nothing_is_made_twice(moto):
+def test_1_two_provisions_at_once_one_is_refused_naming_the_holder_and_nothing_is_made_twice(moto):
     runs = [finish(proc) for proc in [start(moto, 'provision.yml'), start(moto, 'provision.yml')]]
     assert sorted(r.returncode == 0 for r in runs) == [False, True], [r.failures() for r in runs]
     who, where, playbook, since, lock_id = holder([r for r in runs if r.returncode != 0][0])
@@ -134,21 +138,11 @@ def test_two_runs_at_once_one_is_refused_naming_the_holder_and_nothing_is_made_t
     assert lock_item(moto)['Token']['S'] == other['token']
     assert stack_lock.release(client(moto, 'dynamodb'), STACK + '-lock', other['token'])
 
-    # provision and teardown at once: one waits for nothing and is refused; then teardown removes everything
-    runs = dict((name, start(moto, name)) for name in ('teardown.yml', 'provision.yml'))
-    runs = dict((name, finish(proc)) for name, proc in runs.items())
-    assert sorted(r.returncode == 0 for r in runs.values()) == [False, True], dict(
-        (name, r.failures()) for name, r in runs.items())
-    holder([r for r in runs.values() if r.returncode != 0][0])
-    done = run(moto, 'teardown.yml')
-    assert done.returncode == 0, done.failures()
-    nothing_left(moto)
-
 
 @pytest.mark.long
-def test_two_nat_gateways_are_not_chosen_between_silently(moto):
-    done = run(moto, 'provision.yml')
-    assert done.returncode == 0, done.failures()
+def test_2_two_nat_gateways_are_not_chosen_between_silently(moto):
+    if not stack(moto)['nats']:  # run on its own
+        assert run(moto, 'provision.yml').returncode == 0
     ec2 = client(moto, 'ec2')
     kept = stack(moto)['nats'][0]
     subnet = ec2.describe_nat_gateways(NatGatewayIds=[kept])['NatGateways'][0]['SubnetId']
@@ -160,38 +154,54 @@ def test_two_nat_gateways_are_not_chosen_between_silently(moto):
     assert refused.returncode != 0
     assert any('holds 2 NAT gateways (%s)' % ', '.join(sorted([kept, second])) in m for m in refused.messages()), \
         refused.failures()
+    assert stack(moto)['nats'] == sorted([kept, second])  # refused before anything changed
     done = run(moto, 'provision.yml', '-e', 'network_nat_gateway_keep=' + kept)
     assert done.returncode == 0, done.failures()
     assert done.changed() == ['shoppulse.analytics.network : Remove the NAT gateways not kept, with their Elastic IPs']
-    assert stack(moto)['nats'] == [kept]
-    assert address['AllocationId'] not in stack(moto)['addresses']  # released with it
-    converged(moto)
+    found = stack(moto)
+    assert found['nats'] == [kept] and address['AllocationId'] not in found['addresses'] and len(found['addresses']) == 1
 
 
 @pytest.mark.long
-def test_runs_killed_while_waiting_and_during_teardown_are_finished_by_the_next_run_told_to_take_the_lock(moto):
+def test_3_a_teardown_killed_half_way_is_finished_by_the_next_told_to_take_the_lock(moto):
     rds = client(moto, 'rds')
-    nothing = run(moto, 'teardown.yml')  # whatever the test before left
-    assert nothing.returncode == 0, nothing.failures()
+    if not rds.describe_db_proxies()['DBProxies']:  # run on its own
+        assert run(moto, 'provision.yml').returncode == 0
+    proc = start(moto, 'teardown.yml')
+    kill_when(proc, lambda: rds.describe_db_proxies()['DBProxies'] == [])  # killed half-way
+    refused = run(moto, 'teardown.yml')
+    who, where, playbook, since, lock_id = holder(refused)
+    assert playbook.startswith('Tear down the AWS side')
+    done = run(moto, 'teardown.yml', '-e', 'shoppulse_lock_force=' + lock_id)
+    assert done.returncode == 0 and 'took over the lock of a run that is gone' in done.text, done.failures()
+    nothing_left(moto)
+    again = run(moto, 'teardown.yml')
+    assert again.returncode == 0 and again.changed() == [], again.changed()
+
+
+@pytest.mark.long
+def test_4_a_provision_killed_while_it_waits_is_finished_by_the_next_then_teardown_and_provision_meet(moto):
+    rds = client(moto, 'rds')
+    if rds.describe_db_instances()['DBInstances']:  # run on its own
+        assert run(moto, 'teardown.yml').returncode == 0
     proc = start(moto, 'provision.yml')
     kill_when(proc, lambda: [i for i in rds.describe_db_instances()['DBInstances']
                              if i['DBInstanceStatus'] == 'creating'])  # killed while the instance is being made
-    refused = run(moto, 'provision.yml')
-    who, where, playbook, since, lock_id = holder(refused)
-    assert playbook.startswith('Provision the AWS side')
+    lock_id = holder(run(moto, 'provision.yml'))[4]
     done = run(moto, 'provision.yml', '-e', 'shoppulse_lock_force=' + lock_id)
     assert done.returncode == 0 and 'took over the lock of a run that is gone' in done.text, done.failures()
     converged(moto)
 
-    proc = start(moto, 'teardown.yml')
-    kill_when(proc, lambda: rds.describe_db_proxies()['DBProxies'] == [])  # killed half-way
-    refused = run(moto, 'teardown.yml')
-    lock_id = holder(refused)[4]
-    done = run(moto, 'teardown.yml', '-e', 'shoppulse_lock_force=' + lock_id)
-    assert done.returncode == 0, done.failures()
+    # teardown and provision at once: one is refused at once; then teardown removes everything
+    runs = dict((name, start(moto, name)) for name in ('teardown.yml', 'provision.yml'))
+    runs = dict((name, finish(proc)) for name, proc in runs.items())
+    assert sorted(r.returncode == 0 for r in runs.values()) == [False, True], dict(
+        (name, r.failures()) for name, r in runs.items())
+    holder([r for r in runs.values() if r.returncode != 0][0])
+    if runs['teardown.yml'].returncode != 0:
+        done = run(moto, 'teardown.yml')
+        assert done.returncode == 0, done.failures()
     nothing_left(moto)
-    again = run(moto, 'teardown.yml')
-    assert again.returncode == 0 and again.changed() == [], again.changed()
 
 
 def test_the_emulated_aws_answers_a_nat_gateways_client_token_with_the_same_gateway(moto):
