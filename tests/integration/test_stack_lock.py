@@ -31,9 +31,14 @@ with open(os.path.join(ROOT, 'roles', 'shoppulse', 'vars', 'main.yml')) as _hand
 HELD = re.compile(r'the stack is locked by (\S+) on (\S+) running (.+?) since (\S+), .*?; lock id ([0-9a-f-]{36})')
 
 
+OUTPUTS = {}  # the outputs file of this module's runs, never the checkout's outputs/ (make site's)
+
+
 @pytest.fixture(scope='module')
 def moto(tmp_path_factory):
-    with localaws.emulated(str(tmp_path_factory.mktemp('moto')), SHOPPULSE_MOTO_RDS_CREATING_SECONDS='6') as server:
+    directory = tmp_path_factory.mktemp('moto')
+    OUTPUTS['file'] = str(directory / 'outputs.yml')
+    with localaws.emulated(str(directory), SHOPPULSE_MOTO_RDS_CREATING_SECONDS='6') as server:
         yield server.endpoint_url
 
 
@@ -43,7 +48,8 @@ def client(moto, service):
 
 
 def line(moto, name, *extra):
-    extra_vars = dict(shoppulse_aws_endpoint_url=moto, shoppulse_aws_region=REGION, shoppulse_name=STACK)
+    extra_vars = dict(shoppulse_aws_endpoint_url=moto, shoppulse_aws_region=REGION, shoppulse_name=STACK,
+                      shoppulse_outputs_file=OUTPUTS['file'])
     return runner.command(os.path.join(ROOT, 'playbooks', name), *extra, extra_vars=extra_vars)
 
 
@@ -154,7 +160,7 @@ def test_2_two_nat_gateways_are_not_chosen_between_silently(moto):
     assert refused.returncode != 0
     assert any('holds 2 NAT gateways (%s)' % ', '.join(sorted([kept, second])) in m for m in refused.messages()), \
         refused.failures()
-    assert stack(moto)['nats'] == sorted([kept, second])  # refused before anything changed
+    assert sorted(stack(moto)['nats']) == sorted([kept, second])  # refused before anything changed
     done = run(moto, 'provision.yml', '-e', 'network_nat_gateway_keep=' + kept)
     assert done.returncode == 0, done.failures()
     assert done.changed() == ['shoppulse.analytics.network : Remove the NAT gateways not kept, with their Elastic IPs']
@@ -204,28 +210,20 @@ def test_4_a_provision_killed_while_it_waits_is_finished_by_the_next_then_teardo
     nothing_left(moto)
 
 
-def test_the_emulated_aws_answers_a_nat_gateways_client_token_with_the_same_gateway(moto):
-    """moto correction 16."""
+@pytest.mark.long
+def test_5_two_vpcs_of_the_stack_are_refused_by_name_and_teardown_removes_both(moto):
     ec2 = client(moto, 'ec2')
-    vpc = ec2.create_vpc(CidrBlock='10.95.0.0/16')['Vpc']['VpcId']
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.95.%d.0/24' % i)['Subnet']['SubnetId'] for i in range(2)]
-    address = ec2.allocate_address(Domain='vpc')['AllocationId']
-    first = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=address, ClientToken='t-1')['NatGateway']
-    again = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=address, ClientToken='t-1')['NatGateway']
-    assert again['NatGatewayId'] == first['NatGatewayId']
-    with pytest.raises(Exception, match='IdempotentParameterMismatch'):
-        ec2.create_nat_gateway(SubnetId=subnets[1], AllocationId=address, ClientToken='t-1')
-    another = ec2.allocate_address(Domain='vpc')['AllocationId']
-    other = ec2.create_nat_gateway(SubnetId=subnets[1], AllocationId=another, ClientToken='t-2')['NatGateway']
-    assert other['NatGatewayId'] != first['NatGatewayId']
-    assert len(ec2.describe_nat_gateways(Filters=[dict(Name='vpc-id', Values=[vpc])])['NatGateways']) == 2
-    for gateway in (first, other):
-        ec2.delete_nat_gateway(NatGatewayId=gateway['NatGatewayId'])
-    for allocation in (address, another):
-        ec2.release_address(AllocationId=allocation)
-    for subnet in subnets:
-        ec2.delete_subnet(SubnetId=subnet)
-    ec2.delete_vpc(VpcId=vpc)
+    tags = [dict(Key='Name', Value=STACK), dict(Key=TAG, Value=STACK)]
+    made = sorted(ec2.create_vpc(CidrBlock='10.0.0.0/16', TagSpecifications=[dict(ResourceType='vpc', Tags=tags)])[
+        'Vpc']['VpcId'] for dummy in range(2))
+    refused = run(moto, 'provision.yml')
+    assert refused.returncode != 0
+    assert any('2 VPCs are named %s with 10.0.0.0/16 (%s)' % (STACK, ', '.join(made)) in m for m in refused.messages()), \
+        refused.failures()
+    assert sorted(stack(moto)['vpcs']) == made and stack(moto)['lock'] == [STACK + '-lock']  # nothing else made
+    done = run(moto, 'teardown.yml')
+    assert done.returncode == 0, done.failures()
+    nothing_left(moto)
 
 
 def test_the_pattern_of_a_held_lock_is_the_modules_message():

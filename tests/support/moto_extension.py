@@ -63,15 +63,12 @@ Three corrections for IAM authorization (INITIAL_NO_AUTH_ACTION_COUNT), where mo
     documents it, with its resource and the condition keys AWS gives it (iam:PermissionsBoundary, the secret's
     secretsmanager:ResourceTag/<key>): support/iam_evaluation.py. moto evaluates neither, and takes an Allow
     whose condition fails for an explicit deny.
-Three of EC2: the first met when the deployer's EC2 writes were scoped to the stack's resources, the others for
+Two of EC2: the first met when the deployer's EC2 writes were scoped to the stack's resources, the second for
 runs that die and start again (issue 39):
 15. A VPC's default security group admits all traffic from itself (an ingress rule whose source is the group)
     beside its egress to everywhere. moto's has the egress rule only, so the network role's emptying of the
     default group never revoked an ingress rule here, and the deployer's policy lacked the permission AWS asks.
-16. EC2 CreateNatGateway with a ClientToken it has seen answers the gateway that token made (AWS's idempotency of
-    client tokens), and refuses the token with other parameters (IdempotentParameterMismatch). moto ignores the
-    token and makes a second gateway, so a create repeated after a run died could not be tested.
-17. A NAT gateway deleted takes its network interface along (its Elastic IP stays allocated, unassociated). moto
+16. A NAT gateway deleted takes its network interface along (its Elastic IP stays allocated, unassociated). moto
     keeps the interface, so "no network interface left after teardown" could not be asserted.
 With SHOPPULSE_MOTO_ACTION_LOG naming a file, each action moto authorizes or refuses is appended to it, one
 "<access key id> <action> <allowed|denied>" line each: the actions the playbooks call.
@@ -85,7 +82,6 @@ import json
 import os
 import secrets
 import string
-import threading
 import time
 
 from support import moto_iam
@@ -207,38 +203,8 @@ def _default_group_admits_itself():
     backend_class.create_security_group = create
 
 
-def _nat_gateway_client_token():
-    """Correction 16."""
-    from moto.core.responses import ActionResult  # pylint: disable=import-outside-toplevel
-    from moto.ec2 import exceptions as ec2_exceptions  # pylint: disable=import-outside-toplevel
-    from moto.ec2.responses import nat_gateways  # pylint: disable=import-outside-toplevel
-
-    original = nat_gateways.NatGateways.create_nat_gateway
-    made = {}  # (account, region, token) -> the gateway's id
-    guard = threading.Lock()
-
-    def create_nat_gateway(self):
-        token = self._get_param('ClientToken')
-        if not token:
-            return original(self)
-        key = (self.current_account, self.region, token)
-        with guard:  # two requests with one token at the same moment: one gateway
-            known = self.ec2_backend.nat_gateways.get(made.get(key))
-            if known is not None:
-                if known.subnet_id != self._get_param('SubnetId'):
-                    raise ec2_exceptions.EC2ClientError(
-                        'IdempotentParameterMismatch', 'the client token %s was used with other parameters' % token)
-                return ActionResult({'NatGateway': known})
-            before = set(self.ec2_backend.nat_gateways)
-            answer = original(self)
-            made[key] = (set(self.ec2_backend.nat_gateways) - before).pop()
-            return answer
-
-    nat_gateways.NatGateways.create_nat_gateway = create_nat_gateway
-
-
 def _nat_gateway_takes_its_interface_along():
-    """Correction 17."""
+    """Correction 16."""
     from moto.ec2.models import nat_gateways  # pylint: disable=import-outside-toplevel
 
     backend_class = nat_gateways.NatGatewayBackend
@@ -299,7 +265,6 @@ def apply():
 
     _refuse_deleting_referenced_groups()
     _default_group_admits_itself()
-    _nat_gateway_client_token()
     _nat_gateway_takes_its_interface_along()
     _move_current_with_its_stage()
     _managed_master_secret(rds_models)
