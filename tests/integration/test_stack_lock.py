@@ -226,6 +226,45 @@ def test_5_two_vpcs_of_the_stack_are_refused_by_name_and_teardown_removes_both(m
     nothing_left(moto)
 
 
+def network_role(moto, tmp_path, state, stack):
+    play = tmp_path / ('network-%s.yml' % state)
+    play.write_text(yaml.safe_dump([dict(
+        name='The network role', hosts='localhost', connection='local', gather_facts=False,
+        module_defaults=localaws.MODULE_DEFAULTS, vars=dict(network_state=state, network_cidr='10.96.0.0/16',
+                                                   network_public_subnets=['10.96.0.0/24', '10.96.1.0/24'],
+                                                   network_private_subnets=['10.96.10.0/24', '10.96.11.0/24'],
+                                                   network_isolated_subnets=['10.96.20.0/24', '10.96.21.0/24']),
+        roles=['shoppulse.analytics.network'])]))
+    result = runner.run(play, env=runner.environment(aws=CREDENTIALS), extra_vars=dict(
+        shoppulse_aws_endpoint_url=str(moto), shoppulse_aws_region=REGION, shoppulse_name=stack))
+    return result
+
+
+@pytest.mark.long
+def test_a_run_stopped_after_allocating_the_nat_address_takes_that_address_on_the_next(moto, tmp_path):
+    """The network role allocates the NAT gateway's Elastic IP itself, tagged on creation (the deployer's policy
+    refuses an untagged one): a run stopped between the allocation and the NAT gateway leaves the address,
+    which the next run takes instead of allocating another, and teardown releases."""
+    stack = 'shoppulse-eip'
+    tag = TAG
+    ec2 = client(moto, 'ec2')
+    mine = [dict(Name='tag:' + tag, Values=[stack])]
+    left = ec2.allocate_address(Domain='vpc', TagSpecifications=[dict(ResourceType='elastic-ip', Tags=[
+        dict(Key='Name', Value=stack + '-nat'), dict(Key=tag, Value=stack)])])['AllocationId']
+    try:
+        for dummy in range(2):  # the second run finds the NAT gateway and allocates nothing
+            done = network_role(moto, tmp_path, 'present', stack)
+            assert done.returncode == 0, done.text[-3000:]
+            assert [a['AllocationId'] for a in ec2.describe_addresses(Filters=mine)['Addresses']] == [left]
+            nats = ec2.describe_nat_gateways(Filter=[dict(Name='state', Values=['available'])])['NatGateways']
+            assert [n['NatGatewayAddresses'][0]['AllocationId'] for n in nats
+                    if n['NatGatewayAddresses'][0]['AllocationId'] == left] == [left]
+    finally:
+        gone = network_role(moto, tmp_path, 'absent', stack)
+        assert gone.returncode == 0, gone.text[-3000:]
+    assert ec2.describe_addresses(Filters=mine)['Addresses'] == []
+
+
 def test_the_pattern_of_a_held_lock_is_the_modules_message():
     """HELD reads stack_lock's message: a change of either fails here, not in a long test."""
     lock = dict(who='a', where='h', playbook='p q', job='', since='2026-01-01T00:00:00Z',
