@@ -227,17 +227,17 @@ def test_5_two_vpcs_of_the_stack_are_refused_by_name_and_teardown_removes_both(m
 
 
 def network_role(moto, tmp_path, state, stack):
+    """The network role alone, in its own play, on the network 10.96.0.0/16."""
     play = tmp_path / ('network-%s.yml' % state)
+    settings = dict(network_state=state, network_cidr='10.96.0.0/16',
+                    network_public_subnets=['10.96.0.0/24', '10.96.1.0/24'],
+                    network_private_subnets=['10.96.10.0/24', '10.96.11.0/24'],
+                    network_isolated_subnets=['10.96.20.0/24', '10.96.21.0/24'])
     play.write_text(yaml.safe_dump([dict(
         name='The network role', hosts='localhost', connection='local', gather_facts=False,
-        module_defaults=localaws.MODULE_DEFAULTS, vars=dict(network_state=state, network_cidr='10.96.0.0/16',
-                                                   network_public_subnets=['10.96.0.0/24', '10.96.1.0/24'],
-                                                   network_private_subnets=['10.96.10.0/24', '10.96.11.0/24'],
-                                                   network_isolated_subnets=['10.96.20.0/24', '10.96.21.0/24']),
-        roles=['shoppulse.analytics.network'])]))
-    result = runner.run(play, env=runner.environment(aws=CREDENTIALS), extra_vars=dict(
+        module_defaults=localaws.MODULE_DEFAULTS, vars=settings, roles=['shoppulse.analytics.network'])]))
+    return runner.run(play, env=runner.environment(aws=CREDENTIALS), extra_vars=dict(
         shoppulse_aws_endpoint_url=str(moto), shoppulse_aws_region=REGION, shoppulse_name=stack))
-    return result
 
 
 @pytest.mark.long
