@@ -23,6 +23,8 @@ import datetime
 import time
 import uuid
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 try:
     from typing import Any, Callable, Dict, Optional
 except ImportError:  # pragma: no cover
@@ -41,9 +43,14 @@ class LockHeld(Exception):
         self.lock = lock
 
 
-def _error_code(exc):
-    # type: (Exception) -> str
-    return str(getattr(exc, 'response', {}).get('Error', {}).get('Code', ''))
+def _answered(call, refusals, **request):
+    # type: (Callable[..., Any], Any, Any) -> bool
+    """True when AWS does the request, False when it refuses it with one of the error codes ``refusals``."""
+    try:
+        call(**request)
+    except is_boto3_error_code(refusals):
+        return False
+    return True
 
 
 def _iso(epoch):
@@ -81,13 +88,7 @@ def describe_holder(lock, now=None):
 
 def table_exists(client, table):
     # type: (Any, str) -> bool
-    try:
-        client.describe_table(TableName=table)
-    except Exception as exc:  # pylint: disable=broad-except
-        if _error_code(exc) == 'ResourceNotFoundException':
-            return False
-        raise
-    return True
+    return _answered(client.describe_table, 'ResourceNotFoundException', TableName=table)
 
 
 def ensure_table(client, table, tags, sleep=time.sleep):
@@ -95,14 +96,11 @@ def ensure_table(client, table, tags, sleep=time.sleep):
     """Create the lock's table when it is missing (True), and wait until DynamoDB takes writes on it."""
     if table_exists(client, table):
         return False
-    try:
-        client.create_table(TableName=table, BillingMode='PAY_PER_REQUEST',
-                            AttributeDefinitions=[{'AttributeName': 'LockID', 'AttributeType': 'S'}],
-                            KeySchema=[{'AttributeName': 'LockID', 'KeyType': 'HASH'}],
-                            Tags=[{'Key': k, 'Value': v} for k, v in sorted(tags.items())])
-    except Exception as exc:  # pylint: disable=broad-except
-        if _error_code(exc) != 'ResourceInUseException':  # another run created it a moment ago
-            raise
+    # ResourceInUseException: another run created it a moment ago
+    _answered(client.create_table, 'ResourceInUseException', TableName=table, BillingMode='PAY_PER_REQUEST',
+              AttributeDefinitions=[{'AttributeName': 'LockID', 'AttributeType': 'S'}],
+              KeySchema=[{'AttributeName': 'LockID', 'KeyType': 'HASH'}],
+              Tags=[{'Key': k, 'Value': v} for k, v in sorted(tags.items())])
     for dummy in range(120):
         if client.describe_table(TableName=table)['Table']['TableStatus'] == 'ACTIVE':
             break
@@ -115,23 +113,16 @@ def current(client, table, now):
     """The lock as it is (None: free, or no table)."""
     try:
         item = client.get_item(TableName=table, Key={'LockID': {'S': KEY}}, ConsistentRead=True).get('Item')
-    except Exception as exc:  # pylint: disable=broad-except
-        if _error_code(exc) == 'ResourceNotFoundException':
-            return None
-        raise
+    except is_boto3_error_code('ResourceNotFoundException'):
+        return None
     return _lock(item, now) if item else None
 
 
 def _put(client, table, item, condition, **expression):
     # type: (Any, str, Dict[str, Any], str, Any) -> bool
     """PutItem on a condition; False when DynamoDB refuses it for the condition."""
-    try:
-        client.put_item(TableName=table, Item=item, ConditionExpression=condition, **expression)
-    except Exception as exc:  # pylint: disable=broad-except
-        if _error_code(exc) == 'ConditionalCheckFailedException':
-            return False
-        raise
-    return True
+    return _answered(client.put_item, 'ConditionalCheckFailedException', TableName=table, Item=item,
+                     ConditionExpression=condition, **expression)
 
 
 def acquire(client, table, holder, ttl, wait=0.0, force=None, clock=time.time, sleep=time.sleep, poll=5.0):
@@ -168,23 +159,12 @@ def _take_over(client, table, item, token):
 def release(client, table, token):
     # type: (Any, str, str) -> bool
     """Remove the lock if it is still ``token``'s (False: it was taken over, or is gone)."""
-    try:
-        client.delete_item(TableName=table, Key={'LockID': {'S': KEY}}, ConditionExpression='#token = :mine',
-                           ExpressionAttributeNames={'#token': 'Token'}, ExpressionAttributeValues={':mine': {'S': token}})
-    except Exception as exc:  # pylint: disable=broad-except
-        if _error_code(exc) in ('ConditionalCheckFailedException', 'ResourceNotFoundException'):
-            return False
-        raise
-    return True
+    return _answered(client.delete_item, ('ConditionalCheckFailedException', 'ResourceNotFoundException'),
+                     TableName=table, Key={'LockID': {'S': KEY}}, ConditionExpression='#token = :mine',
+                     ExpressionAttributeNames={'#token': 'Token'}, ExpressionAttributeValues={':mine': {'S': token}})
 
 
 def delete_table(client, table):
     # type: (Any, str) -> bool
     """Remove the lock's table (teardown's last step, under its own lock); False when there is none."""
-    try:
-        client.delete_table(TableName=table)
-    except Exception as exc:  # pylint: disable=broad-except
-        if _error_code(exc) == 'ResourceNotFoundException':
-            return False
-        raise
-    return True
+    return _answered(client.delete_table, 'ResourceNotFoundException', TableName=table)
