@@ -79,6 +79,16 @@ def request_tags(params):
     return dict((pair['Key'], pair.get('Value', '')) for pair in pairs.values() if 'Key' in pair)
 
 
+def resource_tags(tags, service_key):
+    """The condition keys of a resource's tags ({key: value}): aws:ResourceTag/<key> and <service_key>/<key>
+    (ec2:ResourceTag, secretsmanager:ResourceTag, rds:db-proxy-tag...)."""
+    context = {}
+    for key, value in tags.items():
+        context['aws:ResourceTag/%s' % key] = value
+        context['%s/%s' % (service_key, key)] = value
+    return context
+
+
 def _with_request_tags(context, tags):
     for key, value in tags.items():
         context['aws:RequestTag/%s' % key] = value
@@ -105,21 +115,14 @@ def ec2_requests(action, params, tags_of, region, account):
             found.append(('ec2:CreateTags', new, _with_request_tags({'ec2:CreateAction': action.split(':', 1)[1]}, tags)))
     for name in naming:
         for resource_id in values(params, name):
-            context = _with_request_tags({}, tags)
-            for key, value in tags_of(resource_id).items():
-                context['ec2:ResourceTag/%s' % key] = value
-                context['aws:ResourceTag/%s' % key] = value
+            context = _with_request_tags(resource_tags(tags_of(resource_id), 'ec2:ResourceTag'), tags)
             found.append((action, ec2_arn(region, account, resource_id), context))
     return found
 
 
 def rds_resource(arn, tags, service_key):
     """(ARN, context) of an RDS resource that exists, with its tags ([{Key, Value}])."""
-    context = {}
-    for tag in tags or []:
-        context['aws:ResourceTag/%s' % tag['Key']] = tag['Value']
-        context['rds:%s/%s' % (service_key, tag['Key'])] = tag['Value']
-    return arn, context
+    return arn, resource_tags(dict((tag['Key'], tag['Value']) for tag in tags or []), 'rds:' + service_key)
 
 
 def rds_proxy_requests(action, params, region, account, proxy, others=()):

@@ -60,11 +60,8 @@ def _secret_request(request, account, action):
     secret = store.get(secret_id) if secret_id in store else None
     if secret is None:
         return None  # moto answers ResourceNotFound, as AWS does to a caller that may describe it
-    context = {}
-    for tag in secret.tags or []:
-        context['secretsmanager:ResourceTag/%s' % tag['Key']] = tag['Value']
-        context['aws:ResourceTag/%s' % tag['Key']] = tag['Value']
-    return [(action, secret.arn, context)]
+    tags = dict((tag['Key'], tag['Value']) for tag in secret.tags or [])
+    return [(action, secret.arn, iam_requests.resource_tags(tags, 'secretsmanager:ResourceTag'))]
 
 
 def _ec2_request(request, account, action):
