@@ -211,8 +211,8 @@ def test_4_a_provision_killed_while_it_waits_is_finished_by_the_next_then_teardo
 
 
 @pytest.mark.long
-def test_5_two_vpcs_of_the_stack_are_refused_by_name_and_teardown_removes_both(moto):
-    ec2 = client(moto, 'ec2')
+def test_5_two_vpcs_of_the_stack_are_refused_by_name_and_the_one_kept_is_where_the_database_lives(moto):
+    ec2, rds = client(moto, 'ec2'), client(moto, 'rds')
     tags = [dict(Key='Name', Value=STACK), dict(Key=TAG, Value=STACK)]
     made = sorted(ec2.create_vpc(CidrBlock='10.0.0.0/16', TagSpecifications=[dict(ResourceType='vpc', Tags=tags)])[
         'Vpc']['VpcId'] for dummy in range(2))
@@ -221,6 +221,30 @@ def test_5_two_vpcs_of_the_stack_are_refused_by_name_and_teardown_removes_both(m
     assert any('2 VPCs are named %s with 10.0.0.0/16 (%s)' % (STACK, ', '.join(made)) in m for m in refused.messages()), \
         refused.failures()
     assert sorted(stack(moto)['vpcs']) == made and stack(moto)['lock'] == [STACK + '-lock']  # nothing else made
+
+    # the first holds a NAT gateway with its address; the database lives in the second
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.0.20.0/24', TagSpecifications=[dict(
+        ResourceType='subnet', Tags=tags)])['Subnet']['SubnetId'] for vpc in made]
+    address = ec2.allocate_address(Domain='vpc', TagSpecifications=[dict(ResourceType='elastic-ip', Tags=tags)])
+    ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=address['AllocationId'],
+                           TagSpecifications=[dict(ResourceType='natgateway', Tags=tags)])
+    rds.create_db_subnet_group(DBSubnetGroupName=STACK + '-isolated', DBSubnetGroupDescription='test',
+                               SubnetIds=[subnets[1]])
+    rds.create_db_instance(DBInstanceIdentifier=STACK, DBInstanceClass='db.t4g.micro', Engine='postgres',
+                           MasterUsername='master', MasterUserPassword='not-a-secret-1', AllocatedStorage=20,
+                           DBSubnetGroupName=STACK + '-isolated')
+    before = stack(moto)
+    for keep, named in [('vpc-0123456789abcdef0', 'network_vpc_keep (vpc-0123456789abcdef0) is not one of the VPCs'),
+                        (made[0], 'the database instance %s lives in %s, not in network_vpc_keep' % (STACK, made[1]))]:
+        refused = run(moto, 'teardown.yml', '-e', 'network_vpc_keep=' + keep)
+        assert refused.returncode != 0 and any(named in m for m in refused.messages()), refused.failures()
+        assert stack(moto) == before  # nothing removed
+
+    kept = run(moto, 'teardown.yml', '-e', 'network_vpc_keep=' + made[1])
+    assert kept.returncode == 0, kept.failures()
+    left = stack(moto)
+    assert left['vpcs'] == [made[1]] and left['nats'] == [] and left['addresses'] == [], left
+    assert left['instances'] == [STACK] and left['lock'] == [STACK + '-lock']  # the rest of the stack stays
     done = run(moto, 'teardown.yml')
     assert done.returncode == 0, done.failures()
     nothing_left(moto)
