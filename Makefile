@@ -29,7 +29,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # exported: a playbook the tests run must find the collection only where ansible.cfg says.
 PY := PYTHONPATH=$(CURDIR)/collections:$(CURDIR)/tests $(BIN)/python
 
-.PHONY: site test test-fast fast-venv system-packages-fast versions ca-bundle-check system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
+.PHONY: site typecheck test test-fast fast-venv system-packages-fast versions ca-bundle-check system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
         lint security sanity units integration molecule bench postgres-image ee postgres-versions clean help
 
 help:
@@ -153,11 +153,18 @@ ca-bundle-check: fast-venv
 
 lint: fast-venv
 	$(BIN)/ansible-lint --profile production
+	$(MAKE) typecheck
 	$(PY) tools/sql_lint.py
 	$(BIN)/antsibull-changelog lint
 	$(MAKE) changelog-check
 	$(BIN)/python tools/role_docs.py --check
 	$(MAKE) docs-lint
+
+# the type comments of plugins/module_utils, checked (mypy reads them; the collection's own imports followed,
+# the dependencies' taken as they come)
+typecheck: fast-venv
+	MYPYPATH=collections $(BIN)/mypy --cache-dir .cache/mypy --ignore-missing-imports --follow-imports=silent \
+	  -p ansible_collections.shoppulse.analytics.plugins.module_utils
 
 # antsibull-docs copies a collection that lives in a Git checkout with `git ls-files`; the ceiling stops
 # it from taking .venv's collections (the dependencies) for files of this repository, which Git ignores

@@ -33,7 +33,8 @@ import yaml
 from common import (LOG_SETTINGS, ROOT, connection_args, median, module_path, print_table, run_module, run_psql,
                     sql, start_server, statements, workdir, write_json)
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine, inventory
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import drift
 
 REFERENCE_QUERIES = [
     # what a user would write for postgresql_query to see the same objects
@@ -74,7 +75,7 @@ def synthetic_schema(server, dbname, tables):
 
 def write_manifests(server, dbname, workdir):
     conn = psycopg2.connect(**server.dsn(dbname))
-    manifest = inventory.manifest_from_inventory(inventory.read_inventory(conn))
+    manifest = drift.manifest_from_inventory(inventory.read_inventory(conn))
     conn.close()
     paths = dict(json=os.path.join(workdir, '%s.manifest.json' % dbname),
                  yaml=os.path.join(workdir, '%s.manifest.yml' % dbname))
@@ -135,7 +136,7 @@ def main(argv=None):
 
         sql(server, 'postgres', 'CREATE DATABASE up_to_date')
         conn = psycopg2.connect(**server.dsn('up_to_date'))
-        migrations.run(conn, os.path.join(ROOT, 'files', 'sql'))
+        engine.run(conn, os.path.join(ROOT, 'files', 'sql'))
         conn.close()
         for dummy in range(args.runs):
             seconds, result, sent = counted(server, base, 'apply', module_path('schema_apply'), dict(

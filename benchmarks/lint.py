@@ -5,7 +5,7 @@
   python benchmarks/lint.py [--files 1000] [--runs 7] [--json benchmarks/results/lint.json]
 
 1. 1,000 migration files as users write them (a table, then changes to it: columns, indexes, constraints,
-   some the unsafe way), linted as schema_apply lints them on an empty database (plugins/module_utils/lint.py:
+   some the unsafe way), linted as schema_apply lints them on an empty database (plugins/module_utils/schema/lint.py:
    squawk, once for the transactional files and once for the others, and the collection's classification),
    against the squawk CLI alone on the same files. The discovery (read, split, checksum), which every run
    makes whether it lints or not, is shown beside.
@@ -25,7 +25,7 @@ import time
 
 from common import connection_args, median, module_path, print_table, run_module, sql, start_server, workdir, write_json
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import lint, migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine, lint
 from support import SQL_DIR, lintrun
 
 KINDS = [
@@ -62,7 +62,7 @@ def squawk_alone(squawk, directory):
 def collection_lint(squawk, directory):
     """(seconds of the lint, seconds of the discovery every run makes anyway, kept, dropped)."""
     started = time.perf_counter()
-    found = migrations.discover(directory)
+    found = engine.discover(directory)
     discovered = time.perf_counter()
     kept, dropped = lint.lint(found, squawk, run=lintrun.run, runner_settings=dict(lock_timeout='10s', statement_timeout='15min'))
     return time.perf_counter() - discovered, discovered - started, len(kept), len(dropped)

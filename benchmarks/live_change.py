@@ -38,9 +38,9 @@ import psycopg2
 
 from common import connection_args, module_path, run_module, sql, start_server, workdir, write_json
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.settings import interval_seconds
 from support import SQL_DIR, lintrun, tenancy
 
 SETTINGS = {'fsync': 'off', 'synchronous_commit': 'off', 'full_page_writes': 'off', 'shared_buffers': "'2GB'",
@@ -84,7 +84,7 @@ UNSAFE = [
 
 def write_set(directory, changes):
     shutil.copytree(SQL_DIR, directory)
-    first = max(m.version for m in migrations.discover(SQL_DIR)) + 1
+    first = max(m.version for m in engine.discover(SQL_DIR)) + 1
     for offset, (name, text) in enumerate(changes):
         with open(os.path.join(directory, '%04d_%s.sql' % (first + offset, name)), 'w') as handle:
             handle.write(text)
@@ -94,7 +94,7 @@ def write_set(directory, changes):
 def load(server, dbname, tenants, rows):
     """The collection's migrations as the master user, then ``rows`` orders over ``tenants`` tenants."""
     conn = psycopg2.connect(**server.dsn(dbname))
-    migrations.run(conn, SQL_DIR)
+    engine.run(conn, SQL_DIR)
     conn.close()
     admin = psycopg2.connect(**server.admin_dsn(dbname))
     admin.autocommit = True
@@ -214,7 +214,7 @@ def main():
         unsafe = write_set(os.path.join(base, 'unsafe'), UNSAFE)
         conn = psycopg2.connect(**server.dsn('bench_live'))
         try:
-            said = migrations.run(conn, unsafe, check_mode=True, lint=dict(run=lintrun.run))['lint']['findings']
+            said = engine.run(conn, unsafe, check_mode=True, lint=dict(run=lintrun.run))['lint']['findings']
         except EngineError as exc:
             said = exc.facts['lint']['findings']
         finally:

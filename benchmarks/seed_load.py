@@ -33,7 +33,7 @@ import psycopg2
 from common import (ROOT, connection_args, module_path, print_table, run_module, run_psql, sql, start_server, workdir,
                     write_json)
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations, seeding
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine, seeding
 
 COLUMNS = ['tenant_id', 'external_order_id', 'customer_ref', 'channel', 'status', 'currency', 'subtotal_amount',
            'discount_amount', 'tax_amount', 'shipping_amount', 'total_amount', 'item_count', 'ordered_at']
@@ -96,7 +96,7 @@ def main(argv=None):
         dbname = 'bench'
         sql(server, 'postgres', 'CREATE DATABASE %s' % dbname)
         conn = psycopg2.connect(**server.dsn(dbname))
-        migrations.run(conn, os.path.join(ROOT, 'files', 'sql'))
+        engine.run(conn, os.path.join(ROOT, 'files', 'sql'))
         seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(ROOT, 'files', 'seed', 'tenants.csv'))
         conn.close()
 

@@ -46,7 +46,7 @@ import psycopg2
 
 from common import ROOT, median, print_table, sql, start_server, workdir, write_json
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
 from support import tenancy
 
 REFERENCE = 'shoppulse_bench_reference'
@@ -65,7 +65,7 @@ def build(server, dbname, tenants, per_tenant, target_version=None):
     started = time.perf_counter()
     sql(server, 'postgres', 'CREATE DATABASE %s' % dbname)
     conn = psycopg2.connect(**server.dsn(dbname))  # the RDS-like master user, as the schema role runs them
-    migrations.run(conn, SQL_DIR, target_version=target_version)
+    engine.run(conn, SQL_DIR, target_version=target_version)
     conn.close()
     admin = psycopg2.connect(**server.admin_dsn(dbname))
     admin.autocommit = True
@@ -198,7 +198,7 @@ def main(argv=None):
         # 50 to 300 ms a query: 3 single runs tell
         before = measure_queries(server, 'tenancy_1x', measured, 3, batch=1, warm=1)
         conn = psycopg2.connect(**server.dsn('tenancy_1x'))
-        migrations.run(conn, SQL_DIR)
+        engine.run(conn, SQL_DIR)
         conn.close()
         one = measure_queries(server, 'tenancy_1x', measured, args.runs)
         one_inserts = measure_inserts(server, 'tenancy_1x', measured[0], max(5, args.runs // 3))

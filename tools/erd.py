@@ -4,7 +4,7 @@
 
 tools/manifest.py writes it to docs/erd.md from the database the migrations build (`make manifest`), and
 `make manifest-check` and tests/integration/test_erd.py fail when the committed diagram no longer
-matches the migrations. Plain Python over the inventory of plugins/module_utils/inventory.py.
+matches the migrations. Plain Python over the inventory of plugins/module_utils/schema/inventory.py.
 """
 
 from __future__ import annotations

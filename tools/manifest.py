@@ -18,7 +18,8 @@ import tempfile
 import yaml
 
 import erd
-from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine, inventory
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import drift
 from support import ROOT, localpg
 
 HEADER = ('# Expected inventory of the ShopPulse schema, checked by shoppulse.analytics.schema_verify.\n'
@@ -49,7 +50,7 @@ def build(sql_dir: str, server=None) -> tuple:
             cur.execute('DROP DATABASE IF EXISTS shoppulse_manifest')
             cur.execute('CREATE DATABASE shoppulse_manifest')
         conn = psycopg2.connect(**server.dsn('shoppulse_manifest'))
-        result = migrations.run(conn, sql_dir)
+        result = engine.run(conn, sql_dir)
         live = inventory.read_inventory(conn, 'public')
         conn.close()
         with admin.cursor() as cur:
@@ -59,7 +60,7 @@ def build(sql_dir: str, server=None) -> tuple:
         if own:
             server.destroy()
             os.rmdir(tmp)
-    document = inventory.manifest_from_inventory(live, migrations=result['current_version'])
+    document = drift.manifest_from_inventory(live, migrations=result['current_version'])
     body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=120, default_flow_style=False)
     return HEADER + body, erd.render(live)
 

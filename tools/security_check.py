@@ -28,7 +28,7 @@ import sys
 import jinja2
 import yaml
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import networks
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import networks
 from security_iam import check_deployer_policies
 
 UNKNOWN = object()

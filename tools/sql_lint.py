@@ -4,7 +4,7 @@
 
   python tools/sql_lint.py [DIRECTORY]
 
-The same code as the module's (plugins/module_utils/lint.py), with no database: a finding about a lock on a
+The same code as the module's (plugins/module_utils/schema/lint.py), with no database: a finding about a lock on a
 table the migrations create is dropped, as on a new database. Any other finding fails, but for the ones
 files/sql/lint-accepted.json names (which schema_apply accepts too): findings in migrations that were
 released, and so can never change (their checksums are in every ledger), each with the reason it stays. An
@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import sys
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import lint, migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import lint
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.files import discover
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.settings import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
 from support import SQL_DIR, lintrun
 
 
 def main(argv: list[str]) -> int:
     directory = argv[0] if argv else SQL_DIR
-    found = migrations.discover(directory)
+    found = discover(directory)
     accepted = lint.load_accepted(directory)
     kept, dropped = lint.lint(found, lint.find_squawk(), level='error', accepted=accepted, run=lintrun.run, runner_settings=dict(
-        lock_timeout=migrations.DEFAULT_LOCK_TIMEOUT, statement_timeout=migrations.DEFAULT_STATEMENT_TIMEOUT))
+        lock_timeout=DEFAULT_LOCK_TIMEOUT, statement_timeout=DEFAULT_STATEMENT_TIMEOUT))
     seen = set((f.migration.filename, f.line, f.rule) for f in dropped if (f.note or '').startswith('accepted'))
     stale = sorted(key for key in accepted if key not in seen)
     for finding in kept:

@@ -1,3 +1,6 @@
+-- shoppulse:supersedes eaf34c95014744957d15ef780587a41e19fd92430d1985c3f817ba36eba04bc9
+--   (its text until the engine owned the ledger: it also gave the ledger to shoppulse_owner by its name, which
+--   schema_apply now does for any ledger name; a ledger that records that text records this one instead)
 -- Migration 8: the database's roles and what each may do.
 --
 --   shoppulse_owner     NOLOGIN; owns the tables, functions and the ledger. Nobody logs in as it.
@@ -42,7 +45,6 @@ ALTER TABLE marketing_campaigns OWNER TO shoppulse_owner;
 ALTER TABLE role_metric_visibility OWNER TO shoppulse_owner;
 ALTER TABLE governance_rules OWNER TO shoppulse_owner;
 ALTER TABLE audit_logs OWNER TO shoppulse_owner;
-ALTER TABLE schema_migrations OWNER TO shoppulse_owner;
 ALTER FUNCTION update_updated_at_column() OWNER TO shoppulse_owner;
 ALTER FUNCTION audit_logs_refuse_change() OWNER TO shoppulse_owner;
 

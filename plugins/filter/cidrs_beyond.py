@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import networks
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import networks
 
 
 def cidrs_beyond(cidrs, private, name='cidrs', within='the private ranges'):

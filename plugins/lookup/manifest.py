@@ -44,7 +44,7 @@ import os
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import read_manifest
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import read_manifest
 
 OWN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'files', 'manifest.yml')
 

@@ -154,7 +154,7 @@ iam_role:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.shoppulse.analytics.plugins.module_utils import service_roles
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import service_roles
 
 
 def main():

@@ -88,9 +88,9 @@ roles:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect, try_login
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.logins import converge_passwords
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.connection import argument_spec, connect, try_login
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.logins import converge_passwords
 
 
 def main():

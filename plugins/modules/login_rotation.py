@@ -135,9 +135,9 @@ plan:
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect, try_login
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils import rotation
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.connection import argument_spec, connect, try_login
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import rotation
 
 try:
     import botocore

@@ -76,7 +76,7 @@ offerings:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_offerings
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import rds_offerings
 
 
 def main():

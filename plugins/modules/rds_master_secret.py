@@ -118,8 +118,8 @@ import time
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_master
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import rds_master
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 try:
     import botocore

@@ -215,7 +215,7 @@ targets:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_proxy as api
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import rds_proxy as api
 
 
 def described(client, name):

@@ -66,7 +66,7 @@ proxies:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
-from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_proxy as api
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import rds_proxy as api
 
 
 def main():

@@ -75,7 +75,11 @@ options:
     default: public
   ledger_table:
     description:
-      - Name of the ledger table. It is created on the first run that applies something.
+      - Name of the ledger table. It is created on the first run that applies something, with
+        C(<ledger_table>_history) beside it.
+      - The module owns the ledger; no migration needs to name it. After each migration, when one role owns every
+        other table of O(ledger_schema) (a migration gave the schema to its owner), the ledger and its companions
+        are given to that role, so the migrator, a member of it, keeps them.
     type: str
     default: schema_migrations
   target_version:
@@ -455,10 +459,21 @@ earlier_failures:
   elements: dict
   sample: []
 ledger_upgraded:
-  description: Whether this run created the history of a ledger made by an earlier release of the collection.
+  description:
+    - Whether this run brought the ledger to the collection's ledger format (its history created, its history's
+      actions completed), from one made by an earlier release; the format is in the ledger table's comment.
   returned: always
   type: bool
   sample: false
+superseded:
+  description:
+    - The applied migrations whose recorded checksum is that of an earlier text the file names with
+      C(-- shoppulse:supersedes <sha256>); the run records the file's checksum, with a history row each (in check
+      mode, would).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
 repair:
   description: What O(repair) did (in check mode, would do), with C(action), C(version), C(reason), C(file) and
     C(changed); C(old_checksum) and C(new_checksum) for V(accept_checksum), C(failure) (the attempt forgotten) for
@@ -560,27 +575,13 @@ dropped_invalid_indexes:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import read_manifest
-from ansible_collections.shoppulse.analytics.plugins.module_utils import lint as lintlib
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds, run
-from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import bootstrap_blockers, schema_search_path
-
-
-def diff_of(result):
-    before = 'version: %s\n' % result['previous_version']
-    after = 'version: %s\n' % result['current_version']
-    for migration in result['baselined']:
-        after += 'baselined: %s\n' % migration['file']
-    for migration in result['reverted']:
-        after += 'reverts: %s\n' % migration['file']
-    for migration in result['repeatable']:
-        after += 'repeatable: %s\n' % migration['file']
-    for filename, sql in result['sql']:
-        after += '\n-- %s\n%s' % (filename, sql if sql.endswith('\n') else sql + '\n')
-    return dict(before=before, after=after, before_header='ledger', after_header='ledger and migrations')
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.connection import argument_spec, connect
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.privileges import bootstrap_blockers, schema_search_path
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import lint as lintlib
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import settings as settingslib
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import read_manifest
 
 
 def repair_diff(repair):
@@ -596,59 +597,51 @@ def repair_diff(repair):
                 before_header='ledger', after_header='ledger and its history')
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(
-            path=dict(type='path', required=True),
-            ledger_schema=dict(type='str', default='public'),
-            ledger_table=dict(type='str', default='schema_migrations'),
-            target_version=dict(type='int'),
-            out_of_order=dict(type='bool', default=False),
-            lock_timeout=dict(type='str', default=migrations.DEFAULT_LOCK_TIMEOUT),
-            lock_retries=dict(type='int', default=migrations.DEFAULT_LOCK_RETRIES),
-            lock_retry_delay=dict(type='str', default=migrations.DEFAULT_LOCK_RETRY_DELAY),
-            statement_timeout=dict(type='str', default=migrations.DEFAULT_STATEMENT_TIMEOUT),
-            migration_lock_timeout=dict(type='str', default='5min'),
-            lint=dict(type='str', default=lintlib.DEFAULT_LEVEL, choices=list(lintlib.LEVELS)),
-            lint_exclude=dict(type='list', elements='str', default=[]),
-            lint_include=dict(type='list', elements='str', default=[]),
-            lint_large_table_rows=dict(type='int', default=lintlib.DEFAULT_LARGE_TABLE_ROWS),
-            lint_squawk_path=dict(type='path'),
-            repeatable_path=dict(type='path'),
-            baseline=dict(type='dict', options=dict(
-                version=dict(type='int', required=True),
-                manifest=dict(type='dict'),
-                manifest_path=dict(type='path'),
-                reason=dict(type='str'),
-            ), mutually_exclusive=[('manifest', 'manifest_path')], required_one_of=[('manifest', 'manifest_path')]),
-            bootstrap=dict(type='bool', default=False),
-            repair=dict(type='dict', options=dict(
-                action=dict(type='str', required=True, choices=list(migrations.REPAIR_ACTIONS)),
-                version=dict(type='int', required=True),
-                reason=dict(type='str', required=True),
-            )),
-        ),
-        mutually_exclusive=[('repair', 'baseline'), ('repair', 'target_version'), ('bootstrap', 'baseline')],
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    path=dict(type='path', required=True),
+    ledger_schema=dict(type='str', default=settingslib.DEFAULTS['ledger_schema']),
+    ledger_table=dict(type='str', default=settingslib.DEFAULTS['ledger_table']),
+    target_version=dict(type='int'),
+    out_of_order=dict(type='bool', default=False),
+    lock_timeout=dict(type='str', default=settingslib.DEFAULT_LOCK_TIMEOUT),
+    lock_retries=dict(type='int', default=settingslib.DEFAULT_LOCK_RETRIES),
+    lock_retry_delay=dict(type='str', default=settingslib.DEFAULT_LOCK_RETRY_DELAY),
+    statement_timeout=dict(type='str', default=settingslib.DEFAULT_STATEMENT_TIMEOUT),
+    migration_lock_timeout=dict(type='str', default=settingslib.DEFAULT_MIGRATION_LOCK_TIMEOUT),
+    lint=dict(type='str', default=lintlib.DEFAULT_LEVEL, choices=list(lintlib.LEVELS)),
+    lint_exclude=dict(type='list', elements='str', default=[]),
+    lint_include=dict(type='list', elements='str', default=[]),
+    lint_large_table_rows=dict(type='int', default=lintlib.DEFAULT_LARGE_TABLE_ROWS),
+    lint_squawk_path=dict(type='path'),
+    repeatable_path=dict(type='path'),
+    baseline=dict(type='dict', options=dict(
+        version=dict(type='int', required=True),
+        manifest=dict(type='dict'),
+        manifest_path=dict(type='path'),
+        reason=dict(type='str'),
+    ), mutually_exclusive=[('manifest', 'manifest_path')], required_one_of=[('manifest', 'manifest_path')]),
+    bootstrap=dict(type='bool', default=False),
+    repair=dict(type='dict', options=dict(
+        action=dict(type='str', required=True, choices=list(engine.REPAIR_ACTIONS)),
+        version=dict(type='int', required=True),
+        reason=dict(type='str', required=True),
+    )),
+)
+
+
+def checked(module):
+    """The run's settings, lint options and baseline, each checked once (fail_json naming the option)."""
     params = module.params
-    if params['lock_retries'] < 0:
-        module.fail_json(msg='lock_retries must be 0 or more (it is %d)' % params['lock_retries'])
-    if params['lint_large_table_rows'] < 1:
-        module.fail_json(msg='lint_large_table_rows must be 1 or more (it is %d)' % params['lint_large_table_rows'])
     try:
+        settings = settingslib.Settings.from_params(params)
+        if params['lint_large_table_rows'] < 1:
+            raise EngineError('lint_large_table_rows must be 1 or more (it is %d)' % params['lint_large_table_rows'])
         lintlib.validate_options(params['lint'], params['lint_exclude'], params['lint_include'])
     except EngineError as exc:
         module.fail_json(msg=exc.message)
-    for name in ('lock_timeout', 'lock_retry_delay', 'statement_timeout', 'migration_lock_timeout'):
-        if params[name] is not None:
-            try:
-                interval_seconds(params[name])
-            except EngineError as exc:
-                module.fail_json(msg='%s: %s' % (name, exc.message))
-    if params['target_version'] is not None and params['target_version'] < 0:
-        module.fail_json(msg='target_version must be a migration version, or 0 to revert every migration')
-
+    lint = dict(level=params['lint'], exclude=params['lint_exclude'], include=params['lint_include'],
+                large_table_rows=params['lint_large_table_rows'], squawk_path=params['lint_squawk_path'],
+                run=lambda command: module.run_command(command, encoding=None))
     baseline = params['baseline']
     if baseline is not None:
         if baseline['version'] < 1:
@@ -658,74 +651,60 @@ def main():
                 baseline['manifest'] = read_manifest(baseline['manifest_path'])
             except ValueError as exc:
                 module.fail_json(msg='baseline: %s' % to_native(exc))
-    options = dict(ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table'],
-                   lock_timeout=params['lock_timeout'], statement_timeout=params['statement_timeout'],
-                   migration_lock_timeout=params['migration_lock_timeout'],
-                   lock_retries=params['lock_retries'], lock_retry_delay=params['lock_retry_delay'])
+    return settings, lint, baseline
+
+
+def handed_over(module, conn, settings):
+    """bootstrap: when the database belongs to its roles already, nothing is applied (the migrator does)."""
+    blockers = ['%s %s' % found for found in bootstrap_blockers(conn)]
+    if not blockers:
+        return
+    try:
+        handed = not module.check_mode and engine.hand_over_ledger(conn, settings.ledger_schema, settings.ledger_table)
+    finally:
+        conn.close()
+    module.exit_json(changed=handed, handed_over=True, blockers=blockers[:20], applied=[],
+                     msg='the database belongs to its roles already: the migrator applies the migrations')
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(**ARGUMENT_SPEC),
+        mutually_exclusive=[('repair', 'baseline'), ('repair', 'target_version'), ('bootstrap', 'baseline')],
+        supports_check_mode=True,
+    )
+    params = module.params
+    settings, lint, baseline = checked(module)
+    options = dict((name, getattr(settings, name)) for name in settingslib.DEFAULTS)
     bootstrap = params['bootstrap']
-    conn = connect(module, search_path=schema_search_path('public'),
-                   owner_work=None if bootstrap else 'apply migrations')
+    conn = connect(module, search_path=schema_search_path('public'), owner_work=None if bootstrap else 'apply migrations')
     if bootstrap:
-        blockers = ['%s %s' % found for found in bootstrap_blockers(conn)]
-        if blockers:
-            try:
-                handed = not module.check_mode and migrations.hand_over_ledger(
-                    conn, ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table'])
-            finally:
-                conn.close()
-            module.exit_json(changed=handed, handed_over=True, blockers=blockers[:20], applied=[],
-                             msg='the database belongs to its roles already: the migrator applies the migrations')
+        handed_over(module, conn, settings)
     try:
         if params['repair'] is not None:
             repair = params['repair']
-            result = migrations.repair(conn, params['path'], repair['action'], repair['version'], repair['reason'],
-                                       check_mode=module.check_mode, **options)
-        else:
-            result = run(conn, params['path'], check_mode=module.check_mode, baseline=baseline,
-                         repeatable_path=params['repeatable_path'],
-                         target_version=params['target_version'], out_of_order=params['out_of_order'],
-                         lint=dict(level=params['lint'], exclude=params['lint_exclude'], include=params['lint_include'],
-                                   large_table_rows=params['lint_large_table_rows'],
-                                   squawk_path=params['lint_squawk_path'],
-                                   run=lambda command: module.run_command(command, encoding=None)), **options)
-            if bootstrap and not module.check_mode:
-                result['changed'] = migrations.hand_over_ledger(
-                    conn, ledger_schema=params['ledger_schema'], ledger_table=params['ledger_table']) or result['changed']
+            result = engine.repair(conn, params['path'], repair['action'], repair['version'], repair['reason'],
+                                   check_mode=module.check_mode, **options)
+            if module._diff and result['changed']:
+                result['diff'] = repair_diff(result['repair'])
+            module.exit_json(**result)
+        result = engine.run(conn, params['path'], check_mode=module.check_mode, baseline=baseline, lint=lint,
+                            repeatable_path=params['repeatable_path'], **options)
+        handed = bootstrap and not module.check_mode and engine.hand_over_ledger(
+            conn, settings.ledger_schema, settings.ledger_table)
+        for text in result.warnings(params['path']):
+            module.warn(text)
+        done = result.as_return(diff=module._diff)
+        done['changed'] = done['changed'] or bool(handed)
+        if bootstrap:
+            done.update(handed_over=False, blockers=[])
+        module.exit_json(**done)
     except EngineError as exc:
         module.fail_json(msg=exc.message, **exc.facts)
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='applying migrations from %s failed: %s' % (params['path'], to_native(exc)))
     finally:
         conn.close()
-
-    if params['repair'] is not None:
-        if module._diff and result['changed']:
-            result['diff'] = repair_diff(result['repair'])
-        module.exit_json(**result)
-    for failure in result['earlier_failures']:
-        module.warn('%s failed part way at %s (line %s: %s); it %s run again unchanged'
-                    % (failure['file'], failure['done_at'], failure['line'], failure['error'],
-                       'would be' if module.check_mode else 'was'))
-    for text in result.pop('warnings'):
-        module.warn('lint: ' + text)
-    for retry in result['lock_timeout_retries']:
-        module.warn('%s line %s, attempt %d: %s; rolled back and tried again after %g s'
-                    % (retry['file'], retry['line'], retry['attempt'], retry['error'], retry['retry_in_seconds']))
-    for index in result['dropped_invalid_indexes']:
-        module.warn('%s the INVALID index %s on %s, left by an earlier attempt of %s (line %d), so that it is built '
-                    'again' % ('would drop' if module.check_mode else 'dropped', index['index'], index['table'],
-                               index['file'], index['line']))
-    for name in result['repeatable_missing_files']:
-        module.warn('the repeatable migration %s is recorded as applied but its file is gone (what it made stays)' % name)
-    for version in result['missing_files']:
-        module.warn('migration version %d is recorded in the ledger but its file is not in %s'
-                    % (version, params['path']))
-    if module._diff and result['changed']:
-        result['diff'] = diff_of(result)
-    del result['sql']
-    if bootstrap:
-        result.update(handed_over=False, blockers=[])
-    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -266,21 +266,69 @@ inventory:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.shoppulse.analytics.plugins.module_utils import remediation
-from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import interval_seconds
-from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import schema_search_path
-from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import remediation
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.connection import argument_spec, connect
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.settings import interval_seconds
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.privileges import schema_search_path
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.inventory import read_inventory, summarize
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import (
     compare,
     describe,
-    read_inventory,
     read_manifest,
     report_lines,
     report_table,
-    summarize,
     validate_manifest,
 )
+
+
+def load_manifest(module):
+    """The manifest given (or read from manifest_path), checked; None when none is given and drift may pass."""
+    params = module.params
+    manifest = params['manifest']
+    if params['manifest_path']:
+        try:
+            manifest = read_manifest(params['manifest_path'])
+        except ValueError as exc:
+            module.fail_json(msg=to_native(exc))
+    if manifest is None and params['fail_on_drift']:
+        module.fail_json(msg='give manifest or manifest_path, or set fail_on_drift=false to read the inventory only')
+    if manifest is not None:
+        try:
+            validate_manifest(manifest)
+        except ValueError as exc:
+            module.fail_json(msg='invalid manifest%s: %s' % (
+                ' ' + params['manifest_path'] if params['manifest_path'] else '', to_native(exc)))
+    if params['remediate'] and manifest is None:
+        module.fail_json(msg='remediate needs a manifest (manifest or manifest_path) to repair from')
+    for name in ('lock_timeout', 'statement_timeout'):
+        try:
+            interval_seconds(params[name])
+        except EngineError as exc:
+            module.fail_json(msg='%s: %s' % (name, exc.message))
+    return manifest
+
+
+def read_and_repair(module, manifest, schema):
+    """(live inventory, differences, repairs done or planned, differences left unrepaired)."""
+    params = module.params
+    conn = connect(module, search_path=schema_search_path(schema), owner_work='repair drift' if params['remediate'] else None)
+    try:
+        live = read_inventory(conn, schema)
+        differences = compare(manifest, live) if manifest is not None else []
+        steps, left = remediation.plan(manifest, differences, schema) if params['remediate'] and differences else ([], [])
+        repaired = [step.as_dict() for step in steps]
+        if steps and not module.check_mode:
+            repaired = remediation.apply(conn, steps, schema, lock_timeout=params['lock_timeout'],
+                                         statement_timeout=params['statement_timeout'])
+            live = read_inventory(conn, schema)
+    except EngineError as exc:
+        module.fail_json(msg=exc.message, **exc.facts)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg='reading the inventory of schema %s failed: %s' % (schema, to_native(exc)))
+    finally:
+        conn.close()
+    return live, differences, repaired, left
 
 
 def main():
@@ -299,47 +347,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    manifest = params['manifest']
-    if params['manifest_path']:
-        try:
-            manifest = read_manifest(params['manifest_path'])
-        except ValueError as exc:
-            module.fail_json(msg=to_native(exc))
-    if manifest is None and params['fail_on_drift']:
-        module.fail_json(msg='give manifest or manifest_path, or set fail_on_drift=false to read the inventory only')
-    if manifest is not None:
-        try:
-            validate_manifest(manifest)
-        except ValueError as exc:
-            module.fail_json(msg='invalid manifest%s: %s' % (
-                ' ' + params['manifest_path'] if params['manifest_path'] else '', to_native(exc)))
+    manifest = load_manifest(module)
     schema = params['schema'] or (manifest or {}).get('schema') or 'public'
-
     remediate = params['remediate']
-    if remediate and manifest is None:
-        module.fail_json(msg='remediate needs a manifest (manifest or manifest_path) to repair from')
-    for name in ('lock_timeout', 'statement_timeout'):
-        try:
-            interval_seconds(params[name])
-        except EngineError as exc:
-            module.fail_json(msg='%s: %s' % (name, exc.message))
-
-    conn = connect(module, search_path=schema_search_path(schema), owner_work='repair drift' if remediate else None)
-    try:
-        live = read_inventory(conn, schema)
-        differences = compare(manifest, live) if manifest is not None else []
-        steps, left = remediation.plan(manifest, differences, schema) if remediate and differences else ([], [])
-        repaired = [step.as_dict() for step in steps]
-        if steps and not module.check_mode:
-            repaired = remediation.apply(conn, steps, schema, lock_timeout=params['lock_timeout'],
-                                         statement_timeout=params['statement_timeout'])
-            live = read_inventory(conn, schema)
-    except EngineError as exc:
-        module.fail_json(msg=exc.message, **exc.facts)
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg='reading the inventory of schema %s failed: %s' % (schema, to_native(exc)))
-    finally:
-        conn.close()
+    live, differences, repaired, left = read_and_repair(module, manifest, schema)
 
     result = dict(changed=bool(repaired), inventory=live, summary=summarize(live), differences=[], report=[],
                   in_sync=False)

@@ -155,7 +155,7 @@ secret:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.shoppulse.analytics.plugins.module_utils import secrets
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import secrets
 
 try:
     import botocore

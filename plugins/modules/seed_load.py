@@ -144,10 +144,10 @@ total:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import schema_search_path
-from ansible_collections.shoppulse.analytics.plugins.module_utils.seeding import load
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.connection import argument_spec, connect
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.privileges import schema_search_path
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.seeding import load
 
 
 def main():

@@ -84,9 +84,9 @@ login:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.shoppulse.analytics.plugins.module_utils.connection import argument_spec, connect
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.logins import check_login
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.connection import argument_spec, connect
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.logins import check_login
 
 
 def main():

@@ -149,7 +149,7 @@ import socket
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.shoppulse.analytics.plugins.module_utils import stack_lock as api
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import stack_lock as api
 
 ARGUMENT_SPEC = dict(
     name=dict(type='str', required=True),

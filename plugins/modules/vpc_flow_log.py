@@ -142,7 +142,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_t
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.shoppulse.analytics.plugins.module_utils import flow_logs
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import flow_logs
 
 
 def describe(flow_log):

@@ -22,7 +22,7 @@ import yaml
 
 from support import BIN, ROOT, SEED_DIR, SQL_DIR, localpg, playbook, strategy
 from support.database import DRIVERS, Database
-from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import SUPPORTED_MAJORS
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.pgcompat import SUPPORTED_MAJORS
 
 # The suite's playbook runs use the strategy `make site` uses (Mitogen's when it is installed;
 # SHOPPULSE_MITOGEN=0 for Ansible's own); the AWX tests set Ansible's own, as AWX runs job templates.
@@ -135,9 +135,9 @@ def driver(request):
 @pytest.fixture
 def shoppulse_db(database):
     """A database with the collection's migrations applied."""
-    from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
+    from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
     conn = database.connect()
-    migrations.run(conn, SQL_DIR)
+    engine.run(conn, SQL_DIR)
     conn.close()
     return database
 
@@ -145,7 +145,7 @@ def shoppulse_db(database):
 @pytest.fixture
 def seeded_db(shoppulse_db):
     """A database with the migrations applied and the collection's seeds loaded."""
-    from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
+    from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import seeding
     conn = shoppulse_db.connect()
     seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(SEED_DIR, 'tenants.csv'))
     seeding.load(conn, table='role_metric_visibility', key=['tenant_id', 'role', 'metric_key'],

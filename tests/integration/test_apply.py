@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import LOCK_CLASS, Migrator
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.lock import LOCK_CLASS, lock_key
 
 from support import LATEST, PYTHONPATH, SQL_DIR
 
@@ -38,12 +38,12 @@ def ledger(database):
 
 def test_first_apply_then_nothing_to_do(database, driver):
     conn = database.connect(driver)
-    first = migrations.run(conn, SQL_DIR)
+    first = engine.run(conn, SQL_DIR)
     assert first['changed'] and first['previous_version'] is None and first['current_version'] == LATEST
     assert [m['version'] for m in first['applied']] == list(range(1, LATEST + 1))
     assert all(m['duration_ms'] >= 0 for m in first['applied'])
     assert database.tables() == SEED_TABLES | LEDGER
-    second = migrations.run(conn, SQL_DIR)
+    second = engine.run(conn, SQL_DIR)
     assert not second['changed'] and second['applied'] == [] and second['pending'] == []
     assert second['current_version'] == LATEST and second['previous_version'] == LATEST
     rows = database.query('SELECT version, description, checksum, applied_at, applied_by, duration_ms, '
@@ -56,13 +56,13 @@ def test_first_apply_then_nothing_to_do(database, driver):
 
 def test_check_mode_lists_what_would_be_applied_and_changes_nothing(database, driver, sql_copy):
     conn = database.connect(driver)
-    would = migrations.run(conn, str(sql_copy), check_mode=True)
+    would = engine.run(conn, str(sql_copy), check_mode=True)
     assert would['changed'] and [m['version'] for m in would['applied']] == list(range(1, LATEST + 1))
     assert would['current_version'] == LATEST
     assert database.tables() == set()  # not even the ledger
-    migrations.run(conn, str(sql_copy))
+    engine.run(conn, str(sql_copy))
     write(sql_copy, '%04d_note.sql' % (LATEST + 1), 'ALTER TABLE orders ADD COLUMN note text;')
-    would = migrations.run(conn, str(sql_copy), check_mode=True)
+    would = engine.run(conn, str(sql_copy), check_mode=True)
     assert [m['file'] for m in would['applied']] == ['%04d_note.sql' % (LATEST + 1)] and would['current_version'] == LATEST + 1
     assert database.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") == 0
     assert len(ledger(database)) == LATEST
@@ -70,10 +70,10 @@ def test_check_mode_lists_what_would_be_applied_and_changes_nothing(database, dr
 
 def test_target_version_stops_there(database, driver):
     conn = database.connect(driver)
-    result = migrations.run(conn, SQL_DIR, target_version=3)
+    result = engine.run(conn, SQL_DIR, target_version=3)
     assert result['current_version'] == 3 and [m['version'] for m in result['pending']] == list(range(4, LATEST + 1))
     assert 'audit_logs' not in database.tables()
-    assert migrations.run(conn, SQL_DIR)['current_version'] == LATEST
+    assert engine.run(conn, SQL_DIR)['current_version'] == LATEST
 
 
 def test_concurrent_runs_apply_each_migration_once(database):
@@ -82,7 +82,7 @@ def test_concurrent_runs_apply_each_migration_once(database):
     def worker(driver):
         conn = database.connect(driver)
         try:
-            results.append(migrations.run(conn, SQL_DIR))
+            results.append(engine.run(conn, SQL_DIR))
         except Exception as exc:  # pylint: disable=broad-except
             errors.append(exc)
         finally:
@@ -114,9 +114,9 @@ def test_a_run_killed_in_the_middle_of_a_migration_leaves_nothing_and_the_next_c
     write(sql, '0001_first.sql', 'CREATE TABLE first (a int);')
     write(sql, '0002_slow.sql', KILLABLE)
     script = ('import sys, json, psycopg2; '
-              'from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations; '
+              'from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine; '
               'dsn = json.loads(sys.argv[1]); '
-              'migrations.run(psycopg2.connect(options="-c shoppulse.test_sleep=on", **dsn), sys.argv[2])')
+              'engine.run(psycopg2.connect(options="-c shoppulse.test_sleep=on", **dsn), sys.argv[2])')
     import json
     proc = subprocess.Popen([sys.executable, '-c', script, json.dumps(database.dsn()), str(sql)],
                             env=dict(os.environ, PYTHONPATH=PYTHONPATH))
@@ -139,7 +139,7 @@ def test_a_run_killed_in_the_middle_of_a_migration_leaves_nothing_and_the_next_c
         time.sleep(0.1)
     assert database.tables() == {'first'} | LEDGER
     assert [r[0] for r in ledger(database)] == [1]
-    result = migrations.run(database.connect(), str(sql))
+    result = engine.run(database.connect(), str(sql))
     assert [m['version'] for m in result['applied']] == [2]
     assert database.tables() == {'first', 'half', 'other_half'} | LEDGER
     assert database.scalar('SELECT count(*) FROM half') == 1
@@ -147,16 +147,16 @@ def test_a_run_killed_in_the_middle_of_a_migration_leaves_nothing_and_the_next_c
 
 def test_an_edited_applied_migration_stops_the_run_before_anything_is_applied(database, driver, sql_copy):
     conn = database.connect(driver)
-    migrations.run(conn, str(sql_copy), target_version=3)
+    engine.run(conn, str(sql_copy), target_version=3)
     before = ledger(database)
     path = sql_copy / '0002_users.sql'
     path.write_text(path.read_text() + '\n-- an innocent looking edit\n')
     with pytest.raises(EngineError) as info:
-        migrations.run(conn, str(sql_copy))
+        engine.run(conn, str(sql_copy))
     message = info.value.message
     assert '0002_users.sql (version 2) was changed after it was applied' in message
     assert before[1][1].strip() in message
-    assert migrations.discover(str(sql_copy))[1].checksum in message
+    assert engine.discover(str(sql_copy))[1].checksum in message
     assert 'nothing was applied' in message
     assert ledger(database) == before and 'marketing_campaigns' not in database.tables()
 
@@ -169,14 +169,14 @@ def test_a_failing_statement_names_file_and_line_and_leaves_nothing_of_its_migra
                                   'CREATE TABLE y (\n  a int,\n  b nosuchtype\n);\n')
     conn = database.connect(driver)
     with pytest.raises(EngineError) as info:
-        migrations.run(conn, str(sql))
+        engine.run(conn, str(sql))
     assert info.value.message.startswith('0002_broken.sql line 6: type "nosuchtype" does not exist')
     assert 'nothing of it was applied' in info.value.message
     assert info.value.facts['line'] == 6 and info.value.facts['sqlstate'] == '42704'
     assert database.tables() == {'ok'} | LEDGER
     assert [r[0] for r in ledger(database)] == [1]
     write(sql, '0002_broken.sql', 'CREATE TABLE x (a int);\nINSERT INTO x VALUES (1);\n')
-    assert [m['version'] for m in migrations.run(conn, str(sql))['applied']] == [2]
+    assert [m['version'] for m in engine.run(conn, str(sql))['applied']] == [2]
 
 
 def test_a_runtime_error_without_position_names_the_statement_line(database, tmp_path):
@@ -184,7 +184,7 @@ def test_a_runtime_error_without_position_names_the_statement_line(database, tmp
     sql.mkdir()
     write(sql, '0001_div.sql', 'CREATE TABLE z (a int);\n\nINSERT INTO z\n  SELECT 1 / 0;\n')
     with pytest.raises(EngineError) as info:
-        migrations.run(database.connect(), str(sql))
+        engine.run(database.connect(), str(sql))
     assert info.value.message.startswith('0001_div.sql line 3: division by zero')
     assert database.tables() == set()  # the ledger this run created goes with its first migration
 
@@ -196,9 +196,9 @@ def test_concurrently_needs_the_no_transaction_directive(database, tmp_path):
     write(sql, '0002_idx.sql', '-- builds an index\n\nCREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n')
     with pytest.raises(EngineError, match='0002_idx.sql line 3: CREATE INDEX CONCURRENTLY cannot run inside a '
                                           'transaction block'):
-        migrations.run(database.connect(), str(sql))
+        engine.run(database.connect(), str(sql))
     write(sql, '0002_idx.sql', '-- shoppulse:no-transaction\nCREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n')
-    result = migrations.run(database.connect(), str(sql))
+    result = engine.run(database.connect(), str(sql))
     assert result['applied'][0]['transactional'] is False
     assert database.scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_a_idx'::regclass")
 
@@ -207,14 +207,14 @@ def test_lock_timeout_fails_a_migration_blocked_by_another_session(database, tmp
     sql = tmp_path / 'sql'
     sql.mkdir()
     write(sql, '0001_t.sql', 'CREATE TABLE t (a int);')
-    migrations.run(database.connect(), str(sql))
+    engine.run(database.connect(), str(sql))
     write(sql, '0002_alter.sql', 'ALTER TABLE t ADD COLUMN b int;')
     blocker = database.connect()
     with blocker.cursor() as cur:
         cur.execute('LOCK TABLE t IN ACCESS SHARE MODE')  # an open transaction reading t
     started = time.monotonic()
     with pytest.raises(EngineError, match='0002_alter.sql line 1: canceling statement due to lock timeout'):
-        migrations.run(database.connect(), str(sql), lock_timeout='200ms', lock_retries=0)
+        engine.run(database.connect(), str(sql), lock_timeout='200ms', lock_retries=0)
     assert time.monotonic() - started < 5
     blocker.rollback()
     assert [r[0] for r in ledger(database)] == [1]
@@ -225,21 +225,21 @@ def test_statement_timeout_fails_a_slow_migration(database, tmp_path):
     sql.mkdir()
     write(sql, '0001_slow.sql', 'CREATE TABLE s (a int);\nSELECT pg_sleep(5);')
     with pytest.raises(EngineError, match='0001_slow.sql line 2: canceling statement due to statement timeout'):
-        migrations.run(database.connect(), str(sql), statement_timeout='100ms')
+        engine.run(database.connect(), str(sql), statement_timeout='100ms')
     assert database.tables() == set()  # nothing left: the ledger this run created is dropped with the migration
 
 
 def test_a_run_waits_for_the_migration_lock_and_gives_up_after_its_timeout(database):
     holder = database.connect()
     holder.autocommit = True
-    key = Migrator(database.connect(), []).lock_key
+    key = lock_key('public', 'schema_migrations')
     with holder.cursor() as cur:
         cur.execute('SELECT pg_advisory_lock(%s, %s)', (LOCK_CLASS, key))
     with pytest.raises(EngineError, match='could not take the migration lock .* within 300ms'):
-        migrations.run(database.connect(), SQL_DIR, migration_lock_timeout='300ms')
+        engine.run(database.connect(), SQL_DIR, migration_lock_timeout='300ms')
     assert database.tables() == set()  # the ledger is created under the lock only
     holder.close()
-    assert migrations.run(database.connect(), SQL_DIR)['current_version'] == LATEST
+    assert engine.run(database.connect(), SQL_DIR)['current_version'] == LATEST
 
 
 def test_what_a_migration_sets_for_its_session_ends_with_it(database, tmp_path):
@@ -252,7 +252,7 @@ def test_what_a_migration_sets_for_its_session_ends_with_it(database, tmp_path):
                                'CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON public.t (a);\n')
     write(sql, '0003_u.sql', "CREATE TABLE u AS SELECT current_setting('max_parallel_maintenance_workers') AS workers;\n")
     conn = database.connect()
-    result = migrations.run(conn, str(sql))
+    result = engine.run(conn, str(sql))
     assert [m['version'] for m in result['applied']] == [1, 2, 3]
     assert database.tables() == {'t', 'u'} | LEDGER
     assert database.scalar('SELECT workers FROM u') == database.scalar("SELECT current_setting('max_parallel_maintenance_workers')")

@@ -15,7 +15,7 @@ import pytest
 
 from test_modules import SCHEMA_PLAYBOOK, ansible, schema_vars, write_inventory
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import privileges
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import privileges
 
 VERIFY_PLAYBOOK = SCHEMA_PLAYBOOK.replace('schema.yml', 'verify.yml')
 

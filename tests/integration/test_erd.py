@@ -7,7 +7,7 @@ import os
 import erd
 from support import ROOT
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import read_inventory
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.inventory import read_inventory
 
 COMMITTED = os.path.join(ROOT, 'docs', 'erd.md')
 

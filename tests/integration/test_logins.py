@@ -8,8 +8,8 @@ import uuid
 import psycopg2
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import logins
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import logins
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 pytestmark = pytest.mark.all_versions
 

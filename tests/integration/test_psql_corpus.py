@@ -15,8 +15,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import split_statements
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import split_statements
 
 from support.database import CLIENT_BIN, Database
 
@@ -48,7 +48,7 @@ def test_schema_apply_and_psql_build_the_same_database(database, second_database
     sql_dir.mkdir()
     shutil.copyfile(source, str(sql_dir / '0001_corpus.sql'))
     conn = database.connect()
-    result = migrations.run(conn, str(sql_dir))
+    result = engine.run(conn, str(sql_dir))
     conn.close()
     assert result['current_version'] == 1
 

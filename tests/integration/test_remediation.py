@@ -8,14 +8,15 @@ import os
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, remediation
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import drift as driftlib
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import inventory, remediation
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 from support import ROOT
 
 pytestmark = pytest.mark.all_versions
 
-MANIFEST = inventory.read_manifest(os.path.join(ROOT, 'files', 'manifest.yml'))
+MANIFEST = driftlib.read_manifest(os.path.join(ROOT, 'files', 'manifest.yml'))
 
 # what a hurried hand does to a live database: each one a kind of drift remediate repairs
 DRIFT = [
@@ -49,7 +50,7 @@ def drift(database, statements):
 
 
 def differences(conn):
-    return [(d['problem'], d['kind'], d['name']) for d in inventory.compare(MANIFEST, inventory.read_inventory(conn))]
+    return [(d['problem'], d['kind'], d['name']) for d in driftlib.compare(MANIFEST, inventory.read_inventory(conn))]
 
 
 def test_remediation_restores_what_the_manifest_defines_and_leaves_the_rest_named(seeded_db):
@@ -61,7 +62,7 @@ def test_remediation_restores_what_the_manifest_defines_and_leaves_the_rest_name
     before = differences(conn)
     assert len(before) == len(DRIFT) - 1 + len(LEFT), before  # the two RLS flags of users are two differences
 
-    steps, left = remediation.plan(MANIFEST, inventory.compare(MANIFEST, inventory.read_inventory(conn)))
+    steps, left = remediation.plan(MANIFEST, driftlib.compare(MANIFEST, inventory.read_inventory(conn)))
     sql = [statement for step in steps for statement in step.statements]
     assert sql[-1] == ('CREATE INDEX CONCURRENTLY orders_tenant_ordered_at_idx ON public.orders USING btree '
                        '(tenant_id, ordered_at DESC)')  # the index builds come last, outside the transaction
@@ -94,7 +95,7 @@ def test_a_repair_that_waits_for_a_busy_table_fails_naming_it_and_leaves_nothing
     with holder.cursor() as cur:
         cur.execute('LOCK TABLE orders IN ACCESS SHARE MODE')  # a long report reading orders
     conn = shoppulse_db.connect()
-    steps = remediation.plan(MANIFEST, inventory.compare(MANIFEST, inventory.read_inventory(conn)))[0]
+    steps = remediation.plan(MANIFEST, driftlib.compare(MANIFEST, inventory.read_inventory(conn)))[0]
     with pytest.raises(EngineError) as info:
         remediation.apply(conn, steps, lock_timeout='200ms')
     message = info.value.message
@@ -111,7 +112,7 @@ def test_a_repair_that_waits_for_a_busy_table_fails_naming_it_and_leaves_nothing
 def test_a_failed_index_build_leaves_no_invalid_index_and_keeps_the_repairs_before_it(shoppulse_db):
     drift(shoppulse_db, ['DROP INDEX orders_tenant_ordered_at_idx', 'DROP TRIGGER users_set_updated_at ON users'])
     conn = shoppulse_db.connect()
-    steps = remediation.plan(MANIFEST, inventory.compare(MANIFEST, inventory.read_inventory(conn)))[0]
+    steps = remediation.plan(MANIFEST, driftlib.compare(MANIFEST, inventory.read_inventory(conn)))[0]
     # a writer of orders that keeps its transaction open: the concurrent build waits for it, and the statement
     # timeout ends the build
     writer = shoppulse_db.connect()
@@ -133,7 +134,7 @@ def test_a_failed_index_build_leaves_no_invalid_index_and_keeps_the_repairs_befo
            'users.users_set_updated_at)' in message, message
     assert differences(conn) == [('invalid', 'index', 'orders.orders_tenant_ordered_at_idx')]
     # the writer gone, the next remediate drops the INVALID index and builds it again
-    steps = remediation.plan(MANIFEST, inventory.compare(MANIFEST, inventory.read_inventory(conn)))[0]
+    steps = remediation.plan(MANIFEST, driftlib.compare(MANIFEST, inventory.read_inventory(conn)))[0]
     assert [s.statements[0] for s in steps] == ['DROP INDEX CONCURRENTLY IF EXISTS "public"."orders_tenant_ordered_at_idx"']
     remediation.apply(conn, steps)
     assert differences(conn) == []
@@ -146,7 +147,7 @@ def test_a_unique_index_the_data_no_longer_allows_is_named_and_nothing_invalid_i
                       "FROM (SELECT tenant_id FROM tenants LIMIT 1) t, (VALUES ('a', 'ann@example.com'), "
                       "('b', 'Ann@example.com')) AS v(s, e)")
     conn = seeded_db.connect()
-    steps = remediation.plan(MANIFEST, inventory.compare(MANIFEST, inventory.read_inventory(conn)))[0]
+    steps = remediation.plan(MANIFEST, driftlib.compare(MANIFEST, inventory.read_inventory(conn)))[0]
     with pytest.raises(EngineError) as info:
         remediation.apply(conn, steps)
     message = info.value.message

@@ -6,8 +6,8 @@ RDS-like master user."""
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 from support import LATEST
 
@@ -36,44 +36,44 @@ def recorded(database):
 def test_repeatables_follow_the_versioned_ones_in_name_order_and_run_again_only_when_changed(database, sql_copy):
     folder = repeatable(sql_copy, {'10_orders_daily.sql': VIEW, '20_order_count.sql': FUNCTION, '90_grants.sql': GRANTS})
     conn = database.connect()
-    check = migrations.run(conn, str(sql_copy), check_mode=True)
+    check = engine.run(conn, str(sql_copy), check_mode=True)
     # what a real run would do: every versioned migration, then the repeatables
     assert [r['file'] for r in check['repeatable']] == ['10_orders_daily.sql', '20_order_count.sql', '90_grants.sql']
     assert database.tables() == set()
-    first = migrations.run(conn, str(sql_copy))
+    first = engine.run(conn, str(sql_copy))
     assert first['current_version'] == LATEST
     assert [r['file'] for r in first['repeatable']] == ['10_orders_daily.sql', '20_order_count.sql', '90_grants.sql']
     assert all(r['previous_checksum'] is None and r['duration_ms'] >= 0 for r in first['repeatable'])
     assert database.scalar("SELECT has_table_privilege('shoppulse_readonly', 'orders_daily', 'SELECT')")
     assert sorted(recorded(database)) == ['10_orders_daily.sql', '20_order_count.sql', '90_grants.sql']
-    assert migrations.run(conn, str(sql_copy))['changed'] is False
+    assert engine.run(conn, str(sql_copy))['changed'] is False
 
     (folder / '10_orders_daily.sql').write_text(VIEW.replace('count(*) AS orders', 'count(*) AS orders, '
                                                              'sum(total_amount) AS total'))
     before = recorded(database)
-    check = migrations.run(conn, str(sql_copy), check_mode=True)
+    check = engine.run(conn, str(sql_copy), check_mode=True)
     assert check['changed'] and [r['file'] for r in check['repeatable']] == ['10_orders_daily.sql']
     assert check['repeatable'][0]['previous_checksum'] == before['10_orders_daily.sql'].strip()
     assert recorded(database) == before  # check mode changes nothing
-    again = migrations.run(conn, str(sql_copy))
+    again = engine.run(conn, str(sql_copy))
     assert [r['file'] for r in again['repeatable']] == ['10_orders_daily.sql'] and again['applied'] == []
     assert 'total' in [r[0] for r in database.query(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'orders_daily'")]
 
     (folder / '90_grants.sql').unlink()
-    assert migrations.run(conn, str(sql_copy))['repeatable_missing_files'] == ['90_grants.sql']
+    assert engine.run(conn, str(sql_copy))['repeatable_missing_files'] == ['90_grants.sql']
     conn.close()
 
 
 def test_a_failing_repeatable_is_rolled_back_naming_file_and_line(database, sql_copy):
     folder = repeatable(sql_copy, {'10_orders_daily.sql': VIEW, '20_order_count.sql': FUNCTION})
     conn = database.connect()
-    migrations.run(conn, str(sql_copy))
+    engine.run(conn, str(sql_copy))
     before = recorded(database), database.scalar("SELECT pg_get_viewdef('orders_daily')")
     (folder / '05_first.sql').write_text('COMMENT ON VIEW orders_daily IS \'per day\';\n')
     (folder / '10_orders_daily.sql').write_text(VIEW.replace('count(*) AS orders', 'count(*) AS orders, no_such_column'))
     with pytest.raises(EngineError) as info:
-        migrations.run(conn, str(sql_copy))
+        engine.run(conn, str(sql_copy))
     message = info.value.message
     assert message.startswith('10_orders_daily.sql line 2: column "no_such_column" does not exist'), message
     assert 'rolled back: nothing of it was applied' in message and 'applied before it in this run: 05_first.sql' in message
@@ -87,10 +87,10 @@ def test_a_failing_repeatable_is_rolled_back_naming_file_and_line(database, sql_
 def test_repeatables_wait_for_the_latest_version_and_are_refused_as_no_transaction(database, sql_copy):
     folder = repeatable(sql_copy, {'10_orders_daily.sql': VIEW})
     conn = database.connect()
-    partial = migrations.run(conn, str(sql_copy), target_version=LATEST - 1)
+    partial = engine.run(conn, str(sql_copy), target_version=LATEST - 1)
     assert partial['repeatable'] == [] and 'schema_migrations_repeatable' not in database.tables()
-    assert [r['file'] for r in migrations.run(conn, str(sql_copy))['repeatable']] == ['10_orders_daily.sql']
+    assert [r['file'] for r in engine.run(conn, str(sql_copy))['repeatable']] == ['10_orders_daily.sql']
     (folder / '20_index.sql').write_text('-- shoppulse:no-transaction\nCREATE INDEX CONCURRENTLY i ON orders (status);\n')
     with pytest.raises(EngineError, match='20_index.sql: a repeatable migration runs in a transaction'):
-        migrations.run(conn, str(sql_copy))
+        engine.run(conn, str(sql_copy))
     conn.close()

@@ -5,8 +5,8 @@ master user."""
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory, migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine, inventory
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 from support import LATEST
 
@@ -39,16 +39,16 @@ def ledger(database):
 def test_up_down_to_an_earlier_version_and_up_again_ends_where_it_started(database, sql_copy):
     top = later(sql_copy)
     conn = database.connect()
-    assert migrations.run(conn, str(sql_copy))['current_version'] == top
+    assert engine.run(conn, str(sql_copy))['current_version'] == top
     first = inventory.read_inventory(conn)
     database.execute("INSERT INTO order_channels VALUES ('pos')")
 
-    check = migrations.run(conn, str(sql_copy), check_mode=True, target_version=LATEST)
+    check = engine.run(conn, str(sql_copy), check_mode=True, target_version=LATEST)
     assert check['changed'] and [m['version'] for m in check['reverted']] == [top, top - 1]
     assert check['current_version'] == LATEST and ledger(database)[-1] == top  # check mode: nothing done
     assert [sql[0] for sql in check['sql']] == ['%04d_order_channels.down.sql' % top, '%04d_orders_note.down.sql' % (top - 1)]
 
-    down = migrations.run(conn, str(sql_copy), target_version=LATEST)
+    down = engine.run(conn, str(sql_copy), target_version=LATEST)
     assert [m['down_file'] for m in down['reverted']] == ['%04d_order_channels.down.sql' % top,
                                                           '%04d_orders_note.down.sql' % (top - 1)]
     assert down['changed'] and down['applied'] == [] and down['current_version'] == LATEST
@@ -56,9 +56,9 @@ def test_up_down_to_an_earlier_version_and_up_again_ends_where_it_started(databa
     assert ledger(database) == list(range(1, LATEST + 1))
     assert 'order_channels' not in database.tables()
     assert 'note' not in inventory.read_inventory(conn)['tables']['orders']['columns']
-    assert migrations.run(conn, str(sql_copy), target_version=LATEST)['changed'] is False  # there already
+    assert engine.run(conn, str(sql_copy), target_version=LATEST)['changed'] is False  # there already
 
-    up = migrations.run(conn, str(sql_copy))
+    up = engine.run(conn, str(sql_copy))
     assert [m['version'] for m in up['applied']] == [top - 1, top]
     assert inventory.read_inventory(conn) == first
     conn.close()
@@ -67,13 +67,13 @@ def test_up_down_to_an_earlier_version_and_up_again_ends_where_it_started(databa
 def test_a_failing_down_file_leaves_database_and_ledger_as_they_were(database, sql_copy):
     top = later(sql_copy)
     conn = database.connect()
-    migrations.run(conn, str(sql_copy))
+    engine.run(conn, str(sql_copy))
     before = inventory.read_inventory(conn)
     # the newest down file works; the one after it fails on its second statement
     (sql_copy / ('%04d_orders_note.down.sql' % (top - 1))).write_text(
         'ALTER TABLE orders DROP COLUMN note;\nDROP TABLE no_such_table;\n')
     with pytest.raises(EngineError) as info:
-        migrations.run(conn, str(sql_copy), target_version=LATEST)
+        engine.run(conn, str(sql_copy), target_version=LATEST)
     message = info.value.message
     assert '%04d_orders_note.down.sql line 2: table "no_such_table" does not exist' % (top - 1) in message, message
     assert 'nothing was reverted' in message and '%04d_order_channels.down.sql' % top in message
@@ -86,14 +86,14 @@ def test_a_revert_that_cannot_be_done_is_refused_before_anything(database, sql_c
     top = later(sql_copy, downs=False)
     (sql_copy / ('%04d_order_channels.down.sql' % top)).write_text('DROP TABLE order_channels;\n')
     conn = database.connect()
-    migrations.run(conn, str(sql_copy))
+    engine.run(conn, str(sql_copy))
     before = inventory.read_inventory(conn)
     for target, expected in ((LATEST, '%04d_orders_note.sql has no down file (%04d_orders_note.down.sql)' % (top - 1, top - 1)),
                              (6, '0007_reporting_indexes.sql ran outside a transaction')):
         for check_mode in (True, False):
             with pytest.raises(EngineError, match='cannot revert the database from version %d to %d; nothing was '
                                                   'reverted' % (top, target)) as info:
-                migrations.run(conn, str(sql_copy), target_version=target, check_mode=check_mode)
+                engine.run(conn, str(sql_copy), target_version=target, check_mode=check_mode)
             assert expected in info.value.message
     assert 'version %d has no file' % top not in info.value.message
     assert ledger(database) == list(range(1, top + 1))

@@ -13,8 +13,9 @@ import uuid
 import psycopg2
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import logins, rotation
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import logins
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import rotation
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 from support import localaws
 
 ROLES = ('shoppulse_app', 'shoppulse_readonly')

@@ -26,9 +26,10 @@ import psycopg2
 import pytest
 import yaml
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import inventory as inventorylib
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import inventory as inventorylib
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import drift
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 from support import LATEST, PYTHONPATH, SQL_DIR, lintrun
 from support import playbook as runner
@@ -74,7 +75,7 @@ def test_the_same_file_passes_on_an_empty_table_and_fails_on_one_with_rows(seede
     conn = seeded_db.connect()
     try:
         # orders is empty: both findings are dropped, and the migration applies
-        would = migrations.run(conn, path, check_mode=True, lint=lint)
+        would = engine.run(conn, path, check_mode=True, lint=lint)
         assert would['lint']['findings'] == []
         assert sorted((f['line'], f['rule'], f['note']) for f in would['lint']['dropped']) == [
             (2, 'require-concurrent-index-creation', 'dropped: orders is empty'),
@@ -89,7 +90,7 @@ def test_the_same_file_passes_on_an_empty_table_and_fails_on_one_with_rows(seede
     try:
         for check_mode in (True, False):
             with pytest.raises(EngineError) as caught:
-                migrations.run(conn, path, check_mode=check_mode, lint=lint)
+                engine.run(conn, path, check_mode=check_mode, lint=lint)
             message = caught.value.message
             assert message.startswith('the lint found 3 error(s) in the migrations to apply; nothing was applied: '
                                       '%04d_orders_change.sql line 2: require-concurrent-index-creation: ' % NEXT), message
@@ -98,7 +99,7 @@ def test_the_same_file_passes_on_an_empty_table_and_fails_on_one_with_rows(seede
             assert [f['level'] for f in caught.value.facts['lint']['findings']] == ['error'] * 3
             assert version_of(seeded_db) == LATEST
         # lint off: the owner's choice, the migration applies
-        done = migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
+        done = engine.run(conn, path, lint=dict(run=lintrun.run, level='off'))
         assert [m['version'] for m in done['applied']] == [NEXT]
     finally:
         conn.close()
@@ -109,16 +110,16 @@ def test_under_the_threshold_a_finding_keeps_its_level_with_the_size(seeded_db, 
     add_orders(seeded_db, 50)
     conn = seeded_db.connect()
     try:
-        result = migrations.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='warn', large_table_rows=1000))
+        result = engine.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='warn', large_table_rows=1000))
         assert sorted((f['rule'], f['level'], f['rows']) for f in result['lint']['findings']) == [
             ('adding-foreign-key-constraint', 'warn', 50), ('constraint-missing-not-valid', 'warn', 50),
             ('require-concurrent-index-creation', 'warn', 50)]
         assert 'orders holds about 50 rows' in result['warnings'][0]
         with pytest.raises(EngineError, match='the lint found 3 error'):
-            migrations.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='error', large_table_rows=1000))
+            engine.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='error', large_table_rows=1000))
         # nothing pending: no lint at all (no squawk needed)
-        migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
-        again = migrations.run(conn, path, lint=dict(run=lintrun.run, level='error', large_table_rows=1, squawk_path='/nowhere/squawk'))
+        engine.run(conn, path, lint=dict(run=lintrun.run, level='off'))
+        again = engine.run(conn, path, lint=dict(run=lintrun.run, level='error', large_table_rows=1, squawk_path='/nowhere/squawk'))
         assert again['changed'] is False and again['lint'] == dict(findings=[], dropped=[])
     finally:
         conn.close()
@@ -131,9 +132,9 @@ def test_a_node_without_squawk_fails_at_level_error_and_is_said_at_level_warn(se
     conn = seeded_db.connect()
     try:
         with pytest.raises(EngineError, match='lint: squawk is not installed on this node .* Nothing was applied.'):
-            migrations.run(conn, path, lint=dict(run=lintrun.run, level='error'))
+            engine.run(conn, path, lint=dict(run=lintrun.run, level='error'))
         assert version_of(seeded_db) == LATEST
-        result = migrations.run(conn, path, lint=dict(run=lintrun.run, level='warn'))
+        result = engine.run(conn, path, lint=dict(run=lintrun.run, level='warn'))
     finally:
         conn.close()
     assert [m['version'] for m in result['applied']] == [NEXT]
@@ -167,8 +168,8 @@ def test_a_lock_timeout_is_rolled_back_and_tried_again_until_the_lock_is_free(se
 
     conn = seeded_db.connect()
     try:
-        result = migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='200ms', lock_retries=3,
-                                lock_retry_delay='100ms', sleep=sleep)
+        result = engine.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='200ms', lock_retries=3,
+                            lock_retry_delay='100ms', sleep=sleep)
     finally:
         holder.release()
         conn.close()
@@ -188,8 +189,8 @@ def test_a_lock_never_released_fails_after_the_retries_with_nothing_applied(seed
     conn = seeded_db.connect()
     try:
         with pytest.raises(EngineError) as caught:
-            migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='100ms', lock_retries=2,
-                           lock_retry_delay='50ms', sleep=sleeps.append)
+            engine.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='100ms', lock_retries=2,
+                       lock_retry_delay='50ms', sleep=sleeps.append)
     finally:
         holder.release()
         conn.close()
@@ -210,7 +211,7 @@ def test_other_errors_are_never_tried_again(seeded_db, tmp_path):
     conn = seeded_db.connect()
     try:
         with pytest.raises(EngineError, match=r'line 1: column "total_amount" of relation "orders" already exists'):
-            migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_retries=5, sleep=sleeps.append)
+            engine.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_retries=5, sleep=sleeps.append)
     finally:
         conn.close()
     assert sleeps == []
@@ -238,7 +239,7 @@ def test_a_concurrent_build_ended_part_way_is_dropped_and_built_again(seeded_db,
     def apply():
         conn = seeded_db.connect()
         try:
-            migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='0')
+            engine.run(conn, path, lint=dict(run=lintrun.run, level='off'), lock_timeout='0')
         except EngineError as exc:
             failure.append(exc)
         finally:
@@ -264,16 +265,16 @@ def test_a_concurrent_build_ended_part_way_is_dropped_and_built_again(seeded_db,
         live = inventorylib.read_inventory(conn)
         expected = yaml.safe_load(yaml.safe_dump(live))
         expected['tables']['orders']['indexes']['orders_customer_ref_idx']['valid'] = True
-        assert inventorylib.report_lines(inventorylib.compare(expected, live)) == [
+        assert drift.report_lines(drift.compare(expected, live)) == [
             'invalid index orders.orders_customer_ref_idx']
 
         # check mode says what it would drop, and drops nothing
-        would = migrations.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='off'))
+        would = engine.run(conn, path, check_mode=True, lint=dict(run=lintrun.run, level='off'))
         assert [(i['index'], i['table'], i['line']) for i in would['dropped_invalid_indexes']] == [
             ('orders_customer_ref_idx', 'orders', 2)]
         assert seeded_db.scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 1
         # the run drops it and builds it again: IF NOT EXISTS does not keep the broken one
-        done = migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
+        done = engine.run(conn, path, lint=dict(run=lintrun.run, level='off'))
         assert [i['index'] for i in done['dropped_invalid_indexes']] == ['orders_customer_ref_idx']
         assert [m['version'] for m in done['applied']] == [NEXT]
     finally:
@@ -323,10 +324,10 @@ class PinningProxy:
 
 KILLED_CLIENT = """
 import sys
-from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
 import psycopg2
 conn = psycopg2.connect(**eval(sys.argv[1]))
-migrations.run(conn, sys.argv[2], statement_timeout=sys.argv[3])
+engine.run(conn, sys.argv[2], statement_timeout=sys.argv[3])
 """
 
 
@@ -370,7 +371,7 @@ def test_every_migration_runs_with_the_default_timeouts_set_on_the_server(seeded
                                     "current_setting('statement_timeout') AS statement_timeout;\n", name='settings')
     conn = seeded_db.connect()
     try:
-        migrations.run(conn, path, lint=dict(run=lintrun.run, level='off'))
+        engine.run(conn, path, lint=dict(run=lintrun.run, level='off'))
     finally:
         conn.close()
     assert seeded_db.query('SELECT lock_timeout, statement_timeout FROM settings_seen') == [('10s', '15min')]

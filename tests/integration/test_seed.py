@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import seeding
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import seeding
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 from support import SEED_DIR
 

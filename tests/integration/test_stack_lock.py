@@ -18,7 +18,7 @@ import boto3
 import pytest
 import yaml
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import stack_lock
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import stack_lock
 from support import ROOT, localaws
 from support import playbook as runner
 

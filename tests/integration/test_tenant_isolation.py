@@ -288,9 +288,9 @@ def test_the_roles_have_no_way_around_row_level_security(tenants_db):
 
 
 def _plans_db(database, target_version=None):
-    from ansible_collections.shoppulse.analytics.plugins.module_utils import migrations
+    from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
     conn = database.connect()
-    migrations.run(conn, SQL_DIR, target_version=target_version)
+    engine.run(conn, SQL_DIR, target_version=target_version)
     conn.close()
     admin = psycopg2.connect(**database.server.admin_dsn(database.name))
     admin.autocommit = True

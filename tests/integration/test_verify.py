@@ -7,7 +7,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import compare, read_inventory, report_lines
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.inventory import read_inventory
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import compare, report_lines
 
 from support import ROOT
 

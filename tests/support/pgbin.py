@@ -29,7 +29,7 @@ import sys
 import tarfile
 import tempfile
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.pgcompat import (
     SUPPORTED_MAJORS,
 )
 from support.machine import DEBIAN_BINDIR, debian_postgresql

@@ -6,7 +6,7 @@ import os
 
 import yaml
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import SUPPORTED_MAJORS
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.pgcompat import SUPPORTED_MAJORS
 from support import ROOT
 
 

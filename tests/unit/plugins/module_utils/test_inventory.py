@@ -9,13 +9,13 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.inventory import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.inventory import summarize
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import (
     compare,
     describe,
     manifest_from_inventory,
     report_lines,
     report_table,
-    summarize,
     validate_manifest,
 )
 from support import ROOT

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import lint
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import discover
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import lint
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.files import discover
 from support import SQL_DIR, lintrun
 
 lint_ = functools.partial(lint.lint, run=lintrun.run)

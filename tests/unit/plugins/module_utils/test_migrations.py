@@ -7,12 +7,11 @@ import os
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import (
-    discover,
-    interval_seconds,
-    plan_migrations,
-)
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.files import discover
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.ledger import Applied
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.plan import plan_migrations
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.settings import interval_seconds
 from support import ROOT
 
 
@@ -70,7 +69,7 @@ def three(tmp_path):
 
 
 def ledger(migrations, *versions):
-    return dict((m.version, (m.checksum, m.description)) for m in migrations if m.version in versions)
+    return dict((m.version, Applied(m.version, m.checksum, m.description, True)) for m in migrations if m.version in versions)
 
 
 def test_plan_on_an_empty_database_applies_everything(three):
@@ -105,8 +104,8 @@ def test_a_revert_plan_runs_the_down_files_newest_first(tmp_path, three):
         plan_migrations(found, ledger(found, 1, 2, 3), target_version=0)
     # one that the ledger says ran outside a transaction, and one whose file is gone
     applied = ledger(found, 1, 2, 3)
-    applied[2] = applied[2] + (False,)
-    applied[4] = ('f' * 64, 'gone', True)
+    applied[2] = applied[2]._replace(transactional=False)
+    applied[4] = Applied(4, 'f' * 64, 'gone', True)
     with pytest.raises(EngineError) as info:
         plan_migrations(found, applied, target_version=1)
     assert 'version 4 has no file in the directory' in info.value.message
@@ -137,7 +136,7 @@ def test_plan_refuses_an_unknown_target(three):
 
 def test_edited_migration_names_file_and_both_checksums(three):
     applied = ledger(three, 1, 2)
-    applied[2] = ('0' * 64, applied[2][1])
+    applied[2] = applied[2]._replace(checksum='0' * 64)
     with pytest.raises(EngineError) as info:
         plan_migrations(three, applied)
     message = info.value.message
@@ -168,3 +167,20 @@ def test_interval_seconds(text, seconds):
 def test_interval_seconds_refuses_what_postgresql_would_not_take(text):
     with pytest.raises(EngineError, match='is not a duration'):
         interval_seconds(text)
+
+
+def test_a_file_that_supersedes_the_recorded_checksum_is_planned_as_superseded_not_edited(tmp_path):
+    write(tmp_path, '0001_first.sql', '-- shoppulse:supersedes %s\nSELECT 1;\n' % ('a' * 64))
+    found = discover(str(tmp_path))
+    assert found[0].supersedes == ['a' * 64]
+    plan = plan_migrations(found, {1: Applied(1, 'a' * 64, 'first', True)})
+    assert [(m.version, old) for m, old in plan.superseded] == [(1, 'a' * 64)] and plan.pending == [] and plan.work
+    with pytest.raises(EngineError, match='0001_first.sql .version 1. was changed after it was applied'):
+        plan_migrations(found, {1: Applied(1, 'b' * 64, 'first', True)})
+
+
+@pytest.mark.parametrize('value', ['', 'a' * 63, 'A' * 64, 'a' * 64 + ' and more'])
+def test_a_supersedes_directive_without_a_checksum_is_refused_naming_file_and_line(tmp_path, value):
+    write(tmp_path, '0001_first.sql', '-- first\n-- shoppulse:supersedes %s\nSELECT 1;\n' % value)
+    with pytest.raises(EngineError, match=r'0001_first.sql line 2: "-- shoppulse:supersedes" takes the sha256 checksum'):
+        discover(str(tmp_path))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import names
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import names
 
 SUFFIXES = ('_history', '_repeatable')
 

@@ -8,7 +8,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.shoppulse.analytics.plugins.filter.cidrs_beyond import FilterModule
-from ansible_collections.shoppulse.analytics.plugins.module_utils.networks import beyond
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws.networks import beyond
 
 PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']
 

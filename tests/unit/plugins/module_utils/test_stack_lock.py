@@ -7,7 +7,7 @@ import boto3
 import moto
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import stack_lock as api
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import stack_lock as api
 
 TABLE = 'stack-lock'
 ME = dict(who='alice', where='controller-1', playbook='playbooks/provision.yml', job='')

@@ -9,7 +9,7 @@ error naming the role); and errors that are not that refusal, which are never re
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import iam_propagation
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import iam_propagation
 
 from aws_stub import AwsError
 import test_rds_proxy as proxy_case

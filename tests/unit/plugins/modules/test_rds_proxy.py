@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import rds_proxy as api
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws import rds_proxy as api
 from ansible_collections.shoppulse.analytics.plugins.modules import rds_proxy, rds_proxy_info
 
 from aws_stub import AwsError, run_module

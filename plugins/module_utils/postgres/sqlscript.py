@@ -35,10 +35,15 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+
+try:
+    from typing import Any, Iterator, List, Optional, Set, Tuple
+except ImportError:  # pragma: no cover
+    pass
 
 DIRECTIVE_PREFIX = 'shoppulse:'
-KNOWN_DIRECTIVES = ('no-transaction',)
+KNOWN_DIRECTIVES = ('no-transaction', 'supersedes')
 
 # psqlscan.l: identifier = ident_start ident_cont*; dolqdelim = \$(dolq_start dolq_cont*)?\$
 _IDENT_START = r'A-Za-z\x80-\uffff_'
@@ -55,6 +60,7 @@ _HEAD_WORDS = ('create', 'function', 'procedure', 'or', 'replace')
 
 
 def quote_ident(name):
+    # type: (str) -> str
     """Quote an SQL identifier (always, so that any name is safe)."""
     return '"%s"' % name.replace('"', '""')
 
@@ -65,10 +71,12 @@ class Statement(object):
     __slots__ = ('text', 'line')
 
     def __init__(self, text, line):
+        # type: (str, int) -> None
         self.text = text
         self.line = line
 
     def line_of_position(self, position):
+        # type: (Optional[int]) -> int
         """Return the script line of a 1-based character position in this statement.
 
         PostgreSQL reports the position of a syntax error (and of some others) in
@@ -79,20 +87,79 @@ class Statement(object):
         return self.line + self.text.count('\n', 0, position - 1)
 
     def is_transaction_control(self):
+        # type: () -> bool
         return bool(_TRANSACTION_CONTROL.match(self.text.lstrip()))
 
     def __repr__(self):
+        # type: () -> str
         return 'Statement(line=%d, %r)' % (self.line, self.text[:40])
 
 
-def parse_directives(script):
-    """Return the set of ``-- shoppulse:<name>`` directives in the leading comment block.
+# -- names and the statements that take locks: every pattern of SQL text the collection reads ---------------
+
+# an identifier, quoted or not; one perhaps schema-qualified; what may come before a statement's first word
+SQL_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
+QUALIFIED_NAME = SQL_NAME + r'(?:\s*\.\s*' + SQL_NAME + r')?'
+LEADING_COMMENTS = r'(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*'
+_FLAGS = re.IGNORECASE | re.DOTALL
+_CREATE_TABLE = re.compile(r'^' + LEADING_COMMENTS + r'CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?'
+                           r'TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<table>' + QUALIFIED_NAME + r')', _FLAGS)
+_ALTER_TABLE = re.compile(r'^' + LEADING_COMMENTS + r'ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>' + QUALIFIED_NAME + r')',
+                          _FLAGS)
+_CREATE_INDEX = re.compile(r'^' + LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?'
+                           r'(?:(?:IF\s+NOT\s+EXISTS\s+)?' + QUALIFIED_NAME + r'\s+)?ON\s+(?:ONLY\s+)?(?P<table>'
+                           + QUALIFIED_NAME + r')', _FLAGS)
+_DROP_INDEX = re.compile(r'^' + LEADING_COMMENTS + r'DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(?P<index>'
+                         + QUALIFIED_NAME + r')', _FLAGS)
+# an index a statement builds concurrently (its name as written); the keyword an index definition starts with
+_CONCURRENT_INDEX = re.compile(r'^' + LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+'
+                               r'(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>' + QUALIFIED_NAME + r')\s+ON\b', _FLAGS)
+INDEX_KEYWORD = re.compile(r'^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+', re.IGNORECASE)
+
+
+def unquoted(name):
+    # type: (str) -> str
+    """The name as the catalog holds it: unquoted parts folded to lower case, quoted ones kept."""
+    parts = re.findall(r'"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)', name)
+    return '.'.join(quoted.replace('""', '"') if quoted else plain.lower() for quoted, plain in parts)
+
+
+def statement_target(text):
+    # type: (str) -> Optional[Tuple[str, str]]
+    """('table', name), ('index', name) or None: what a statement takes its lock on."""
+    for pattern, kind in ((_ALTER_TABLE, 'table'), (_CREATE_INDEX, 'table'), (_DROP_INDEX, 'index'),
+                          (_CREATE_TABLE, 'table')):
+        match = pattern.match(text)
+        if match:
+            return kind, unquoted(match.group(kind))
+    return None
+
+
+def created_tables(migration):
+    # type: (Any) -> Set[str]
+    """The tables the statements of ``migration`` create (CREATE TABLE), as the catalog names them."""
+    return set(unquoted(m.group('table')) for m in (_CREATE_TABLE.match(s.text) for s in migration.statements) if m)
+
+
+def concurrent_index_names(migration):
+    # type: (Any) -> List[Tuple[str, int]]
+    """(name as written, perhaps schema-qualified; line) of each index ``migration`` builds concurrently."""
+    names = []
+    for statement in migration.statements:
+        match = _CONCURRENT_INDEX.match(statement.text)
+        if match:
+            names.append((re.sub(r'\s+', '', match.group('name')), statement.line))
+    return names
+
+
+def _directives(script):
+    # type: (str) -> Iterator[Tuple[str, str, int]]
+    """(name, value, line) of each ``-- shoppulse:<name> [value]`` directive in the leading comment block.
 
     Directives are only read from the comment lines before the first statement,
     so that a directive-like string deep in a file has no effect. An unknown
     directive raises EngineError rather than being silently ignored.
     """
-    found = set()
     for number, raw in enumerate(script.splitlines(), 1):
         line = raw.strip()
         if not line:
@@ -101,11 +168,31 @@ def parse_directives(script):
             break
         body = line[2:].strip()
         if body.lower().startswith(DIRECTIVE_PREFIX):
-            name = body[len(DIRECTIVE_PREFIX):].strip().lower()
+            words = body[len(DIRECTIVE_PREFIX):].strip().split(None, 1)
+            name = words[0].lower() if words else ''
             if name not in KNOWN_DIRECTIVES:
                 raise EngineError('unknown directive "-- %s%s" (known: %s)'
                                   % (DIRECTIVE_PREFIX, name, ', '.join(KNOWN_DIRECTIVES)), line=number)
-            found.add(name)
+            yield name, words[1].strip() if len(words) > 1 else '', number
+
+
+def parse_directives(script):
+    # type: (str) -> Set[str]
+    """Return the set of ``-- shoppulse:<name>`` directives in the leading comment block (_directives)."""
+    return set(name for name, dummy, dummy_line in _directives(script))
+
+
+def superseded_checksums(script):
+    # type: (str) -> List[str]
+    """The sha256 checksums ``-- shoppulse:supersedes <checksum>`` names: earlier texts of this migration that a
+    ledger may record, which the file replaces on purpose. EngineError at the line of one that is not a checksum."""
+    found = []
+    for name, value, number in _directives(script):
+        if name == 'supersedes':
+            if not re.match(r'^[0-9a-f]{64}$', value):
+                raise EngineError('"-- %ssupersedes" takes the sha256 checksum (64 hexadecimal digits) of the text '
+                                  'the file replaces' % DIRECTIVE_PREFIX, line=number)
+            found.append(value)
     return found
 
 
@@ -113,41 +200,47 @@ class _Scanner(object):
     """psqlscan.l's state for one script: where statements end, and what psql would refuse."""
 
     def __init__(self, script):
+        # type: (str) -> None
         self.script = script
         self.n = len(script)
         self.i = 0
         self.line = 1
-        self.statements = []
+        self.statements = []  # type: List[Statement]
         self._new_statement()
 
     def _new_statement(self):
-        self.start = None         # offset of the statement's first significant character
-        self.start_line = None
+        # type: () -> None
+        self.start = None  # type: Optional[int]  # offset of the statement's first significant character
+        self.start_line = None  # type: Optional[int]
         self.paren_depth = 0
         self.begin_depth = 0
         self.identifier_count = 0
-        self.heads = []           # psqlscan.l's identifiers[]: first letters of the leading words
-        self.words = []           # the statement's identifiers outside parentheses, lower case
+        self.heads = []  # type: List[str]  # psqlscan.l's identifiers[]: first letters of the leading words
+        self.words = []  # type: List[str]  # the statement's identifiers outside parentheses, lower case
 
     def _begin_token(self):
+        # type: () -> None
         if self.start is None:
             self.start = self.i
             self.start_line = self.line
 
     def _advance_to(self, end):
+        # type: (int) -> None
         self.line += self.script.count('\n', self.i, end)
         self.i = end
 
     def _end_statement(self):
+        # type: () -> None
         if self.start is not None:
             text = self.script[self.start:self.i].rstrip()
             if text:
-                statement = Statement(text, self.start_line)
+                statement = Statement(text, self.start_line or self.line)
                 self._refuse_copy_with_psql_data(statement)
                 self.statements.append(statement)
         self._new_statement()
 
     def _refuse_copy_with_psql_data(self, statement):
+        # type: (Statement) -> None
         words = self.words
         if not words or words[0] != 'copy':
             return
@@ -159,6 +252,7 @@ class _Scanner(object):
                                   line=statement.line)
 
     def _identifier(self, word):
+        # type: (str) -> None
         lower = word.lower()
         if self.paren_depth == 0:
             self.words.append(lower)
@@ -169,11 +263,13 @@ class _Scanner(object):
             self._count_begin_end(lower)
 
     def _in_routine(self):
+        # type: () -> bool
         """psqlscan.l: the statement starts CREATE [OR REPLACE] FUNCTION|PROCEDURE, whose BEGIN ... END count."""
         heads = self.heads + [''] * (4 - len(self.heads))
         return heads[0] == 'c' and (heads[1] in ('f', 'p') or (heads[1:3] == ['o', 'r'] and heads[3] in ('f', 'p')))
 
     def _count_begin_end(self, lower):
+        # type: (str) -> None
         """A BEGIN ATOMIC body's depth: a semicolon inside it does not end the statement."""
         if lower == 'begin':
             self.begin_depth += 1
@@ -185,6 +281,7 @@ class _Scanner(object):
                 self.begin_depth -= 1
 
     def _quoted(self, quote, backslash, what):
+        # type: (str, bool, str) -> None
         """Skip a string or quoted identifier that opens at self.i (on its quote)."""
         opened = self.line
         script, n = self.script, self.n
@@ -205,6 +302,7 @@ class _Scanner(object):
         self._advance_to(j + 1)
 
     def scan(self):
+        # type: () -> List[Statement]
         """The statements of the script, in order."""
         while self.i < self.n:
             self._step(self.script[self.i])
@@ -212,6 +310,7 @@ class _Scanner(object):
         return self.statements
 
     def _step(self, c):
+        # type: (str) -> None
         """Consume what starts at self.i (on the character c): space, a comment, a semicolon or a token."""
         if c == '\n':
             self.line += 1
@@ -232,6 +331,7 @@ class _Scanner(object):
             self._token(c)
 
     def _semicolon(self):
+        # type: () -> None
         """A semicolon ends the statement, unless it is inside parentheses or a BEGIN ATOMIC body."""
         if self.paren_depth == 0 and self.begin_depth == 0:
             self._end_statement()
@@ -240,11 +340,13 @@ class _Scanner(object):
         self.i += 1
 
     def _refuse_meta_command(self):
-        command = _META_COMMAND.match(self.script, self.i).group(0)
+        # type: () -> None
+        command = _matched(_META_COMMAND, self.script, self.i).group(0)
         raise EngineError('%s is a psql meta-command, not SQL: a migration holds only SQL statements, '
                           'which the server runs' % command, line=self.line)
 
     def _comment(self):
+        # type: () -> None
         opened = self.line
         script, n = self.script, self.n
         depth = 0
@@ -265,6 +367,7 @@ class _Scanner(object):
         self._advance_to(j)
 
     def _token(self, c):
+        # type: (str) -> None
         if c == "'":
             self._quoted("'", False, 'quoted string')
         elif c == '"':
@@ -279,11 +382,12 @@ class _Scanner(object):
         elif c == '$':
             self._dollar()
         elif c.isdigit() or (c == '.' and self.i + 1 < self.n and self.script[self.i + 1].isdigit()):
-            self.i = _NUMBER.match(self.script, self.i).end()
+            self.i = _matched(_NUMBER, self.script, self.i).end()
         else:
             self._word()
 
     def _dollar(self):
+        # type: () -> None
         """A dollar-quoted string ($$...$$, $tag$...$tag$), or a parameter ($1) or operator character."""
         match = _DOLLAR_TAG.match(self.script, self.i)
         if not match:
@@ -296,6 +400,7 @@ class _Scanner(object):
         self._advance_to(end + len(tag))
 
     def _word(self):
+        # type: () -> None
         """An identifier or keyword, or a string with a prefix: E'' (backslash escapes), B'' X'' N'', U&'' and U&""."""
         match = _IDENTIFIER.match(self.script, self.i)
         if not match:
@@ -315,7 +420,17 @@ class _Scanner(object):
             self._identifier(word)
 
 
+def _matched(pattern, text, at):
+    # type: (Any, str, int) -> Any
+    """``pattern`` matched at ``at``, where the scanner knows it matches."""
+    found = pattern.match(text, at)
+    if found is None:
+        raise AssertionError('the scanner matched where its pattern does not')
+    return found
+
+
 def split_statements(script):
+    # type: (str) -> List[Statement]
     """Split ``script`` into a list of Statement objects, where psql ends each statement.
 
     Empty statements (only whitespace, comments or stray semicolons) are dropped.

@@ -17,9 +17,14 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat, privileges
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat, privileges
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import quote_ident
+
+try:
+    from typing import Any, Callable, Dict, Optional, Sequence
+except ImportError:  # pragma: no cover
+    pass
 
 # What a role attribute is called in SQL, by the name the collection gives it.
 ATTRIBUTES = (('create_role', 'CREATEROLE'), ('create_database', 'CREATEDB'))
@@ -39,6 +44,7 @@ _VERIFIER = re.compile(r'^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+
 
 
 def login_facts(conn):
+    # type: (Any) -> Dict[str, Any]
     """The login of ``conn``: its name, attributes, direct memberships and the server's version."""
     cursor = pgcompat.tuple_cursor(conn)
     cursor.execute(LOGIN_QUERY)
@@ -50,6 +56,7 @@ def login_facts(conn):
 
 
 def check_login(conn, require=()):
+    # type: (Any, Sequence[str]) -> Dict[str, Any]
     """Return login_facts; raise EngineError naming every attribute of ``require`` the login lacks.
 
     A superuser has them all; so does nobody else by membership: CREATEROLE and CREATEDB are
@@ -72,6 +79,7 @@ def check_login(conn, require=()):
 
 
 def set_password(conn, role, password):
+    # type: (Any, str, str) -> None
     """ALTER ROLE ``role`` PASSWORD with the SCRAM verifier of ``password`` (the password is not sent)."""
     verifier = pgcompat.encrypt_password(conn, role, password)
     if not _VERIFIER.match(verifier):  # libpq's output; checked because it is written into the statement
@@ -82,6 +90,7 @@ def set_password(conn, role, password):
 
 
 def check_login_roles(conn, names):
+    # type: (Any, Sequence[str]) -> None
     """Raise EngineError unless every role of ``names`` exists and may log in."""
     cursor = pgcompat.tuple_cursor(conn)
     cursor.execute('SELECT rolname, rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ANY (%s)', (list(names),))
@@ -104,6 +113,7 @@ def check_login_roles(conn, names):
 
 
 def converge_passwords(conn, passwords, try_login, check_mode=False):
+    # type: (Any, Dict[str, str], Callable[[str, str], Optional[str]], bool) -> Dict[str, Any]
     """Give each login role of ``passwords`` (role name -> password) its password, where it lacks it.
 
     ``try_login(role, password)`` returns None when the role logs in with the password, else the

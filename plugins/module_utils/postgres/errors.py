@@ -7,6 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+try:
+    from typing import Any
+except ImportError:  # pragma: no cover
+    pass
+
 
 class EngineError(Exception):
     """An error with a message meant for the user, and the facts behind it (file, line, version, sqlstate...).
@@ -16,6 +21,7 @@ class EngineError(Exception):
     """
 
     def __init__(self, message, **facts):
+        # type: (str, **Any) -> None
         super(EngineError, self).__init__(message)
         self.message = message
         self.facts = facts

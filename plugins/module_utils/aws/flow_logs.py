@@ -18,10 +18,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Er
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
-from ansible_collections.shoppulse.analytics.plugins.module_utils.iam_propagation import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws.iam_propagation import (
     EC2_ROLE_REFUSAL,
     retry_while_iam_propagates,
 )
+
+try:
+    from typing import Any, Dict, List
+except ImportError:  # pragma: no cover
+    pass
 
 
 class FlowLogErrorHandler(AWSErrorHandler):
@@ -29,12 +34,14 @@ class FlowLogErrorHandler(AWSErrorHandler):
 
     @classmethod
     def _is_missing(cls):
+        # type: () -> Any
         return is_boto3_error_code(['InvalidFlowLogId.NotFound', 'InvalidVpcID.NotFound'])
 
 
 @FlowLogErrorHandler.list_error_handler('describe flow logs', [])
 @AWSRetry.jittered_backoff()
 def describe_flow_logs(client, resource_id):
+    # type: (Any, str) -> List[Dict[str, Any]]
     paginator = client.get_paginator('describe_flow_logs')
     filters = [dict(Name='resource-id', Values=[resource_id])]
     return paginator.paginate(Filters=filters).build_full_result()['FlowLogs']
@@ -44,6 +51,7 @@ def describe_flow_logs(client, resource_id):
 @retry_while_iam_propagates(EC2_ROLE_REFUSAL, 'DeliverLogsPermissionArn', 'create flow log')
 @AWSRetry.jittered_backoff()
 def create_flow_log(client, **params):
+    # type: (Any, **Any) -> str
     result = client.create_flow_logs(**params)
     if result.get('Unsuccessful'):
         problem = result['Unsuccessful'][0].get('Error', {})
@@ -55,11 +63,13 @@ def create_flow_log(client, **params):
 @FlowLogErrorHandler.deletion_error_handler('delete flow logs')
 @AWSRetry.jittered_backoff()
 def delete_flow_logs(client, flow_log_ids):
+    # type: (Any, List[str]) -> bool
     client.delete_flow_logs(FlowLogIds=flow_log_ids)
     return True
 
 
 def desired_request(params):
+    # type: (Dict[str, Any]) -> Dict[str, Any]
     """The CreateFlowLogs request for the module's parameters (tags excluded)."""
     request = dict(ResourceIds=[params['resource_id']], ResourceType=params['resource_type'],
                    TrafficType=params['traffic_type'], LogDestinationType=params['log_destination_type'],
@@ -75,6 +85,7 @@ def desired_request(params):
 
 
 def same_destination(flow_log, params):
+    # type: (Dict[str, Any], Dict[str, Any]) -> bool
     """Whether an existing flow log is the one these parameters describe (same traffic and target)."""
     if flow_log.get('TrafficType') != params['traffic_type']:
         return False
@@ -86,6 +97,7 @@ def same_destination(flow_log, params):
 
 
 def differences(flow_log, params):
+    # type: (Dict[str, Any], Dict[str, Any]) -> List[str]
     """Settings of an existing flow log that differ from the parameters (they force a replacement)."""
     wanted = dict(MaxAggregationInterval=params['max_aggregation_interval'])
     if params['log_destination_type'] == 'cloud-watch-logs':
@@ -96,10 +108,14 @@ def differences(flow_log, params):
 
 
 def find(client, params):
+    # type: (Any, Dict[str, Any]) -> List[Dict[str, Any]]
     return [f for f in describe_flow_logs(client, params['resource_id']) if same_destination(f, params)]
 
 
 def create(client, params):
+    # type: (Any, Dict[str, Any]) -> str
+    """Create the flow log. No client token: AWS makes no second flow log of one resource, traffic type and
+    destination (it answers FlowLogAlreadyExists), and ``find`` takes the one an earlier run made."""
     request = desired_request(params)
     if params.get('tags'):
         request['TagSpecifications'] = boto3_tag_specifications(params['tags'], types='vpc-flow-log')

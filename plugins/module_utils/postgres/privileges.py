@@ -22,9 +22,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import quote_ident
+
+try:
+    from typing import Any, Dict, List, Sequence, Tuple
+except ImportError:  # pragma: no cover
+    pass
 
 # The path of a session of the master user: built-in names only, temporary objects last.
 SERVER_SEARCH_PATH = 'pg_catalog, pg_temp'
@@ -95,6 +100,7 @@ class PrivilegeError(EngineError):
 
 
 def elevation(conn):
+    # type: (Any) -> Tuple[str, List[str]]
     """(login, [what makes it more than the schema's owner]): empty when it is not above the owner."""
     cursor = pgcompat.tuple_cursor(conn)
     cursor.execute(ELEVATED_QUERY)
@@ -104,6 +110,7 @@ def elevation(conn):
 
 
 def elevated_roles(conn, names):
+    # type: (Any, Sequence[str]) -> Dict[str, List[str]]
     """{role: [what makes it more than the schema's owner]} for the roles of ``names`` that are above it (the
     session's login among them)."""
     cursor = pgcompat.tuple_cursor(conn)
@@ -114,6 +121,7 @@ def elevated_roles(conn, names):
 
 
 def require_not_elevated(conn, work):
+    # type: (Any, str) -> str
     """Raise PrivilegeError when the session's login is above the schema's owner.
 
     ``work`` is what the caller is about to do ("load seed data"): it fires triggers, evaluates policies
@@ -130,6 +138,7 @@ def require_not_elevated(conn, work):
 
 
 def bootstrap_blockers(conn):
+    # type: (Any) -> List[Tuple[str, str]]
     """What stops the login from working in the database as its own: [(kind, name)], empty when nothing.
 
     Empty means every object is the login's and no other role holds a privilege on any of them, no
@@ -143,6 +152,7 @@ def bootstrap_blockers(conn):
 
 
 def set_search_path(conn, path):
+    # type: (Any, str) -> None
     """Give the session ``path`` as its search_path (for the session, before anything else runs)."""
     cursor = conn.cursor()
     cursor.execute('SELECT pg_catalog.set_config(%s, %s, false)', ('search_path', path))
@@ -150,6 +160,7 @@ def set_search_path(conn, path):
 
 
 def schema_search_path(schema):
+    # type: (str) -> str
     """The path of a session that works in ``schema``: pg_catalog first (implicitly), temporary objects last.
 
     Leaving pg_catalog out puts it first: a built-in name cannot be shadowed by an object of ``schema``.

@@ -30,6 +30,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+try:
+    from typing import Any, Callable, Sequence, Tuple
+except ImportError:  # pragma: no cover
+    pass
+
 RDS_ROLE_REFUSAL = ('InvalidParameterValue', 'IAM role ARN value is invalid or does not include the required permissions')
 EC2_ROLE_REFUSAL = ('InvalidParameter', 'Unable to assume given IAM role')
 # seconds between attempts: 8 retries, 2 + 4 + 8 + 16 + 20 * 4 = 110 s at most
@@ -41,6 +46,7 @@ class IAMRoleNotPropagated(AnsibleAWSError):
 
 
 def is_refusal(error, refusal):
+    # type: (BaseException, Tuple[str, str]) -> bool
     """Whether a botocore ClientError is exactly the given (code, message fragment) refusal."""
     if not isinstance(error, botocore.exceptions.ClientError):
         return False
@@ -50,16 +56,18 @@ def is_refusal(error, refusal):
 
 
 def _sleep(seconds):
+    # type: (float) -> None
     time.sleep(seconds)  # the tests replace _sleep to record the backoff without waiting
 
 
 def call_while_iam_propagates(call, refusal, role_arn, action, delays=DELAYS):
+    # type: (Callable[[], Any], Tuple[str, str], str, str, Sequence[float]) -> Any
     """call() until the service stops refusing role_arn with `refusal`, waiting `delays` between tries.
 
     Returns call()'s result; raises IAMRoleNotPropagated (naming the role and the action) when the
     refusal outlasts the delays; any other error is raised unchanged at once.
     """
-    waited = 0
+    waited = 0.0
     for delay in tuple(delays) + (None,):
         try:
             return call()
@@ -71,7 +79,7 @@ def call_while_iam_propagates(call, refusal, role_arn, action, delays=DELAYS):
                     message='%s: AWS still refused the IAM role %s after %d attempts over %d s (%s); '
                             'IAM may not have propagated it yet, or it lacks the trust or permissions %s needs'
                             % (action, role_arn, len(tuple(delays)) + 1, waited,
-                               error.response['Error'].get('Message'), action),
+                               error.response['Error'].get('Message'), action),  # type: ignore[attr-defined]
                     exception=error) from error
             _sleep(delay)
             waited += delay
@@ -79,13 +87,16 @@ def call_while_iam_propagates(call, refusal, role_arn, action, delays=DELAYS):
 
 
 def retry_while_iam_propagates(refusal, role_field, action):
+    # type: (Tuple[str, str], str, str) -> Callable
     """Decorator form for functions called as f(client, **request): the role is request[role_field].
 
     A request without the field (a change that passes no role) is called once, as it is.
     """
     def wrapper(func):
+        # type: (Callable) -> Callable
         @functools.wraps(func)
         def retrying(client, **request):
+            # type: (Any, **Any) -> Any
             if not request.get(role_field):
                 return func(client, **request)
             return call_while_iam_propagates(lambda: func(client, **request), refusal, request[role_field], action)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read the live inventory of a schema and compare it with a manifest.
+"""Read the live inventory of a schema (drift.py compares it with a manifest).
 
 Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
 
@@ -20,7 +20,7 @@ NOT NULL constraints, which 18 adds to pg_constraint, are left to the columns'
 ``nullable``. The roles section is the same whichever login ran the
 migrations: an administrator (a role with CREATEROLE, such as RDS's master user,
 which from 16 on is a member of every role it creates) is not one of the
-schema's roles unless the manifest names it (see ``compare``).
+schema's roles unless the manifest names it (``schema_roles``; drift.compare).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,15 +29,12 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
 
 try:
-    import yaml
-    HAS_YAML = True
-except ImportError:  # a managed node without PyYAML reads JSON manifests only
-    HAS_YAML = False
-
-MANIFEST_FORMAT = 1
+    from typing import Any, Dict, Optional
+except ImportError:  # pragma: no cover
+    pass
 
 INVENTORY_QUERY = r"""
 WITH rels AS (
@@ -188,20 +185,9 @@ SELECT json_build_object(
 )::text
 """
 
-# What each part of a table is called in a report, and its key in the inventory.
-TABLE_PARTS = (
-    ('column', 'columns'),
-    ('index', 'indexes'),
-    ('constraint', 'constraints'),
-    ('trigger', 'triggers'),
-    ('policy', 'policies'),
-)
-TABLE_FLAGS = ('row_security', 'force_row_security')
-# Compared when the manifest has them (manifests written before they were read do not).
-TABLE_SETTINGS = ('owner', 'privileges', 'column_privileges')
-
 
 def read_inventory(conn, schema='public'):
+    # type: (Any, str) -> Dict[str, Any]
     """Return the inventory of ``schema`` as plain dicts; one catalog query, one round trip."""
     cursor = pgcompat.tuple_cursor(conn)
     cursor.execute(INVENTORY_QUERY, dict(schema=schema))
@@ -222,6 +208,7 @@ def read_inventory(conn, schema='public'):
 
 
 def summarize(inventory):
+    # type: (Dict[str, Any]) -> Dict[str, int]
     """Counts a reviewer asks for, computed from an inventory or a manifest."""
     tables = inventory.get('tables', {})
     counts = dict(tables=len(tables), columns=0, indexes=0, constraints=0, triggers=0, policies=0,
@@ -245,184 +232,13 @@ def summarize(inventory):
 
 
 def is_administrator(role):
+    # type: (Dict[str, Any]) -> bool
     """A role that may create roles (RDS's master user, rds_superuser's members): it can make itself a member
     of any role at any time, so its memberships say nothing about the schema."""
     return bool(role.get('create_role') or role.get('superuser'))
 
 
 def schema_roles(roles, keep=()):
+    # type: (Optional[Dict[str, Any]], Any) -> Dict[str, Any]
     """The roles of an inventory without the administrators, but for those named in ``keep``."""
     return dict((name, role) for name, role in (roles or {}).items() if name in keep or not is_administrator(role))
-
-
-def _difference(kind, name, problem, expected=None, actual=None):
-    return dict(kind=kind, name=name, problem=problem, expected=expected, actual=actual)
-
-
-def _compare_named(kind, prefix, expected, actual, out):
-    for name in sorted(expected):
-        if name not in actual:
-            out.append(_difference(kind, prefix + name, 'missing', expected=expected[name]))
-        elif expected[name] != actual[name]:
-            out.append(_difference(kind, prefix + name, 'different', expected=expected[name], actual=actual[name]))
-    for name in sorted(actual):
-        if name not in expected:
-            out.append(_difference(kind, prefix + name, 'unexpected', actual=actual[name]))
-
-
-def _name_invalid_indexes(table, expected, actual, out):
-    """An INVALID index (what a failed or cancelled CREATE INDEX CONCURRENTLY leaves: it is kept up to date
-    but no query uses it, and IF NOT EXISTS skips it) is drift of its own, named so, whether the manifest
-    expects an index of that name or not: it takes the place of "unexpected" and of a "different" that is
-    only its validity; any other difference of its definition is still named beside it."""
-    for name in sorted(actual):
-        if actual[name].get('valid', True):
-            continue
-        full = table + '.' + name
-        out[:] = [d for d in out if not (d['kind'] == 'index' and d['name'] == full and (
-            d['problem'] == 'unexpected' or d['problem'] == 'different' and dict(d['expected'], valid=False) == d['actual']))]
-        out.append(_difference('index', full, 'invalid', expected=expected.get(name), actual=actual[name]))
-
-
-def compare(manifest, inventory):
-    """Return every difference between a manifest and a live inventory, sorted by name.
-
-    A missing or unexpected table is one difference (its parts are not listed
-    again); inside tables present on both sides, each column, index, constraint,
-    trigger, policy and row-security flag is compared on its own.
-    """
-    differences = []
-    expected_tables = manifest.get('tables') or {}
-    actual_tables = inventory.get('tables') or {}
-    for name in sorted(expected_tables):
-        if name not in actual_tables:
-            differences.append(_difference('table', name, 'missing'))
-            continue
-        want, have = expected_tables[name], actual_tables[name]
-        for flag in TABLE_FLAGS:
-            if bool(want.get(flag, False)) != bool(have.get(flag, False)):
-                differences.append(_difference('table setting', '%s.%s' % (name, flag), 'different',
-                                               expected=bool(want.get(flag, False)),
-                                               actual=bool(have.get(flag, False))))
-        for setting in TABLE_SETTINGS:
-            if setting in want and want[setting] != have.get(setting):
-                differences.append(_difference('table setting', '%s.%s' % (name, setting), 'different',
-                                               expected=want[setting], actual=have.get(setting)))
-        for kind, key in TABLE_PARTS:
-            _compare_named(kind, name + '.', want.get(key) or {}, have.get(key) or {}, differences)
-        _name_invalid_indexes(name, want.get('indexes') or {}, have.get('indexes') or {}, differences)
-    for name in sorted(actual_tables):
-        if name not in expected_tables:
-            differences.append(_difference('table', name, 'unexpected'))
-    _compare_named('view', '', manifest.get('views') or {}, inventory.get('views') or {}, differences)
-    _compare_named('function', '', manifest.get('functions') or {}, inventory.get('functions') or {}, differences)
-    if 'comments' in manifest:  # manifests written before comments were read do not compare them
-        _compare_named('comment', '', manifest.get('comments') or {}, inventory.get('comments') or {}, differences)
-    if 'roles' in manifest:
-        expected_roles = manifest.get('roles') or {}
-        _compare_named('role', '', expected_roles, schema_roles(inventory.get('roles'), keep=expected_roles),
-                       differences)
-    return sorted(differences, key=lambda d: (d['name'], d['kind']))
-
-
-def report_lines(differences):
-    """One readable line per difference: "missing index orders.orders_tenant_ordered_at_idx"."""
-    return ['%s %s %s' % (d['problem'], d['kind'], d['name']) for d in differences]
-
-
-def _cell(value, width):
-    """A short readable rendering of an expected or actual value, for a table cell."""
-    if value is None:
-        text = '-'
-    elif isinstance(value, dict) and 'definition' in value:
-        text = value['definition']
-    elif isinstance(value, dict) and 'type' in value and 'nullable' in value:
-        text = value['type'] + ('' if value['nullable'] else ' not null')
-        if value.get('default') is not None:
-            text += ' default ' + str(value['default'])
-    elif isinstance(value, dict):
-        text = json.dumps(value, sort_keys=True, separators=(',', ':'))
-    else:
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-    text = ' '.join(text.split())
-    return text if len(text) <= width else text[:width - 3] + '...'
-
-
-def report_table(differences, width=100):
-    """The differences as an aligned text table, one row each, for people reading a job's output.
-
-    Columns: problem, kind, object, expected, actual (long values cut at ``width`` characters).
-    """
-    if not differences:
-        return ['no differences']
-    header = ('PROBLEM', 'KIND', 'OBJECT', 'EXPECTED', 'ACTUAL')
-    rows = [(d['problem'], d['kind'], d['name'], _cell(d.get('expected'), width), _cell(d.get('actual'), width))
-            for d in differences]
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-
-    def line(row):
-        return '  '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-
-    return ([line(header), line(tuple('-' * w for w in widths))] + [line(row) for row in rows]
-            + ['%d difference(s)' % len(differences)])
-
-
-def describe(differences, limit=None):
-    """One readable sentence for a list of differences."""
-    parts = report_lines(differences if limit is None else differences[:limit])
-    if limit is not None and len(differences) > limit:
-        parts.append('and %d more' % (len(differences) - limit))
-    return '; '.join(parts)
-
-
-def manifest_from_inventory(inventory, migrations=None):
-    """The manifest document for an inventory (what ``make manifest`` writes)."""
-    manifest = dict(format=MANIFEST_FORMAT, schema=inventory.get('schema', 'public'))
-    if migrations is not None:
-        manifest['migrations'] = migrations
-    for key in ('tables', 'views', 'functions', 'comments'):
-        manifest[key] = inventory.get(key) or {}
-    manifest['roles'] = schema_roles(inventory.get('roles'))
-    return manifest
-
-
-def read_manifest(path):
-    """The manifest file at ``path`` (JSON, or YAML with PyYAML), parsed: the one reader of the modules and the
-    lookup. ValueError naming the file for what cannot be read or parsed, or is not a mapping."""
-    try:
-        with open(path, 'rb') as handle:
-            text = handle.read().decode('utf-8')
-    except (IOError, OSError, UnicodeDecodeError) as exc:
-        raise ValueError('cannot read the manifest %s: %s' % (path, exc))
-    if text.lstrip().startswith('{'):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ValueError('the manifest %s is not valid JSON: %s' % (path, exc))
-    elif not HAS_YAML:
-        raise ValueError('the manifest %s is YAML, and reading YAML needs PyYAML (install it, or give the manifest as '
-                         'JSON or inline)' % path)
-    else:
-        try:
-            # libyaml's loader when PyYAML has it: a manifest of 1,000 tables loads in 1.7 s instead of 4.3 s
-            data = yaml.load(text, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            raise ValueError('the manifest %s is not valid YAML: %s' % (path, exc))
-    if not isinstance(data, dict):
-        raise ValueError('the manifest %s is not a mapping' % path)
-    return data
-
-
-def validate_manifest(manifest):
-    """Raise ValueError naming what is wrong with a manifest's shape."""
-    if not isinstance(manifest, dict):
-        raise ValueError('the manifest must be a mapping, not %s' % type(manifest).__name__)
-    if manifest.get('format') != MANIFEST_FORMAT:
-        raise ValueError('unsupported manifest format %r (this collection reads format %d)'
-                         % (manifest.get('format'), MANIFEST_FORMAT))
-    tables = manifest.get('tables')
-    if not isinstance(tables, dict) or not tables:
-        raise ValueError('the manifest lists no tables')
-    for name, table in tables.items():
-        if not isinstance(table, dict) or not isinstance(table.get('columns'), dict):
-            raise ValueError('manifest table %s has no columns mapping' % name)

@@ -18,10 +18,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+
+try:
+    from typing import Any, Dict, Optional
+except ImportError:  # pragma: no cover
+    pass
 
 
 def describe(rds, identifier):
+    # type: (Any, str) -> Dict[str, Any]
     """The instance's description; EngineError when there is no such instance."""
     try:
         return rds.describe_db_instances(DBInstanceIdentifier=identifier)['DBInstances'][0]
@@ -30,6 +36,7 @@ def describe(rds, identifier):
 
 
 def resolve_kms_key(kms, key_id):
+    # type: (Any, str) -> str
     """The ARN of the KMS key ``key_id`` (an id, ARN, alias name or alias ARN); EngineError naming the
     key when it does not exist or cannot be used."""
     try:
@@ -42,6 +49,7 @@ def resolve_kms_key(kms, key_id):
 
 
 def state(instance):
+    # type: (Dict[str, Any]) -> Dict[str, Any]
     """What the collection compares: dict(managed, kms_key_id, secret_arn, secret_status)."""
     secret = instance.get('MasterUserSecret') or {}
     return dict(managed=bool(secret), kms_key_id=secret.get('KmsKeyId'), secret_arn=secret.get('SecretArn'),
@@ -49,6 +57,7 @@ def state(instance):
 
 
 def change(instance, manage, kms_key_arn=None, password=None):
+    # type: (Dict[str, Any], bool, Optional[str], Optional[str]) -> Optional[Dict[str, Any]]
     """The ModifyDBInstance parameters that bring ``instance`` to what is asked, or None when it is there.
 
     manage: True for a password RDS manages (with the KMS key ``kms_key_arn``, when given: None leaves the
@@ -58,7 +67,7 @@ def change(instance, manage, kms_key_arn=None, password=None):
     if manage:
         if current['managed'] and (kms_key_arn is None or kms_key_arn == current['kms_key_id']):
             return None
-        params = dict(ManageMasterUserPassword=True)
+        params = dict(ManageMasterUserPassword=True)  # type: Dict[str, Any]
         if kms_key_arn:
             params['MasterUserSecretKmsKeyId'] = kms_key_arn
         return params
@@ -71,6 +80,7 @@ def change(instance, manage, kms_key_arn=None, password=None):
 
 
 def apply(rds, instance, params):
+    # type: (Any, Dict[str, Any], Dict[str, Any]) -> Dict[str, Any]
     """Modify the instance now (ApplyImmediately); it must be available."""
     if instance.get('DBInstanceStatus') != 'available':
         raise EngineError('RDS instance %s is %s: its master password can be changed once it is available; '

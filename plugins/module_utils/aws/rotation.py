@@ -39,8 +39,13 @@ import string
 import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.shoppulse.analytics.plugins.module_utils import logins
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import logins
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+
+try:
+    from typing import Any, Callable, Dict, List, Optional, Sequence
+except ImportError:  # pragma: no cover
+    pass
 
 CURRENT, PENDING = 'AWSCURRENT', 'AWSPENDING'
 PASSWORD_LENGTH = 32  # as the secret role generates them: letters and digits
@@ -48,6 +53,7 @@ _ALPHABET = string.ascii_letters + string.digits
 
 
 def new_password():
+    # type: () -> str
     return ''.join(secrets.choice(_ALPHABET) for dummy in range(PASSWORD_LENGTH))
 
 
@@ -55,9 +61,11 @@ class SecretStore:
     """The calls rotation makes to Secrets Manager (``client``: boto3's secretsmanager client)."""
 
     def __init__(self, client):
+        # type: (Any) -> None
         self.client = client
 
     def versions(self, secret_id):
+        # type: (str) -> Dict[str, Dict[str, Any]]
         """{version id: dict(stages, created)} of the secret's versions that have a stage."""
         found, kwargs = {}, dict(SecretId=secret_id, IncludeDeprecated=False)
         while True:
@@ -70,6 +78,7 @@ class SecretStore:
             kwargs['NextToken'] = page['NextToken']
 
     def arn(self, secret_id):
+        # type: (str) -> str
         """The secret's ARN; EngineError when there is no such secret."""
         try:
             return self.client.describe_secret(SecretId=secret_id)['ARN']
@@ -77,34 +86,41 @@ class SecretStore:
             raise EngineError('secret %s does not exist; nothing was changed' % secret_id)
 
     def read(self, secret_id, version_id):
+        # type: (str, str) -> Dict[str, Any]
         return json.loads(self.client.get_secret_value(SecretId=secret_id, VersionId=version_id)['SecretString'])
 
     def put_pending(self, secret_id, document):
+        # type: (str, Dict[str, Any]) -> str
         version = str(uuid.uuid4())
         self.client.put_secret_value(SecretId=secret_id, ClientRequestToken=version, SecretString=json.dumps(document),
                                      VersionStages=[PENDING])
         return version
 
     def promote(self, secret_id, version_id, current_id):
+        # type: (str, str, Optional[str]) -> None
         self.client.update_secret_version_stage(SecretId=secret_id, VersionStage=CURRENT, MoveToVersionId=version_id,
                                                 RemoveFromVersionId=current_id)
         self.client.update_secret_version_stage(SecretId=secret_id, VersionStage=PENDING, RemoveFromVersionId=version_id)
 
     def drop_pending(self, secret_id, version_id):
+        # type: (str, str) -> None
         self.client.update_secret_version_stage(SecretId=secret_id, VersionStage=PENDING, RemoveFromVersionId=version_id)
 
 
 def _stage(versions, stage):
+    # type: (Dict[str, Dict[str, Any]], str) -> Optional[str]
     return next((version for version, info in versions.items() if stage in info['stages']), None)
 
 
 def proxy_secret_arns(rds_client, proxy_name):
+    # type: (Any, str) -> List[str]
     """The ARNs of the secrets RDS Proxy ``proxy_name`` authenticates with."""
     proxies = rds_client.describe_db_proxies(DBProxyName=proxy_name)['DBProxies']
     return [auth['SecretArn'] for proxy in proxies for auth in proxy.get('Auth', []) if auth.get('SecretArn')]
 
 
 def plan(conn, store, role_secrets, older_than_days=0, now=None, allowed_arns=None):
+    # type: (Any, Any, Dict[str, str], int, Any, Optional[Sequence[str]]) -> List[Dict[str, Any]]
     """What a rotation of ``role_secrets`` (role -> secret id) would do, checked before anything is changed.
 
     Raises EngineError naming the role or the secret when a secret is not among ``allowed_arns`` (when
@@ -147,6 +163,7 @@ def plan(conn, store, role_secrets, older_than_days=0, now=None, allowed_arns=No
 
 
 def rotate(conn, store, steps, try_login, password=new_password):
+    # type: (Any, Any, List[Dict[str, Any]], Callable[[str, str], Optional[str]], Callable[[], str]) -> List[Dict[str, Any]]
     """Carry out the steps of plan(). ``try_login(role, password)`` is None when the role logs in, else the
     error. Returns the roles rotated. Raises EngineError naming the role (what was done before it stays
     done: each role is rotated completely or not at all)."""

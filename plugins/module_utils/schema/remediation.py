@@ -5,7 +5,7 @@
 
 Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
 
-What is repaired (from the differences of inventory.compare): indexes (built CONCURRENTLY, so that the
+What is repaired (from the differences of drift.compare): indexes (built CONCURRENTLY, so that the
 applications keep writing; a changed or INVALID one is dropped CONCURRENTLY and built again), triggers (and
 whether they are enabled), policies, the row-level security flags, the owner and grants of a table (missing
 privileges granted, privileges beyond the manifest's revoked; those of single columns too), and comments.
@@ -24,21 +24,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.migrations import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.runner import invalid_index, quietly, transaction
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.settings import (
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_STATEMENT_TIMEOUT,
 )
-from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import schema_search_path
-from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.privileges import schema_search_path
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import INDEX_KEYWORD, quote_ident
+
+try:
+    from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+except ImportError:  # pragma: no cover
+    pass
 NOT_DEFINED = 'not in the manifest: left as it is (drop it by hand if it should not be there)'
-_INDEX_KEYWORD = re.compile(r'^(CREATE\s+(?:UNIQUE\s+)?INDEX)\s+', re.IGNORECASE)
 
 
 def literal(text):
+    # type: (str) -> str
     """An SQL string literal (the repairs run with standard_conforming_strings on)."""
     return "'%s'" % text.replace("'", "''")
 
@@ -47,17 +52,20 @@ class Step(object):
     """One repair: the difference it answers and its statements."""
 
     def __init__(self, difference, statements, transactional=True, index=None):
+        # type: (Dict[str, Any], List[str], bool, Optional[str]) -> None
         self.difference = difference
         self.statements = statements
         self.transactional = transactional
         self.index = index  # the schema-qualified index an index build makes
 
     def as_dict(self):
+        # type: () -> Dict[str, Any]
         d = self.difference
         return dict(kind=d['kind'], name=d['name'], problem=d['problem'], sql=list(self.statements))
 
 
 def _split_table_name(name, tables):
+    # type: (str, Dict[str, Any]) -> Tuple[Optional[str], str]
     """('orders', 'orders_tenant_idx') for 'orders.orders_tenant_idx', the longest table name that fits."""
     fits = [t for t in tables if name.startswith(t + '.')]
     if not fits:
@@ -67,14 +75,17 @@ def _split_table_name(name, tables):
 
 
 def _privileges(text):
+    # type: (Optional[str]) -> Set[str]
     return set(p for p in (text or '').split(',') if p)
 
 
 def _grantee(name):
+    # type: (str) -> str
     return 'PUBLIC' if name == 'PUBLIC' else quote_ident(name)
 
 
 def _grant_statements(target, expected, actual):
+    # type: (Callable[[List[str]], str], Optional[Dict[str, str]], Optional[Dict[str, str]]) -> List[str]
     """GRANT and REVOKE turning ``actual`` ({grantee: 'INSERT,SELECT'}) into ``expected``; ``target`` makes the
     text between the verb and TO/FROM from the sorted privileges ("INSERT, SELECT ON t", "INSERT (c) ON t")."""
     statements = []
@@ -87,13 +98,14 @@ def _grant_statements(target, expected, actual):
 
 
 def _table_grants(table_sql, expected, actual, column_grants):
+    # type: (Any, Optional[Dict[str, str]], Optional[Dict[str, str]], Dict[str, Any]) -> List[str]
     """The table-wide privileges; a REVOKE of one takes the same privilege off every column too (PostgreSQL
     does so), so the manifest's column privileges of that kind are granted again after it."""
     statements = _grant_statements(lambda p: '%s ON %s' % (', '.join(p), table_sql), expected, actual)
-    revoked = set()
-    for grantee in actual or {}:
-        revoked.update((grantee, p) for p in _privileges(actual[grantee]) - _privileges((expected or {}).get(grantee)))
-    again = {}
+    revoked = set()  # type: Set[Tuple[str, str]]
+    for grantee, privileges in (actual or {}).items():
+        revoked.update((grantee, p) for p in _privileges(privileges) - _privileges((expected or {}).get(grantee)))
+    again = {}  # type: Dict[str, Dict[str, str]]
     for column, grants in column_grants.items():
         for grantee, privileges in grants.items():
             kept = sorted(p for p in _privileges(privileges) if (grantee, p) in revoked)
@@ -102,17 +114,24 @@ def _table_grants(table_sql, expected, actual, column_grants):
     return statements + _column_grants(table_sql, again, {})
 
 
+def _on_column(table_sql, column):
+    # type: (str, str) -> Callable[[List[str]], str]
+    """What a GRANT or REVOKE of privileges on ``column`` says between its verb and TO or FROM."""
+    return lambda privileges: '%s ON %s' % (', '.join('%s (%s)' % (p, quote_ident(column)) for p in privileges), table_sql)
+
+
 def _column_grants(table_sql, expected, actual):
+    # type: (Any, Optional[Dict[str, Any]], Optional[Dict[str, Any]]) -> List[str]
     """The privileges on single columns: {column: {grantee: 'INSERT,UPDATE'}}."""
     statements = []
     for column in sorted(set(expected or {}) | set(actual or {})):
-        statements += _grant_statements(
-            lambda p, c=column: ', '.join('%s (%s)' % (each, quote_ident(c)) for each in p) + ' ON ' + table_sql,
-            (expected or {}).get(column), (actual or {}).get(column))
+        statements += _grant_statements(_on_column(table_sql, column), (expected or {}).get(column),
+                                        (actual or {}).get(column))
     return statements
 
 
 def _policy_sql(table_sql, name, policy):
+    # type: (Any, str, Any) -> str
     roles = ', '.join('PUBLIC' if r == 'public' else r for r in policy.get('roles') or ['public'])
     sql = 'CREATE POLICY %s ON %s AS %s FOR %s TO %s' % (
         quote_ident(name), table_sql, 'PERMISSIVE' if policy.get('permissive', True) else 'RESTRICTIVE',
@@ -125,6 +144,7 @@ def _policy_sql(table_sql, name, policy):
 
 
 def _comment_target(target, schema):
+    # type: (str, str) -> Optional[str]
     """'table tenants' -> 'TABLE "public"."tenants"'; None for what is not understood."""
     kind, name = target.split(' ', 1) if ' ' in target else (target, '')
     if kind in ('table', 'view'):
@@ -138,8 +158,99 @@ def _comment_target(target, schema):
     return None
 
 
+def _repair_index(d, name, table, tables, schema):
+    # type: (Dict[str, Any], str, Any, Dict[str, Any], str) -> Union[Step, str]
+    expected, constraints = d['expected'], (tables.get(table) or {}).get('constraints') or {}
+    if d['problem'] == 'unexpected' or expected is None:
+        return NOT_DEFINED
+    if expected.get('primary') or name in constraints:
+        return 'the index of constraint %s: constraints are not repaired' % name
+    build, found = INDEX_KEYWORD.subn(r'\1 CONCURRENTLY ', expected['definition'], count=1)
+    if not found:
+        return 'its definition is not an index definition: %s' % expected['definition']
+    index = '%s.%s' % (quote_ident(schema), quote_ident(name))
+    statements = [build] if d['problem'] == 'missing' else ['DROP INDEX CONCURRENTLY IF EXISTS %s' % index, build]
+    return Step(d, statements, transactional=False, index=index)
+
+
+def _repair_trigger(d, name, table_sql):
+    # type: (Dict[str, Any], str, Any) -> Union[Step, str]
+    expected, actual, problem = d['expected'], d['actual'], d['problem']
+    if problem == 'unexpected':
+        return NOT_DEFINED
+    statements = []
+    only_enabled = problem == 'different' and dict(actual, enabled=expected.get('enabled')) == expected
+    if not only_enabled:
+        if problem == 'different':
+            statements.append('DROP TRIGGER %s ON %s' % (quote_ident(name), table_sql))
+        statements.append(expected['definition'])
+    if expected.get('enabled', True) is False or (problem == 'different' and actual.get('enabled') is False):
+        statements.append('ALTER TABLE %s %s TRIGGER %s' % (
+            table_sql, 'ENABLE' if expected.get('enabled', True) else 'DISABLE', quote_ident(name)))
+    return Step(d, statements)
+
+
+def _repair_policy(d, name, table_sql):
+    # type: (Dict[str, Any], str, Any) -> Union[Step, str]
+    if d['problem'] == 'unexpected':
+        return ('not in the manifest: left as it is; a permissive policy widens what its roles see, so review it and '
+                'drop it by hand if it should not be there')
+    statements = [] if d['problem'] == 'missing' else ['DROP POLICY %s ON %s' % (quote_ident(name), table_sql)]
+    return Step(d, statements + [_policy_sql(table_sql, name, d['expected'])])
+
+
+def _repair_setting(d, name, table, tables, table_sql):
+    # type: (Dict[str, Any], str, Any, Dict[str, Any], Any) -> Optional[Step]
+    expected = d['expected']
+    if name == 'row_security':
+        return Step(d, ['ALTER TABLE %s %s ROW LEVEL SECURITY' % (table_sql, 'ENABLE' if expected else 'DISABLE')])
+    if name == 'force_row_security':
+        return Step(d, ['ALTER TABLE %s %s ROW LEVEL SECURITY' % (table_sql, 'FORCE' if expected else 'NO FORCE')])
+    if name == 'owner':
+        return Step(d, ['ALTER TABLE %s OWNER TO %s' % (table_sql, quote_ident(expected))])
+    if name == 'privileges':
+        column_grants = (tables.get(table) or {}).get('column_privileges') or {}
+        return Step(d, _table_grants(table_sql, expected, d['actual'], column_grants))
+    if name == 'column_privileges':
+        return Step(d, _column_grants(table_sql, expected, d['actual']))
+    return None
+
+
+def _repair_comment(d, schema):
+    # type: (Dict[str, Any], str) -> Union[Step, str]
+    target = _comment_target(d['name'], schema)
+    if target is None:
+        return 'a comment on an object this cannot name'
+    return Step(d, ['COMMENT ON %s IS %s' % (target, 'NULL' if d['problem'] == 'unexpected' else literal(d['expected']))])
+
+
+def _repair(d, tables, schema):
+    # type: (Dict[str, Any], Dict[str, Any], str) -> Union[Step, str]
+    """The Step that repairs the difference ``d``, or why it is left (text)."""
+    kind, problem = d['kind'], d['problem']
+    table, name = _split_table_name(d['name'], tables) if kind in (
+        'index', 'trigger', 'policy', 'table setting') else (None, d['name'])
+    table_sql = '%s.%s' % (quote_ident(schema), quote_ident(table)) if table else None
+    found = None
+    if kind == 'index':
+        found = _repair_index(d, name, table, tables, schema)
+    elif kind == 'trigger':
+        found = _repair_trigger(d, name, table_sql)
+    elif kind == 'policy':
+        found = _repair_policy(d, name, table_sql)
+    elif kind == 'table setting':
+        found = _repair_setting(d, name, table, tables, table_sql)
+    elif kind == 'comment':
+        found = _repair_comment(d, schema)
+    elif kind == 'table' and problem == 'unexpected':
+        found = 'not in the manifest: left as it is (tables are never dropped)'
+    return found or ('%s%s are not repaired (a table, a column or data is never dropped or changed): change it with a '
+                     'migration' % (kind, '' if kind.endswith('s') else 's'))
+
+
 def plan(manifest, differences, schema=None):
-    """The repairs of ``differences`` (inventory.compare(manifest, live)): ([Step], [not repaired]).
+    # type: (Dict[str, Any], List[Dict[str, Any]], Optional[str]) -> Tuple[List[Step], List[Dict[str, Any]]]
+    """The repairs of ``differences`` (drift.compare(manifest, live)): ([Step], [not repaired]).
 
     Each difference not repaired is returned with ``reason``; the steps come in the order they run: the
     transactional ones first, then the index builds.
@@ -147,82 +258,18 @@ def plan(manifest, differences, schema=None):
     schema = schema or manifest.get('schema') or 'public'
     tables = manifest.get('tables') or {}
     steps, left = [], []
-
-    def leave(difference, reason):
-        left.append(dict(difference, reason=reason))
-
     for d in differences:
-        kind, problem = d['kind'], d['problem']
-        table, name = _split_table_name(d['name'], tables) if kind in (
-            'index', 'trigger', 'policy', 'table setting') else (None, d['name'])
-        table_sql = '%s.%s' % (quote_ident(schema), quote_ident(table)) if table else None
-        expected = d.get('expected')
-        if kind == 'index':
-            constraints = (tables.get(table) or {}).get('constraints') or {}
-            if problem == 'unexpected' or expected is None:
-                leave(d, NOT_DEFINED)
-            elif expected.get('primary') or name in constraints:
-                leave(d, 'the index of constraint %s: constraints are not repaired' % name)
-            else:
-                build, found = _INDEX_KEYWORD.subn(r'\1 CONCURRENTLY ', expected['definition'], count=1)
-                if not found:
-                    leave(d, 'its definition is not an index definition: %s' % expected['definition'])
-                    continue
-                index = '%s.%s' % (quote_ident(schema), quote_ident(name))
-                statements = [build] if problem == 'missing' else ['DROP INDEX CONCURRENTLY IF EXISTS %s' % index, build]
-                steps.append(Step(d, statements, transactional=False, index=index))
-        elif kind == 'trigger':
-            actual = d.get('actual')
-            if problem == 'unexpected':
-                leave(d, NOT_DEFINED)
-                continue
-            statements = []
-            only_enabled = problem == 'different' and dict(actual, enabled=expected.get('enabled')) == expected
-            if not only_enabled:
-                if problem == 'different':
-                    statements.append('DROP TRIGGER %s ON %s' % (quote_ident(name), table_sql))
-                statements.append(expected['definition'])
-            if expected.get('enabled', True) is False or (problem == 'different' and actual.get('enabled') is False):
-                statements.append('ALTER TABLE %s %s TRIGGER %s' % (
-                    table_sql, 'ENABLE' if expected.get('enabled', True) else 'DISABLE', quote_ident(name)))
-            steps.append(Step(d, statements))
-        elif kind == 'policy':
-            if problem == 'unexpected':
-                leave(d, 'not in the manifest: left as it is; a permissive policy widens what its roles see, so '
-                         'review it and drop it by hand if it should not be there')
-                continue
-            statements = [] if problem == 'missing' else ['DROP POLICY %s ON %s' % (quote_ident(name), table_sql)]
-            steps.append(Step(d, statements + [_policy_sql(table_sql, name, expected)]))
-        elif kind == 'table setting' and name in ('row_security', 'force_row_security'):
-            if name == 'row_security':
-                sql = 'ALTER TABLE %s %s ROW LEVEL SECURITY' % (table_sql, 'ENABLE' if expected else 'DISABLE')
-            else:
-                sql = 'ALTER TABLE %s %s ROW LEVEL SECURITY' % (table_sql, 'FORCE' if expected else 'NO FORCE')
-            steps.append(Step(d, [sql]))
-        elif kind == 'table setting' and name == 'owner':
-            steps.append(Step(d, ['ALTER TABLE %s OWNER TO %s' % (table_sql, quote_ident(expected))]))
-        elif kind == 'table setting' and name == 'privileges':
-            column_grants = (tables.get(table) or {}).get('column_privileges') or {}
-            steps.append(Step(d, _table_grants(table_sql, expected, d.get('actual'), column_grants)))
-        elif kind == 'table setting' and name == 'column_privileges':
-            steps.append(Step(d, _column_grants(table_sql, expected, d.get('actual'))))
-        elif kind == 'comment':
-            target = _comment_target(d['name'], schema)
-            if target is None:
-                leave(d, 'a comment on an object this cannot name')
-            else:
-                steps.append(Step(d, ['COMMENT ON %s IS %s' % (
-                    target, 'NULL' if problem == 'unexpected' else literal(expected))]))
-        elif kind == 'table' and problem == 'unexpected':
-            leave(d, 'not in the manifest: left as it is (tables are never dropped)')
+        found = _repair(d, tables, schema)
+        if isinstance(found, Step):
+            steps.append(found)
         else:
-            leave(d, '%s%s are not repaired (a table, a column or data is never dropped or changed): change it '
-                     'with a migration' % (kind, '' if kind.endswith('s') else 's'))
+            left.append(dict(d, reason=found))
     steps.sort(key=lambda step: 0 if step.transactional else 1)
     return steps, left
 
 
 def apply(conn, steps, schema='public', lock_timeout=DEFAULT_LOCK_TIMEOUT, statement_timeout=DEFAULT_STATEMENT_TIMEOUT):
+    # type: (Any, List[Step], str, str, str) -> List[Dict[str, Any]]
     """Run the steps: the transactional ones in one transaction, then each index build on its own. EngineError,
     naming the repair and its statement, when one fails: the transaction is rolled back whole; an index build that
     fails leaves no INVALID index behind (it is dropped) and the builds before it stay."""
@@ -232,16 +279,15 @@ def apply(conn, steps, schema='public', lock_timeout=DEFAULT_LOCK_TIMEOUT, state
                 ('standard_conforming_strings', 'on'), ('search_path', schema_search_path(schema)))
     done = []
     transactional = [s for s in steps if s.transactional]
-    step = statement = None
+    step = statement = None  # type: Any
     try:
         if transactional:
-            cursor.execute('BEGIN')
-            for name, value in settings:
-                cursor.execute('SELECT pg_catalog.set_config(%s, %s, true)', (name, value))
-            for step in transactional:
-                for statement in step.statements:
-                    cursor.execute(statement)
-            cursor.execute('COMMIT')
+            with transaction(cursor):  # rolled back whole when a statement fails
+                for name, value in settings:
+                    cursor.execute('SELECT pg_catalog.set_config(%s, %s, true)', (name, value))
+                for step in transactional:
+                    for statement in step.statements:
+                        cursor.execute(statement)
             done.extend(transactional)
         for name, value in settings:
             cursor.execute('SELECT pg_catalog.set_config(%s, %s, false)', (name, value))
@@ -255,28 +301,24 @@ def apply(conn, steps, schema='public', lock_timeout=DEFAULT_LOCK_TIMEOUT, state
         if not pgcompat.is_database_error(exc):
             raise
         outcome = 'nothing of the repair was applied'
-        if step is not None and step.transactional:
-            _quietly(cursor, 'ROLLBACK')
-        else:
+        if step is not None and not step.transactional:
             outcome = ('the index build was stopped and %s; the repairs before it stay applied (%s)'
                        % (_drop_if_invalid(cursor, step.index),
                           ', '.join('%s %s' % (s.difference['kind'], s.difference['name']) for s in done) or 'none'))
-        raise EngineError('repairing %s %s failed: %s (statement: %s); %s'
-                          % (step.difference['kind'], step.difference['name'], pgcompat.describe_error(exc),
-                             statement, outcome), repaired=[s.as_dict() for s in done])
+        what = '%s %s' % (step.difference['kind'], step.difference['name']) if step is not None else 'the session'
+        raise EngineError('repairing %s failed: %s (statement: %s); %s'
+                          % (what, pgcompat.describe_error(exc), statement, outcome), repaired=[s.as_dict() for s in done])
     finally:
-        _quietly(cursor, 'RESET ALL')
+        quietly(cursor, 'RESET ALL')
     return [s.as_dict() for s in done]
 
 
 def _drop_if_invalid(cursor, index):
+    # type: (Any, str) -> str
     """Drop what a failed CREATE INDEX CONCURRENTLY left (an INVALID index), never a valid index of that name.
     Returns what became of it, for the error message."""
     try:
-        cursor.execute('SELECT NOT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid = pg_catalog.to_regclass(%s)',
-                       (index,))
-        row = cursor.fetchone()
-        if not row or not row[0]:
+        if invalid_index(cursor, index) is None:
             return 'it left no INVALID index'
         cursor.execute('DROP INDEX CONCURRENTLY IF EXISTS %s' % index)
         return 'the INVALID index it left was dropped'
@@ -285,10 +327,3 @@ def _drop_if_invalid(cursor, index):
             raise
         return ('the INVALID index %s it left could not be dropped (%s): the next remediate drops and builds it '
                 'again' % (index, pgcompat.describe_error(exc)))
-
-
-def _quietly(cursor, sql):
-    try:
-        cursor.execute(sql)
-    except Exception:  # pylint: disable=broad-except
-        pass

@@ -20,19 +20,25 @@ from ansible_collections.community.postgresql.plugins.module_utils.postgres impo
     get_conn_params,
     postgres_common_argument_spec,
 )
-from ansible_collections.shoppulse.analytics.plugins.module_utils.pgcompat import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.pgcompat import (
     UnsupportedServer,
     check_server_version,
 )
-from ansible_collections.shoppulse.analytics.plugins.module_utils.privileges import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.privileges import (
     SERVER_SEARCH_PATH,
     PrivilegeError,
     require_not_elevated,
     set_search_path,
 )
 
+try:
+    from typing import Any, Dict, Optional
+except ImportError:  # pragma: no cover
+    pass
+
 
 def argument_spec(**extra):
+    # type: (**Any) -> Dict[str, Any]
     """community.postgresql's connection options, login_db and connect_timeout, plus ``extra``."""
     spec = postgres_common_argument_spec()
     spec.update(
@@ -44,6 +50,7 @@ def argument_spec(**extra):
 
 
 def _params(module, **overrides):
+    # type: (Any, **Any) -> Dict[str, Any]
     params = get_conn_params(module, dict(module.params, **overrides), warn_db_default=False)
     if module.params.get('connect_timeout'):
         params.setdefault('connect_timeout', module.params['connect_timeout'])
@@ -51,6 +58,7 @@ def _params(module, **overrides):
 
 
 def connect(module, search_path=SERVER_SEARCH_PATH, owner_work=None):
+    # type: (Any, str, Optional[str]) -> Any
     """Connect (autocommit) or fail the module with community.postgresql's message.
 
     A server of a major version the collection does not serve fails the module here, before
@@ -74,6 +82,7 @@ def connect(module, search_path=SERVER_SEARCH_PATH, owner_work=None):
 
 
 def try_login(module, user, password):
+    # type: (Any, str, str) -> Optional[str]
     """None when ``user`` logs in with ``password`` where the module connects (same host, TLS and
     database), else the driver's error in one line. Nothing is run in the session."""
     try:

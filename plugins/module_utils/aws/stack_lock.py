@@ -70,7 +70,7 @@ def _item(holder, token, now, ttl):
 
 def _lock(item, now):
     # type: (Dict[str, Dict[str, str]], float) -> Dict[str, Any]
-    lock = dict((field, item.get(field.capitalize(), {}).get('S', '')) for field in FIELDS)
+    lock = dict((field, item.get(field.capitalize(), {}).get('S', '')) for field in FIELDS)  # type: Dict[str, Any]
     since, expires = float(item['Since']['N']), float(item['Expires']['N'])
     lock.update(token=item['Token']['S'], since=_iso(since), expires=_iso(expires), stale=now >= expires)
     return lock

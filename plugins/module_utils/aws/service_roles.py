@@ -36,8 +36,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
+try:
+    from typing import Any, Dict, List, Optional, Tuple
+except ImportError:  # pragma: no cover
+    pass
+
 
 def as_document(value):
+    # type: (Any) -> Dict[str, Any]
     """A policy document as a dict, from the JSON string or the dict a task gives."""
     return json.loads(value) if isinstance(value, str) else value
 
@@ -45,28 +51,33 @@ def as_document(value):
 @IAMErrorHandler.common_error_handler('create role')
 @AWSRetry.jittered_backoff()
 def create_role(client, **request):
+    # type: (Any, **Any) -> Dict[str, Any]
     return client.create_role(**request)['Role']
 
 
 @IAMErrorHandler.common_error_handler('update role')
 @AWSRetry.jittered_backoff()
 def update_role(client, **request):
+    # type: (Any, **Any) -> None
     client.update_role(**request)
 
 
 @IAMErrorHandler.common_error_handler('update the trust policy of role')
 @AWSRetry.jittered_backoff()
 def update_trust(client, name, document):
+    # type: (Any, str, Dict[str, Any]) -> None
     client.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(document))
 
 
 @IAMErrorHandler.common_error_handler('set the permissions boundary of role')
 @AWSRetry.jittered_backoff()
 def put_boundary(client, name, arn):
+    # type: (Any, str, str) -> None
     client.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
 
 
 def boundary_of(role):
+    # type: (Optional[Dict[str, Any]]) -> str
     """The ARN of the role's permissions boundary, '' when it has none."""
     return ((role or {}).get('PermissionsBoundary') or {}).get('PermissionsBoundaryArn', '')
 
@@ -74,18 +85,21 @@ def boundary_of(role):
 @IAMErrorHandler.list_error_handler('get role policy', None)
 @AWSRetry.jittered_backoff()
 def get_role_policy(client, name, policy):
+    # type: (Any, str, str) -> Dict[str, Any]
     return client.get_role_policy(RoleName=name, PolicyName=policy)['PolicyDocument']
 
 
 @IAMErrorHandler.common_error_handler('put role policy')
 @AWSRetry.jittered_backoff()
 def put_role_policy(client, name, policy, document):
+    # type: (Any, str, str, Dict[str, Any]) -> None
     client.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=json.dumps(document))
 
 
 @IAMErrorHandler.deletion_error_handler('delete role policy')
 @AWSRetry.jittered_backoff()
 def delete_role_policy(client, name, policy):
+    # type: (Any, str, str) -> bool
     client.delete_role_policy(RoleName=name, PolicyName=policy)
     return True
 
@@ -93,28 +107,33 @@ def delete_role_policy(client, name, policy):
 @IAMErrorHandler.common_error_handler('tag role')
 @AWSRetry.jittered_backoff()
 def tag_role(client, name, tags):
+    # type: (Any, str, Dict[str, str]) -> None
     client.tag_role(RoleName=name, Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @IAMErrorHandler.common_error_handler('untag role')
 @AWSRetry.jittered_backoff()
 def untag_role(client, name, keys):
+    # type: (Any, str, List[str]) -> None
     client.untag_role(RoleName=name, TagKeys=keys)
 
 
 @IAMErrorHandler.deletion_error_handler('delete role')
 @AWSRetry.jittered_backoff()
 def delete_role(client, name):
+    # type: (Any, str) -> bool
     client.delete_role(RoleName=name)
     return True
 
 
 def inline_policies(client, name):
+    # type: (Any, str) -> Dict[str, Dict[str, Any]]
     """{policy name: document} of the role's inline policies."""
     return dict((policy, get_role_policy(client, name, policy)) for policy in list_iam_role_policies(client, name))
 
 
 def state(client, name):
+    # type: (Any, str) -> Tuple[Optional[Dict[str, Any]], Dict[str, Dict[str, Any]]]
     """What the module compares and shows: the role (boto3 form) and its inline policies; (None, {}) when absent."""
     role = get_iam_role(client, name)
     if role is None:
@@ -123,6 +142,7 @@ def state(client, name):
 
 
 def view(role, policies):
+    # type: (Optional[Dict[str, Any]], Dict[str, Dict[str, Any]]) -> Dict[str, Any]
     """The comparable state, for --diff."""
     if role is None:
         return {}
@@ -133,9 +153,10 @@ def view(role, policies):
 
 
 def predicted_view(before, params):
+    # type: (Dict[str, Any], Dict[str, Any]) -> Dict[str, Any]
     """The comparable state the parameters lead to, from the view before (for --diff in check mode)."""
     after = dict(before) if before else dict(description='', max_session_duration=3600, permissions_boundary='', tags={},
-                                             inline_policies={})
+                                             inline_policies={})  # type: Dict[str, Any]
     after['assume_role_policy_document'] = as_document(params['assume_role_policy_document'])
     for option in ('description', 'max_session_duration', 'permissions_boundary'):
         if params.get(option) is not None:
@@ -149,6 +170,7 @@ def predicted_view(before, params):
 
 
 def result(role, policies):
+    # type: (Optional[Dict[str, Any]], Dict[str, Dict[str, Any]]) -> Dict[str, Any]
     """The role as the module returns it (amazon.aws's iam_role return form, plus the inline policies)."""
     if role is None:
         return {}
@@ -160,6 +182,7 @@ def result(role, policies):
 
 
 def plan(role, policies, params):
+    # type: (Optional[Dict[str, Any]], Dict[str, Dict[str, Any]], Dict[str, Any]) -> List[Tuple[str, Any]]
     """The changes that bring a role (None: absent) and its inline policies to the parameters, as a list of
     (action, arguments) in order; pure, so that check mode predicts exactly what a run does."""
     name = params['name']
@@ -217,11 +240,13 @@ ACTIONS = dict(create_role=create_role, put_boundary=put_boundary, update_trust=
 
 
 def apply(client, steps):
+    # type: (Any, List[Tuple[str, Any]]) -> None
     for action, arguments in steps:
         ACTIONS[action](client, **arguments)
 
 
 def remove(client, name):
+    # type: (Any, str) -> bool
     """Delete the role and what IAM requires gone first (inline policies, attached policies, its place in
     instance profiles; the profiles themselves are left). Returns whether it existed."""
     if get_iam_role(client, name) is None:

@@ -25,8 +25,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
+try:
+    from typing import Any, Dict, List, Optional, Set, Tuple
+except ImportError:  # pragma: no cover
+    pass
+
 
 def describe(client, name):
+    # type: (Any, str) -> Optional[Dict[str, Any]]
     """DescribeSecret's answer for ``name``, or None when there is no such secret."""
     try:
         return client.describe_secret(SecretId=name)
@@ -35,6 +41,7 @@ def describe(client, name):
 
 
 def current_value(client, name):
+    # type: (Any, str) -> Optional[str]
     """The secret's current string, or None when it has no current version yet."""
     try:
         return client.get_secret_value(SecretId=name).get('SecretString')
@@ -43,6 +50,7 @@ def current_value(client, name):
 
 
 def _rotation_calls(wanted, current):
+    # type: (Dict[str, Any], Optional[Dict[str, Any]]) -> List[Tuple[str, Dict[str, Any]]]
     enabled = bool(wanted['rotation_lambda'])
     rules = {'AutomaticallyAfterDays': wanted['rotation_interval']}
     if current is not None and bool(current.get('RotationEnabled')) == enabled and (
@@ -55,6 +63,7 @@ def _rotation_calls(wanted, current):
 
 
 def _tag_calls(wanted, current):
+    # type: (Dict[str, Any], Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]
     if wanted['tags'] is None:
         return []
     now = boto3_tag_list_to_ansible_dict(current.get('Tags') or [])
@@ -68,6 +77,7 @@ def _tag_calls(wanted, current):
 
 
 def plan(wanted, current, value):
+    # type: (Dict[str, Any], Optional[Dict[str, Any]], Optional[str]) -> List[Tuple[str, Dict[str, Any]]]
     """The calls (method name, arguments) that bring the secret to ``wanted``; [] when it is there.
 
     wanted: dict(name, state, description, kms_key_id, secret, tags, purge_tags, rotation_lambda,
@@ -103,14 +113,16 @@ def plan(wanted, current, value):
 
 
 def apply(client, calls):
+    # type: (Any, List[Tuple[str, Dict[str, Any]]]) -> None
     """Make the calls, in order."""
     for method, arguments in calls:
         getattr(client, method)(**arguments)
 
 
 def changed_fields(calls):
+    # type: (List[Tuple[str, Dict[str, Any]]]) -> List[str]
     """What the calls change, for the diff: the argument names, never their values."""
-    fields = set()
+    fields = set()  # type: Set[str]
     for method, arguments in calls:
         if method in ('create_secret', 'update_secret'):
             fields.update(k for k in arguments if k not in ('Name', 'SecretId'))
@@ -120,6 +132,7 @@ def changed_fields(calls):
 
 
 def predicted(wanted, current):
+    # type: (Dict[str, Any], Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]
     """What DescribeSecret would answer once plan()'s calls are made (check mode): a new secret has an empty ARN."""
     if wanted['state'] == 'absent':
         return None
@@ -139,6 +152,7 @@ def predicted(wanted, current):
 
 
 def summary(secret):
+    # type: (Optional[Dict[str, Any]]) -> Dict[str, Any]
     """What the module returns of a secret: its metadata in snake case, never its value."""
     if secret is None:
         return {}

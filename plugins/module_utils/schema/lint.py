@@ -30,7 +30,13 @@ import re
 import shutil
 import sys
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import created_tables, statement_target
+
+try:
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+except ImportError:  # pragma: no cover
+    pass
 
 LEVELS = ('error', 'warn', 'off')
 DEFAULT_LEVEL = 'warn'
@@ -55,44 +61,9 @@ TABLE_RULES = frozenset([
 # statement_timeout; a rule comes back when its setting is turned off with 0)
 RUNNER_RULES = dict([('require-lock-timeout', 'lock_timeout'), ('require-statement-timeout', 'statement_timeout')])
 
-# an identifier, quoted or not; one perhaps schema-qualified; what may come before a statement's first word
-# (schema_apply's search for the indexes a no-transaction migration builds uses them too)
-SQL_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
-QUALIFIED_NAME = SQL_NAME + r'(?:\s*\.\s*' + SQL_NAME + r')?'
-LEADING_COMMENTS = r'(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*'
-_FLAGS = re.IGNORECASE | re.DOTALL
-_CREATE_TABLE = re.compile(r'^' + LEADING_COMMENTS + r'CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?'
-                           r'TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<table>' + QUALIFIED_NAME + r')', _FLAGS)
-_ALTER_TABLE = re.compile(r'^' + LEADING_COMMENTS + r'ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>' + QUALIFIED_NAME + r')',
-                          _FLAGS)
-_CREATE_INDEX = re.compile(r'^' + LEADING_COMMENTS + r'CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?'
-                           r'(?:(?:IF\s+NOT\s+EXISTS\s+)?' + QUALIFIED_NAME + r'\s+)?ON\s+(?:ONLY\s+)?(?P<table>'
-                           + QUALIFIED_NAME + r')', _FLAGS)
-_DROP_INDEX = re.compile(r'^' + LEADING_COMMENTS + r'DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?(?P<index>'
-                         + QUALIFIED_NAME + r')', _FLAGS)
-
-
-def _unquoted(name):
-    """The name as the catalog holds it: unquoted parts folded to lower case, quoted ones kept."""
-    parts = re.findall(r'"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)', name)
-    return '.'.join(quoted.replace('""', '"') if quoted else plain.lower() for quoted, plain in parts)
-
-
-def statement_target(text):
-    """('table', name), ('index', name) or None: what a statement takes its lock on."""
-    for pattern, kind in ((_ALTER_TABLE, 'table'), (_CREATE_INDEX, 'table'), (_DROP_INDEX, 'index'),
-                          (_CREATE_TABLE, 'table')):
-        match = pattern.match(text)
-        if match:
-            return kind, _unquoted(match.group(kind))
-    return None
-
-
-def created_tables(migration):
-    return set(_unquoted(m.group('table')) for m in (_CREATE_TABLE.match(s.text) for s in migration.statements) if m)
-
 
 def _bare(name):
+    # type: (str) -> str
     return name.rsplit('.', 1)[-1]
 
 
@@ -100,17 +71,19 @@ class Finding(object):
     """One finding: file, line, rule, squawk's message and help, and the level it ends with."""
 
     def __init__(self, migration, line, rule, message, help_text, level):
+        # type: (Any, int, str, str, str, str) -> None
         self.migration = migration
         self.line = line
         self.rule = rule
         self.message = message
         self.help = help_text
         self.level = level   # 'error' or 'warn'
-        self.table = None
-        self.rows = None
-        self.note = None     # what the database said about the table
+        self.table = None  # type: Optional[str]
+        self.rows = None  # type: Optional[int]
+        self.note = None  # type: Optional[str]  # what the database said about the table
 
     def text(self):
+        # type: () -> str
         where = '%s line %d: %s: %s' % (self.migration.filename, self.line, self.rule, self.message.rstrip('.'))
         if self.note:
             where += ' (%s)' % self.note
@@ -119,6 +92,7 @@ class Finding(object):
         return where + '.'
 
     def as_dict(self):
+        # type: () -> Dict[str, Any]
         return dict(file=self.migration.filename, version=self.migration.version, line=self.line, rule=self.rule,
                     level=self.level, message=self.message, help=self.help, table=self.table, rows=self.rows,
                     note=self.note)
@@ -128,6 +102,7 @@ ACCEPTED_FILE = 'lint-accepted.json'
 
 
 def load_accepted(directory):
+    # type: (str) -> Dict[Tuple[str, int, str], str]
     """{(file, line, rule): why} from ``directory``/lint-accepted.json, the findings that stay in released
     migrations (which can never change); empty when there is no such file."""
     path = os.path.join(directory, ACCEPTED_FILE)
@@ -143,6 +118,7 @@ def load_accepted(directory):
 
 
 def find_squawk(path=None):
+    # type: (Optional[str]) -> str
     """The squawk binary: ``path`` if given, else squawk on PATH, else beside the running Python (a virtualenv's bin)."""
     if path:
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
@@ -157,6 +133,7 @@ def find_squawk(path=None):
 
 
 def validate_options(level, exclude=(), include=()):
+    # type: (str, Sequence[str], Sequence[str]) -> None
     if level not in LEVELS:
         raise EngineError('lint must be one of %s (it is %r)' % (', '.join(LEVELS), level))
     for name in list(exclude or ()) + list(include or ()):
@@ -166,6 +143,7 @@ def validate_options(level, exclude=(), include=()):
 
 
 def run_squawk(squawk, migrations, exclude=(), include=(), pg_version=None, transactional=True, run=None):
+    # type: (str, List[Any], Sequence[str], Sequence[str], Optional[str], bool, Optional[Callable]) -> List[Tuple[Any, int, str, str, str]]
     """squawk's findings on the files, as (migration, 1-based line, rule, message, help); EngineError if it cannot run.
 
     ``run(command)`` runs a command and returns (status, stdout bytes, stderr bytes): the module's
@@ -215,6 +193,7 @@ def run_squawk(squawk, migrations, exclude=(), include=(), pg_version=None, tran
 
 
 def statement_at(migration, line):
+    # type: (Any, int) -> Any
     """The statement of ``migration`` that holds ``line``."""
     holding = None
     for statement in migration.statements:
@@ -228,11 +207,13 @@ class TableFacts(object):
     """What the database says of a table, asked once per table: (rows, bytes) or None when it does not exist."""
 
     def __init__(self, cursor, large_table_rows):
+        # type: (Any, int) -> None
         self.cursor = cursor
         self.large_table_rows = large_table_rows
-        self.cache = {}
+        self.cache = {}  # type: Dict[Any, Any]
 
     def of_index(self, name):
+        # type: (str) -> Optional[str]
         if self.cursor is None:
             return None
         self.cursor.execute('SELECT indrelid::regclass::text FROM pg_catalog.pg_index '
@@ -241,6 +222,7 @@ class TableFacts(object):
         return row[0] if row else None
 
     def size(self, table):
+        # type: (str) -> Optional[Tuple[int, int, bool]]
         """(rows, bytes, known) of a table (its leaf partitions' sum): the catalog's estimate (reltuples, which
         ANALYZE and autovacuum keep), else the statistics' live rows; never a count, which row-level security
         would make 0 for the tables' owner. ``known`` is false for a table with pages but no estimate yet."""
@@ -266,6 +248,7 @@ class TableFacts(object):
 
 
 def _size_text(rows, size):
+    # type: (int, int) -> str
     units = ['bytes', 'kB', 'MB', 'GB', 'TB']
     value, unit = float(size), 0
     while value >= 1024 and unit < len(units) - 1:
@@ -274,8 +257,53 @@ def _size_text(rows, size):
         'about {0:,} rows, {1} bytes'.format(rows, size)
 
 
+def _excluded_rules(settings, exclude):
+    # type: (Dict[str, Any], Sequence[str]) -> List[str]
+    """The rules left out: those asked for, and each of RUNNER_RULES while the runner sets its setting."""
+    excluded = list(exclude or ())
+    for rule, setting in sorted(RUNNER_RULES.items()):
+        value = '%s' % settings.get(setting, '')
+        if value and value.strip() not in ('0', '0ms', '0s') and rule not in excluded:
+            excluded.append(rule)
+    return excluded
+
+
+def _weigh(finding, facts, own, created, large_table_rows):
+    # type: (Finding, TableFacts, Set[str], Set[str], int) -> bool
+    """Whether a finding about a table stays, weighed by that table: dropped when the migration or an earlier one
+    of the run creates it, or it is empty; an error when it holds at least ``large_table_rows``."""
+    migration, rule = finding.migration, finding.rule
+    statement = statement_at(migration, finding.line)
+    target = statement_target(statement.text) if statement is not None and rule in TABLE_RULES else None
+    if target is None:
+        return True
+    kind, name = target
+    table = facts.of_index(name) if kind == 'index' else name
+    finding.table = table or name
+    if table is not None and (table in own or _bare(table) in own or table in created or _bare(table) in created):
+        finding.note = 'dropped: %s is created by %s' % (table, 'this migration' if table in own or _bare(table) in own
+                                                         else 'an earlier migration of this run')
+        return False
+    size = facts.size(table) if table is not None else None
+    if size is not None and not size[2]:
+        finding.note = '%s has pages but no row estimate yet (ANALYZE it)' % table
+    elif size is not None:
+        finding.rows = size[0]
+        if size[0] == 0:
+            finding.note = 'dropped: %s is empty' % table
+            return False
+        if size[0] >= large_table_rows:
+            finding.level = 'error'
+            finding.note = '%s holds %s: at least lint_large_table_rows (%d), so this is an error' % (
+                table, _size_text(size[0], size[1]), large_table_rows)
+        else:
+            finding.note = '%s holds %s' % (table, _size_text(size[0], size[1]))
+    return True
+
+
 def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor=None, pg_version=None,
          large_table_rows=DEFAULT_LARGE_TABLE_ROWS, runner_settings=None, accepted=None, run=None):
+    # type: (List[Any], str, str, Sequence[str], Sequence[str], Any, Optional[str], int, Any, Any, Any) -> Tuple[List[Finding], List[Finding]]
     """Lint the migrations a run would apply; returns (kept findings, dropped findings).
 
     ``cursor`` (a DB-API cursor on the target database) makes the lint know the live tables; without
@@ -288,24 +316,19 @@ def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor
     validate_options(level, exclude, include)
     if level == 'off' or not migrations:
         return [], []
-    settings = runner_settings or {}
-    excluded = list(exclude or ())
-    for rule, setting in sorted(RUNNER_RULES.items()):
-        value = '%s' % settings.get(setting, '')
-        if value and value.strip() not in ('0', '0ms', '0s') and rule not in excluded:
-            excluded.append(rule)
+    excluded = _excluded_rules(runner_settings or {}, exclude)
     raw = []
     for transactional in (True, False):
         group = [m for m in migrations if m.transactional == transactional]
         raw += run_squawk(squawk, group, excluded, include, pg_version, transactional, run=run)
     facts = TableFacts(cursor, large_table_rows)
-    created = set()    # tables the migrations before this one (in this run) create
-    kept, dropped = [], []
+    created = set()  # type: Set[str]  # tables the migrations before this one (in this run) create
+    kept, dropped = [], []  # type: Tuple[List[Finding], List[Finding]]
     order = dict((m.version, i) for i, m in enumerate(migrations))
     raw.sort(key=lambda f: (order[f[0].version], f[1]))
-    by_version = {}
-    for finding in raw:
-        by_version.setdefault(finding[0].version, []).append(finding)
+    by_version = {}  # type: Dict[int, List[Tuple[Any, int, str, str, str]]]
+    for found in raw:
+        by_version.setdefault(found[0].version, []).append(found)
     for migration in migrations:
         own = created_tables(migration)
         for dummy, line, rule, message, help_text in by_version.get(migration.version, []):
@@ -314,40 +337,15 @@ def lint(migrations, squawk, level=DEFAULT_LEVEL, exclude=(), include=(), cursor
             if why is not None:
                 finding.note = 'accepted (%s): %s' % (ACCEPTED_FILE, why)
                 dropped.append(finding)
-                continue
-            if rule == 'syntax-error':
+            elif rule == 'syntax-error':
                 finding.level = 'warn'
                 finding.note = 'squawk could not parse this statement, so its rules did not check the file; ' \
                                'PostgreSQL is the judge of its syntax'
                 kept.append(finding)
-                continue
-            statement = statement_at(migration, line)
-            target = statement_target(statement.text) if statement is not None and rule in TABLE_RULES else None
-            if target is not None:
-                kind, name = target
-                table = facts.of_index(name) if kind == 'index' else name
-                finding.table = table or name
-                if table is not None and (table in own or _bare(table) in own or table in created or _bare(table) in created):
-                    finding.note = 'dropped: %s is created by %s' % (table, 'this migration' if table in own or _bare(table) in own
-                                                                     else 'an earlier migration of this run')
-                    dropped.append(finding)
-                    continue
-                size = facts.size(table) if table is not None else None
-                if size is not None and not size[2]:
-                    finding.note = '%s has pages but no row estimate yet (ANALYZE it)' % table
-                elif size is not None:
-                    finding.rows = size[0]
-                    if size[0] == 0:
-                        finding.note = 'dropped: %s is empty' % table
-                        dropped.append(finding)
-                        continue
-                    if size[0] >= large_table_rows:
-                        finding.level = 'error'
-                        finding.note = '%s holds %s: at least lint_large_table_rows (%d), so this is an error' % (
-                            table, _size_text(size[0], size[1]), large_table_rows)
-                    else:
-                        finding.note = '%s holds %s' % (table, _size_text(size[0], size[1]))
-            kept.append(finding)
+            elif _weigh(finding, facts, own, created, large_table_rows):
+                kept.append(finding)
+            else:
+                dropped.append(finding)
         created |= own
         created |= set(_bare(t) for t in own)
     return kept, dropped

@@ -34,10 +34,15 @@ import json
 import os
 import re
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils import names as namelib
-from ansible_collections.shoppulse.analytics.plugins.module_utils import pgcompat
-from ansible_collections.shoppulse.analytics.plugins.module_utils.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.sqlscript import quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import names as namelib
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import quote_ident
+
+try:
+    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+except ImportError:  # pragma: no cover
+    pass
 
 TEMP_TABLE = '_shoppulse_seed'
 RECORD_COLUMN = '_shoppulse_record'
@@ -56,6 +61,7 @@ _PYTHON_CODECS = {'UTF8': 'utf-8', 'LATIN1': 'latin-1', 'LATIN9': 'iso8859-15', 
 
 
 def python_codec(pg_encoding):
+    # type: (str) -> str
     """The Python codec for a PostgreSQL encoding name (UTF8, LATIN1, WIN1252, ...)."""
     return _PYTHON_CODECS.get(pg_encoding.upper().replace('-', ''), pg_encoding)
 
@@ -64,6 +70,7 @@ class _Source(object):
     """Where the rows come from: a CSV file, or inline rows turned into CSV."""
 
     def __init__(self, path=None, rows=None, columns=None, delimiter=',', encoding='UTF8'):
+        # type: (Any, Any, Optional[List[str]], str, str) -> None
         self.path = path
         self.rows = rows
         self.delimiter = delimiter
@@ -80,6 +87,7 @@ class _Source(object):
             self.columns, self.data = self._inline(rows, columns)
 
     def _read_header(self):
+        # type: () -> List[str]
         with open(self.path, 'rb') as handle:
             first = handle.readline()  # the header only: a bad byte further down is COPY's to report
         try:
@@ -96,7 +104,7 @@ class _Source(object):
             if not name:
                 raise EngineError('%s line 1: column %d of the header has no name' % (self.path, number),
                                   file=self.path, line=1)
-        seen = {}
+        seen = {}  # type: Dict[str, int]
         for number, name in enumerate(columns, 1):
             if name in seen:
                 raise EngineError('%s line 1: columns %d and %d of the header have the same name'
@@ -106,6 +114,7 @@ class _Source(object):
 
     @staticmethod
     def _inline(rows, columns):
+        # type: (List[Any], Optional[List[str]]) -> Tuple[List[str], bytes]
         if not rows:
             raise EngineError('rows is empty: nothing to load')
         for index, row in enumerate(rows, 1):
@@ -122,6 +131,7 @@ class _Source(object):
         return columns, buffer.getvalue().encode('utf-8')
 
     def chunks(self):
+        # type: () -> Iterator[bytes]
         if self.path is None:
             yield self.data
             return
@@ -133,6 +143,7 @@ class _Source(object):
                 yield chunk
 
     def line_of_record(self, record):
+        # type: (int) -> int
         """Physical line on which record ``record`` (1-based, header excluded) starts."""
         if self.path is None:
             return record + 1
@@ -146,6 +157,7 @@ class _Source(object):
         return previous_end + 1
 
     def locate(self, record):
+        # type: (int) -> Tuple[str, Optional[int]]
         """('<file> line N', N) for a record of a file, ('rows item N', None) for inline rows: one scan."""
         if self.path is None:
             return 'rows item %d' % record, None
@@ -153,10 +165,12 @@ class _Source(object):
         return '%s line %d' % (self.path, line), line
 
     def where(self, record):
+        # type: (int) -> str
         return self.locate(record)[0]
 
 
 def _csv_field(value):
+    # type: (Any) -> str
     if value is None:
         return ''
     if isinstance(value, bool):
@@ -171,6 +185,7 @@ def _csv_field(value):
 class SeedLoader(object):
     def __init__(self, conn, table, key, path=None, rows=None, columns=None, schema='public',
                  delimiter=',', encoding='UTF8'):
+        # type: (Any, str, Sequence[str], Optional[str], Optional[List[Any]], Optional[List[str]], str, str, str) -> None
         if not key:
             raise EngineError('key must name at least one column')
         self.conn = conn
@@ -185,6 +200,7 @@ class SeedLoader(object):
         self.cursor = pgcompat.tuple_cursor(conn)
 
     def _table_columns(self):
+        # type: () -> Dict[str, Tuple[str, str]]
         self.cursor.execute(
             'SELECT a.attname, a.attgenerated, a.attidentity FROM pg_catalog.pg_attribute a '
             'WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum',
@@ -195,6 +211,7 @@ class SeedLoader(object):
         return dict((r[0], (r[1], r[2])) for r in rows)
 
     def _check_columns(self, table_columns):
+        # type: (Dict[str, Tuple[str, str]]) -> bool
         where = self.source.label
         # a file's header is named by position, never quoted: pointed at the wrong file, it may be a secret
         unknown = [(n, c) for n, c in enumerate(self.source.columns, 1) if c not in table_columns]
@@ -218,6 +235,7 @@ class SeedLoader(object):
         return any(table_columns[c][1] == 'a' for c in self.source.columns)
 
     def load(self, check_mode=False):
+        # type: (bool) -> Dict[str, Any]
         columns = self.source.columns
         self.cursor.execute('BEGIN')
         try:
@@ -235,12 +253,14 @@ class SeedLoader(object):
                     unchanged=total - inserted - updated, total=total)
 
     def _rollback(self):
+        # type: () -> None
         try:
             self.cursor.execute('ROLLBACK')
         except Exception:  # pylint: disable=broad-except
             pass
 
     def _copy(self, columns):
+        # type: (List[str]) -> int
         cols = ', '.join(quote_ident(c) for c in columns)
         self.cursor.execute('CREATE TEMPORARY TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA'
                             % (TEMP_TABLE, cols, self.qualified))
@@ -272,6 +292,7 @@ class SeedLoader(object):
         return total
 
     def _describe(self, exc):
+        # type: (BaseException) -> str
         """PostgreSQL's error without the values it quotes from a file (``invalid input syntax for type uuid: "…"``,
         ``Key (slug)=(…) already exists``): the file and line say where, the file is the user's to read."""
         text = pgcompat.describe_error(exc)
@@ -280,6 +301,7 @@ class SeedLoader(object):
         return _VALUE_IN_DETAIL.sub(u'\\1(…)', _QUOTED_VALUE.sub(u'\\1"…"', text))
 
     def _check_keys(self):
+        # type: () -> None
         keys = ', '.join(quote_ident(k) for k in self.key)
         nulls = ' OR '.join('%s IS NULL' % quote_ident(k) for k in self.key)
         self.cursor.execute('SELECT min(%s) FROM %s WHERE %s' % (RECORD_COLUMN, TEMP_TABLE, nulls))
@@ -296,6 +318,7 @@ class SeedLoader(object):
                               % (self.source.where(row[0]), self.source.where(row[1]), ', '.join(self.key)))
 
     def _merge_sql(self, kind, columns, overriding=False, bounded=False):
+        # type: (str, List[str], bool, bool) -> Optional[str]
         target = self.qualified
         match = ' AND '.join('t.%s = s.%s' % (quote_ident(k), quote_ident(k)) for k in self.key)
         bound = (' AND s.%s BETWEEN %%s AND %%s' % RECORD_COLUMN) if bounded else ''
@@ -315,6 +338,7 @@ class SeedLoader(object):
                                    TEMP_TABLE, target, match, bound, RECORD_COLUMN))
 
     def _merge(self, kind, columns, total, overriding=False):
+        # type: (str, List[str], int, bool) -> int
         sql = self._merge_sql(kind, columns, overriding)
         if sql is None:
             return 0
@@ -332,6 +356,7 @@ class SeedLoader(object):
                               file=self.source.path, line=line, sqlstate=pgcompat.error_fields(exc)['sqlstate'])
 
     def _fails(self, sql, low, high):
+        # type: (str, int, int) -> bool
         self.cursor.execute('SAVEPOINT shoppulse_seed_probe')
         try:
             self.cursor.execute(sql, (low, high))
@@ -344,6 +369,7 @@ class SeedLoader(object):
         return failed
 
     def _bisect(self, sql, total):
+        # type: (Any, int) -> Optional[int]
         """Return the first record whose merge fails on its own, or None."""
         low, high = 1, total
         while low < high:
@@ -356,4 +382,5 @@ class SeedLoader(object):
 
 
 def load(conn, check_mode=False, **options):
+    # type: (Any, bool, **Any) -> Dict[str, Any]
     return SeedLoader(conn, **options).load(check_mode=check_mode)

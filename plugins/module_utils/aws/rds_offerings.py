@@ -14,10 +14,16 @@ __metaclass__ = type
 from ansible_collections.amazon.aws.plugins.module_utils.rds import RDSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+try:
+    from typing import Any, Dict, List, Optional
+except ImportError:  # pragma: no cover
+    pass
+
 
 @RDSErrorHandler.common_error_handler('describe orderable DB instance options')
 @AWSRetry.jittered_backoff()
 def orderable_options(client, engine, engine_version, instance_class=None):
+    # type: (Any, str, str, Optional[str]) -> List[Dict[str, Any]]
     request = dict(Engine=engine, EngineVersion=engine_version)
     if instance_class:
         request['DBInstanceClass'] = instance_class
@@ -26,4 +32,5 @@ def orderable_options(client, engine, engine_version, instance_class=None):
 
 
 def instance_classes(options):
+    # type: (List[Dict[str, Any]]) -> List[str]
     return sorted(set(option['DBInstanceClass'] for option in options))

@@ -12,14 +12,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+try:
+    from typing import Any, Dict, Iterable
+except ImportError:  # pragma: no cover
+    pass
+
 
 def driver_of(conn):
+    # type: (Any) -> str
     """Return 'psycopg' (3) or 'psycopg2' for a connection object."""
     module = type(conn).__module__
     return 'psycopg2' if module.startswith('psycopg2') else 'psycopg'
 
 
 def tuple_cursor(conn):
+    # type: (Any) -> Any
     """A cursor whose rows are tuples, whatever row factory the connection has.
 
     community.postgresql gives psycopg 3 connections a dict row factory and
@@ -40,6 +47,7 @@ class UnsupportedServer(Exception):
 
 
 def server_version(conn):
+    # type: (Any) -> int
     """The server's version number, as PostgreSQL gives it (180004 for 18.4)."""
     if driver_of(conn) == 'psycopg':
         return conn.info.server_version
@@ -47,6 +55,7 @@ def server_version(conn):
 
 
 def check_server_version(conn):
+    # type: (Any) -> int
     """Return the server's major version; raise UnsupportedServer for one the collection does not serve."""
     number = server_version(conn)
     major = number // 10000
@@ -59,6 +68,7 @@ def check_server_version(conn):
 
 
 def encrypt_password(conn, user, password):
+    # type: (Any, str, str) -> str
     """The SCRAM-SHA-256 verifier of ``password`` for ``user``, made by libpq on the client (as psql's
     \\password does), so that the password itself is never sent in a statement or written to a log."""
     if driver_of(conn) == 'psycopg':
@@ -72,10 +82,12 @@ class _ChunkReader(object):
     """File-like wrapper of an iterator of bytes chunks, for psycopg2's copy_expert."""
 
     def __init__(self, chunks):
+        # type: (Iterable[bytes]) -> None
         self._chunks = iter(chunks)
         self._buffer = b''
 
     def read(self, size=-1):
+        # type: (int) -> bytes
         if size is None or size < 0:
             return self._buffer + b''.join(self._chunks)
         while len(self._buffer) < size:
@@ -88,6 +100,7 @@ class _ChunkReader(object):
 
 
 def copy_from_chunks(cursor, sql, chunks):
+    # type: (Any, str, Iterable[bytes]) -> None
     """Run ``COPY ... FROM STDIN`` feeding it an iterator of bytes chunks."""
     if driver_of(cursor.connection) == 'psycopg':
         with cursor.copy(sql) as copy:
@@ -98,16 +111,19 @@ def copy_from_chunks(cursor, sql, chunks):
 
 
 def is_database_error(exc):
+    # type: (BaseException) -> bool
     """True for an error raised by either driver (as opposed to our own bugs)."""
     names = [klass.__module__.split('.')[0] for klass in type(exc).__mro__]
     return 'psycopg' in names or 'psycopg2' in names
 
 
 def error_fields(exc):
+    # type: (BaseException) -> Dict[str, Any]
     """Return a dict of what PostgreSQL said about an error, for either driver."""
     diag = getattr(exc, 'diag', None)
 
     def field(name):
+        # type: (str) -> Any
         value = getattr(diag, name, None) if diag is not None else None
         return value if value not in ('', None) else None
 
@@ -130,6 +146,7 @@ def error_fields(exc):
 
 
 def describe_error(exc):
+    # type: (BaseException) -> str
     """One line: message, then detail and hint when PostgreSQL gave them."""
     fields = error_fields(exc)
     text = fields['message']

@@ -21,7 +21,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.rds import AnsibleRDSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.shoppulse.analytics.plugins.module_utils.iam_propagation import (
+from ansible_collections.shoppulse.analytics.plugins.module_utils.aws.iam_propagation import (
     RDS_ROLE_REFUSAL,
     retry_while_iam_propagates,
 )
@@ -30,6 +30,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+
+try:
+    from typing import Any, Dict, List, Optional, Tuple
+except ImportError:  # pragma: no cover
+    pass
 
 DEFAULT_TARGET_GROUP = 'default'
 # What ModifyDBProxy can change, as (parameter of the module, field of DescribeDBProxies, field of ModifyDBProxy).
@@ -53,12 +58,14 @@ class ProxyErrorHandler(AWSErrorHandler):
 
     @classmethod
     def _is_missing(cls):
+        # type: () -> Any
         return is_boto3_error_code(['DBProxyNotFoundFault', 'DBProxyTargetGroupNotFoundFault'])
 
 
 @ProxyErrorHandler.list_error_handler('describe DB proxy', None)
 @AWSRetry.jittered_backoff()
 def describe_proxy(client, name):
+    # type: (Any, str) -> Optional[Dict[str, Any]]
     proxies = client.describe_db_proxies(DBProxyName=name)['DBProxies']
     return proxies[0] if proxies else None
 
@@ -66,12 +73,14 @@ def describe_proxy(client, name):
 @ProxyErrorHandler.list_error_handler('describe DB proxies', [])
 @AWSRetry.jittered_backoff()
 def describe_proxies(client):
+    # type: (Any) -> List[Dict[str, Any]]
     return client.get_paginator('describe_db_proxies').paginate().build_full_result()['DBProxies']
 
 
 @ProxyErrorHandler.list_error_handler('describe DB proxy target group', None)
 @AWSRetry.jittered_backoff()
 def describe_target_group(client, name):
+    # type: (Any, str) -> Optional[Dict[str, Any]]
     groups = client.describe_db_proxy_target_groups(DBProxyName=name,
                                                     TargetGroupName=DEFAULT_TARGET_GROUP)['TargetGroups']
     return groups[0] if groups else None
@@ -80,12 +89,14 @@ def describe_target_group(client, name):
 @ProxyErrorHandler.list_error_handler('describe DB proxy targets', [])
 @AWSRetry.jittered_backoff()
 def describe_targets(client, name):
+    # type: (Any, str) -> List[Dict[str, Any]]
     return client.describe_db_proxy_targets(DBProxyName=name, TargetGroupName=DEFAULT_TARGET_GROUP)['Targets']
 
 
 @ProxyErrorHandler.list_error_handler('list tags of DB proxy', [])
 @AWSRetry.jittered_backoff()
 def list_tags(client, arn):
+    # type: (Any, str) -> Dict[str, str]
     return client.list_tags_for_resource(ResourceName=arn)['TagList']
 
 
@@ -93,6 +104,7 @@ def list_tags(client, arn):
 @retry_while_iam_propagates(RDS_ROLE_REFUSAL, 'RoleArn', 'create DB proxy')
 @AWSRetry.jittered_backoff()
 def create_proxy(client, **request):
+    # type: (Any, **Any) -> Dict[str, Any]
     return client.create_db_proxy(**request)['DBProxy']
 
 
@@ -100,12 +112,14 @@ def create_proxy(client, **request):
 @retry_while_iam_propagates(RDS_ROLE_REFUSAL, 'RoleArn', 'modify DB proxy')
 @AWSRetry.jittered_backoff(catch_extra_error_codes=['InvalidDBProxyStateFault'])
 def modify_proxy(client, **request):
+    # type: (Any, **Any) -> Dict[str, Any]
     return client.modify_db_proxy(**request)['DBProxy']
 
 
 @ProxyErrorHandler.common_error_handler('modify DB proxy target group')
 @AWSRetry.jittered_backoff(catch_extra_error_codes=['InvalidDBProxyStateFault'])
 def modify_target_group(client, name, pool):
+    # type: (Any, str, Dict[str, Any]) -> Any
     return client.modify_db_proxy_target_group(DBProxyName=name, TargetGroupName=DEFAULT_TARGET_GROUP,
                                                ConnectionPoolConfig=pool)['DBProxyTargetGroup']
 
@@ -113,6 +127,7 @@ def modify_target_group(client, name, pool):
 @ProxyErrorHandler.common_error_handler('register DB proxy targets')
 @AWSRetry.jittered_backoff(catch_extra_error_codes=['InvalidDBProxyStateFault', 'InvalidDBInstanceState'])
 def register_targets(client, name, instances):
+    # type: (Any, str, List[str]) -> Any
     return client.register_db_proxy_targets(DBProxyName=name, TargetGroupName=DEFAULT_TARGET_GROUP,
                                             DBInstanceIdentifiers=instances)['DBProxyTargets']
 
@@ -120,6 +135,7 @@ def register_targets(client, name, instances):
 @ProxyErrorHandler.common_error_handler('deregister DB proxy targets')
 @AWSRetry.jittered_backoff(catch_extra_error_codes=['InvalidDBProxyStateFault'])
 def deregister_targets(client, name, instances):
+    # type: (Any, str, List[str]) -> Any
     client.deregister_db_proxy_targets(DBProxyName=name, TargetGroupName=DEFAULT_TARGET_GROUP,
                                        DBInstanceIdentifiers=instances)
     return True
@@ -128,6 +144,7 @@ def deregister_targets(client, name, instances):
 @ProxyErrorHandler.deletion_error_handler('delete DB proxy')
 @AWSRetry.jittered_backoff(catch_extra_error_codes=['InvalidDBProxyStateFault'])
 def delete_proxy(client, name):
+    # type: (Any, str) -> Any
     client.delete_db_proxy(DBProxyName=name)
     return True
 
@@ -135,16 +152,19 @@ def delete_proxy(client, name):
 @ProxyErrorHandler.common_error_handler('tag DB proxy')
 @AWSRetry.jittered_backoff()
 def add_tags(client, arn, tags):
+    # type: (Any, str, Dict[str, str]) -> Any
     client.add_tags_to_resource(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
 @ProxyErrorHandler.common_error_handler('untag DB proxy')
 @AWSRetry.jittered_backoff()
 def remove_tags(client, arn, keys):
+    # type: (Any, str, List[str]) -> Any
     client.remove_tags_from_resource(ResourceName=arn, TagKeys=keys)
 
 
 def ensure_tags(client, arn, tags, purge_tags, check_mode):
+    # type: (Any, str, Optional[Dict[str, str]], bool, bool) -> bool
     """Bring the proxy's tags in line; True when they change.
 
     amazon.aws's RDS ensure_tags goes through its call_method, which knows DB
@@ -163,6 +183,7 @@ def ensure_tags(client, arn, tags, purge_tags, check_mode):
 
 
 def describe_all(client, proxy):
+    # type: (Any, Dict[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any], List[Dict[str, Any]]]
     """(proxy with its tags, default target group, targets), in snake_case, as the modules return them."""
     name = proxy['DBProxyName']
     result = camel_dict_to_snake_dict(proxy)
@@ -174,6 +195,7 @@ def describe_all(client, proxy):
 # -- pure comparison -------------------------------------------------------------------------
 
 def auth_request(auth):
+    # type: (List[Dict[str, Any]]) -> List[Dict[str, Any]]
     """The Auth list of the API for the module's auth option."""
     request = []
     for entry in auth or []:
@@ -188,11 +210,13 @@ def auth_request(auth):
 
 
 def _auth_key(entry):
+    # type: (Dict[str, Any]) -> Tuple[Any, ...]
     return tuple(sorted((k, v) for k, v in entry.items() if k in (
         'AuthScheme', 'SecretArn', 'IAMAuth', 'ClientPasswordAuthType', 'Description') and v is not None))
 
 
 def create_request(params):
+    # type: (Dict[str, Any]) -> Dict[str, Any]
     """The CreateDBProxy request (tags added by the caller)."""
     request = dict(DBProxyName=params['name'], EngineFamily=params['engine_family'],
                    Auth=auth_request(params['auth']), RoleArn=params['role_arn'],
@@ -207,6 +231,7 @@ def create_request(params):
 
 
 def immutable_differences(current, params):
+    # type: (Dict[str, Any], Dict[str, Any]) -> List[str]
     """Settings that differ and that ModifyDBProxy cannot change: the proxy must be recreated."""
     found = []
     if params.get('engine_family') and current.get('EngineFamily') != params['engine_family']:
@@ -217,6 +242,7 @@ def immutable_differences(current, params):
 
 
 def modify_request(current, params):
+    # type: (Dict[str, Any], Dict[str, Any]) -> Optional[Dict[str, Any]]
     """The ModifyDBProxy request for what differs, or None when nothing does."""
     request = {}
     for option, field, argument in MODIFIABLE:
@@ -236,6 +262,7 @@ def modify_request(current, params):
 
 
 def pool_request(current_group, pool):
+    # type: (Optional[Dict[str, Any]], Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]
     """The ConnectionPoolConfig to send for what differs in the default target group, or None."""
     if not pool:
         return None
@@ -258,6 +285,7 @@ def pool_request(current_group, pool):
 
 
 def target_changes(current_targets, wanted):
+    # type: (List[Dict[str, Any]], Optional[List[str]]) -> Tuple[List[str], List[str]]
     """(to register, to deregister) DB instance identifiers; None for wanted leaves targets alone."""
     if wanted is None:
         return [], []
@@ -267,6 +295,7 @@ def target_changes(current_targets, wanted):
 
 
 def wait_for_status(client, name, wanted, timeout, sleep=10, clock=time):
+    # type: (Any, str, Optional[str], float, float, Any) -> Optional[Dict[str, Any]]
     """Poll until the proxy has status ``wanted`` ('available') or is gone (wanted None)."""
     deadline = clock.monotonic() + timeout
     while True:
