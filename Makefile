@@ -237,12 +237,12 @@ ee: test-venv
 	$(PY) molecule/containers/build_ee.py --if-stale
 
 # the stages one after the other, each timed (.ci/stages.py); targets joined by "|" run at the same
-# time, as none of them keeps both cores busy alone: lint beside sanity and the EE's build (which the
-# integration tests' AWX job templates run in); the version matrix (after make sanity, whose
-# ansible-test virtualenvs it may share) beside the integration tests. Molecule runs on its own, its
-# scenarios at the same time (beside the integration tests it made both slower: 1507 s for the two,
-# and galaxy-importer's ansible-lint ran into its fixed 180 s timeout)
-TEST_STAGES := manifest-check ca-bundle-check security "sanity|lint|ee" units "integration|test-matrix" molecule
+# time, as none of them keeps both cores busy alone: lint, the unit tests, Molecule's scenarios and the EE's
+# build (which the integration tests' AWX job templates run in) beside sanity (together about 1.2 cores of
+# work before); the version matrix (after make sanity, whose ansible-test virtualenvs it may share) beside the
+# integration tests. Molecule does not run beside the integration tests: it made both slower (1507 s for the
+# two, and galaxy-importer's ansible-lint ran into its fixed 180 s timeout)
+TEST_STAGES := manifest-check ca-bundle-check security "sanity|lint|ee|molecule|units" "integration|test-matrix"
 # which Debian packages the run has (tests/unit/test_system_packages.py checks that the script then does nothing)
 test: export SHOPPULSE_SYSTEM_PACKAGES := test
 test: system-packages test-venv versions
