@@ -23,11 +23,8 @@ import re
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import names as namelib
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import (
-    parse_directives,
-    split_statements,
-    superseded_checksums,
-)
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlpatterns import parse_directives, superseded_checksums
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import split_statements
 
 try:
     from typing import Any, Dict, List, Optional

@@ -31,7 +31,7 @@ import shutil
 import sys
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import created_tables, statement_target
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlpatterns import created_tables, statement_target
 
 try:
     from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple

@@ -33,7 +33,8 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.setting
     DEFAULT_STATEMENT_TIMEOUT,
 )
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.privileges import schema_search_path
-from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import INDEX_KEYWORD, quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlpatterns import INDEX_KEYWORD
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import quote_ident
 
 try:
     from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union

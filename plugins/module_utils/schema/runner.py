@@ -22,7 +22,7 @@ import contextlib
 import time
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
-from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import concurrent_index_names
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlpatterns import concurrent_index_names
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.lock import set_connection_check
 

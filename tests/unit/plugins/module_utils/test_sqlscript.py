@@ -4,10 +4,8 @@
 import pytest
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
-from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import (
-    parse_directives,
-    split_statements,
-)
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlpatterns import parse_directives
+from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import split_statements
 
 
 def texts(script):
