@@ -38,7 +38,7 @@ import re
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 
 try:
-    from typing import Any, Iterator, List, Optional, Set, Tuple
+    from typing import Any, List, Optional
 except ImportError:  # pragma: no cover
     pass
 
