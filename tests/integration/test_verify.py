@@ -41,31 +41,32 @@ def test_a_migrated_database_matches_the_manifest(shoppulse_db, driver, manifest
     ('ALTER TABLE orders DISABLE ROW LEVEL SECURITY', ['different table setting orders.row_security']),
     ('ALTER TABLE audit_logs NO FORCE ROW LEVEL SECURITY', ['different table setting audit_logs.force_row_security']),
     ('DROP POLICY tenant_isolation ON users', ['missing policy users.tenant_isolation']),
-    ('ALTER POLICY tenant_isolation ON tenants USING (true)', ['different policy tenants.tenant_isolation']),
+    ('ALTER POLICY tenant_isolation ON tenants USING (true)', ['different policy tenants.tenant_isolation (using)']),
     # loosened: the maintenance policy given to everybody, or the tenant policy widened with an OR
-    ('ALTER POLICY maintenance_access ON orders TO PUBLIC', ['different policy orders.maintenance_access']),
+    ('ALTER POLICY maintenance_access ON orders TO PUBLIC', ['different policy orders.maintenance_access (roles)']),
     ('ALTER POLICY maintenance_access ON orders TO shoppulse_migrator, shoppulse_app',
-     ['different policy orders.maintenance_access']),
+     ['different policy orders.maintenance_access (roles)']),
     ('ALTER POLICY tenant_isolation ON audit_logs USING (tenant_id = app_current_tenant() OR true)',
-     ['different policy audit_logs.tenant_isolation']),
+     ['different policy audit_logs.tenant_isolation (using)']),
     # changed: the tenant policy's WITH CHECK, or the command it covers
-    ('ALTER POLICY tenant_isolation ON users WITH CHECK (true)', ['different policy users.tenant_isolation']),
+    ('ALTER POLICY tenant_isolation ON users WITH CHECK (true)', ['different policy users.tenant_isolation (with_check)']),
     ('DROP POLICY maintenance_access ON fulfillment', ['missing policy fulfillment.maintenance_access']),
     ('CREATE POLICY open_door ON orders FOR SELECT TO shoppulse_readonly USING (true)',
      ['unexpected policy orders.open_door']),
-    ('ALTER TABLE tenants ALTER COLUMN timezone DROP NOT NULL', ['different column tenants.timezone']),
+    ('ALTER TABLE tenants ALTER COLUMN timezone DROP NOT NULL', ['different column tenants.timezone (nullable)']),
     ('ALTER TABLE orders DROP CONSTRAINT orders_status_check', ['missing constraint orders.orders_status_check']),
-    ('ALTER TABLE users DISABLE TRIGGER users_set_updated_at', ['different trigger users.users_set_updated_at']),
+    ('ALTER TABLE users DISABLE TRIGGER users_set_updated_at', ['different trigger users.users_set_updated_at (enabled)']),
     ('CREATE TABLE scratch (a int)', ['unexpected table scratch']),
     ('CREATE OR REPLACE FUNCTION update_updated_at_column() RETURNS trigger LANGUAGE plpgsql AS '
-     '$$ BEGIN RETURN NEW; END $$', ['different function update_updated_at_column()']),
+     '$$ BEGIN RETURN NEW; END $$', ['different function update_updated_at_column() (body_sha256, settings)']),
     # the fixed search_path of a function the tables fire, taken away
-    ('ALTER FUNCTION update_updated_at_column() RESET search_path', ['different function update_updated_at_column()']),
+    ('ALTER FUNCTION update_updated_at_column() RESET search_path',
+     ['different function update_updated_at_column() (settings)']),
     # the application's grants by column: one added (a tenant upgrading itself), one taken, one table-wide
-    ('GRANT UPDATE (plan) ON tenants TO shoppulse_app', ['different table setting tenants.column_privileges']),
+    ('GRANT UPDATE (plan) ON tenants TO shoppulse_app', ['different table setting tenants.column_privileges (plan)']),
     ('REVOKE INSERT (action) ON audit_logs FROM shoppulse_app',
-     ['different table setting audit_logs.column_privileges']),
-    ('GRANT DELETE ON orders TO shoppulse_app', ['different table setting orders.privileges']),
+     ['different table setting audit_logs.column_privileges (action)']),
+    ('GRANT DELETE ON orders TO shoppulse_app', ['different table setting orders.privileges (shoppulse_app)']),
 ])
 def test_every_drift_is_named(shoppulse_db, driver, manifest, sql, expected):
     shoppulse_db.execute(sql)
@@ -111,8 +112,8 @@ def test_a_grant_by_hand_is_drift(shoppulse_db, manifest):
     shoppulse_db.execute('GRANT UPDATE, DELETE ON audit_logs TO shoppulse_app')
     shoppulse_db.admin_execute('ALTER ROLE shoppulse_readonly BYPASSRLS')
     try:
-        assert drift(shoppulse_db, 'psycopg2', manifest) == ['different table setting audit_logs.privileges',
-                                                             'different role shoppulse_readonly']
+        assert drift(shoppulse_db, 'psycopg2', manifest) == ['different table setting audit_logs.privileges (shoppulse_app)',
+                                                             'different role shoppulse_readonly (bypass_row_security)']
     finally:
         shoppulse_db.admin_execute('ALTER ROLE shoppulse_readonly NOBYPASSRLS')
 
@@ -133,6 +134,6 @@ def test_a_member_granted_by_hand_is_drift_whichever_login_ran_the_migrations(sh
 def test_a_schema_role_given_createrole_is_drift(shoppulse_db, manifest):
     shoppulse_db.execute('ALTER ROLE shoppulse_app CREATEROLE')
     try:
-        assert drift(shoppulse_db, 'psycopg2', manifest) == ['different role shoppulse_app']
+        assert drift(shoppulse_db, 'psycopg2', manifest) == ['different role shoppulse_app (create_role)']
     finally:
         shoppulse_db.execute('ALTER ROLE shoppulse_app NOCREATEROLE')

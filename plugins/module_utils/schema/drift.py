@@ -27,7 +27,8 @@ try:
 except ImportError:  # a managed node without PyYAML reads JSON manifests only
     HAS_YAML = False
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2 (make manifest since issue 41): every part of the catalog below; 1 still compares as before
+READABLE_FORMATS = (1, 2)
 
 # What each part of a table is called in a report, and its key in the inventory.
 TABLE_PARTS = (
@@ -40,11 +41,74 @@ TABLE_PARTS = (
 TABLE_FLAGS = ('row_security', 'force_row_security')
 # Compared when the manifest has them (manifests written before they were read do not).
 TABLE_SETTINGS = ('owner', 'privileges', 'column_privileges')
+# Compared in format 2, absent meaning PostgreSQL's default (reloptions unset, a logged table, replica identity
+# default).
+TABLE_STORAGE = ('options', 'unlogged', 'replica_identity')
+# The parts of the database beyond tables, views, functions, comments and roles, by key and by what a report
+# calls one of them; compared in format 2 (absent: none exists).
+SECTIONS = (
+    ('schemas', 'schema'),
+    ('sequences', 'sequence'),
+    ('types', 'type'),
+    ('extensions', 'extension'),
+    ('rules', 'rule'),
+    ('event_triggers', 'event trigger'),
+    ('statistics', 'statistics'),
+    ('publications', 'publication'),
+    ('default_privileges', 'default privileges'),
+)
+DATABASE_SETTINGS = ('privileges', 'settings')
+# What a format 1 manifest knew of each object; the live inventory is cut to it before comparing one.
+FORMAT_1 = dict(
+    column=('type', 'nullable', 'default', 'identity', 'generated'),
+    view=('definition', 'security_barrier', 'security_invoker'),
+    function=('returns', 'language', 'security_definer', 'settings', 'body_sha256'),
+    role=('login', 'superuser', 'bypass_row_security', 'create_role', 'create_database', 'member_of'),
+)
 
 
 def _difference(kind, name, problem, expected=None, actual=None):
     # type: (str, str, str, Any, Any) -> Dict[str, Any]
-    return dict(kind=kind, name=name, problem=problem, expected=expected, actual=actual)
+    """One difference; a "different" one of two mappings names the properties that differ (``properties``)."""
+    found = dict(kind=kind, name=name, problem=problem, expected=expected, actual=actual)
+    if problem == 'different' and isinstance(expected, dict) and isinstance(actual, dict):
+        found['properties'] = sorted(k for k in set(expected) | set(actual) if expected.get(k) != actual.get(k))
+    return found
+
+
+def _plain_privileges(privileges):
+    # type: (Any) -> Any
+    """{grantee: 'SELECT*'} as format 1 read it, without the grant options."""
+    if not isinstance(privileges, dict):
+        return privileges
+    return dict((grantee, value.replace('*', '') if isinstance(value, str) else _plain_privileges(value))
+                for grantee, value in privileges.items())
+
+
+def _cut(mapping, keys):
+    # type: (Dict[str, Any], Any) -> Dict[str, Any]
+    return dict((k, v) for k, v in mapping.items() if k in keys)
+
+
+def as_format_1(inventory):
+    # type: (Dict[str, Any]) -> Dict[str, Any]
+    """The live inventory as a format 1 manifest saw it: tables, views, functions (not procedures or
+    aggregates), comments and roles, each with the properties format 1 had, privileges without grant options."""
+    tables = {}
+    for name, table in (inventory.get('tables') or {}).items():
+        table = dict((k, v) for k, v in table.items() if k not in TABLE_STORAGE)
+        table['columns'] = dict((c, _cut(column, FORMAT_1['column'])) for c, column in table.get('columns', {}).items())
+        for key in ('privileges', 'column_privileges'):
+            if key in table:
+                table[key] = _plain_privileges(table[key])
+        tables[name] = table
+    return dict(
+        schema=inventory.get('schema'), tables=tables, comments=inventory.get('comments') or {},
+        views=dict((n, _cut(v, FORMAT_1['view'])) for n, v in (inventory.get('views') or {}).items()
+                   if not v.get('materialized')),
+        functions=dict((n, _cut(f, FORMAT_1['function'])) for n, f in (inventory.get('functions') or {}).items()
+                       if f.get('kind', 'function') == 'function'),
+        roles=dict((n, _cut(r, FORMAT_1['role'])) for n, r in (inventory.get('roles') or {}).items()))
 
 
 def _compare_named(kind, prefix, expected, actual, out):
@@ -82,7 +146,10 @@ def compare(manifest, inventory):
     again); inside tables present on both sides, each column, index, constraint,
     trigger, policy and row-security flag is compared on its own.
     """
-    differences = []
+    differences = []  # type: List[Dict[str, Any]]
+    newest = (manifest.get('format') or 1) >= 2  # a mapping without a format compares as format 1 did
+    if not newest:
+        inventory = as_format_1(inventory)
     expected_tables = manifest.get('tables') or {}
     actual_tables = inventory.get('tables') or {}
     for name in sorted(expected_tables):
@@ -95,10 +162,10 @@ def compare(manifest, inventory):
                 differences.append(_difference('table setting', '%s.%s' % (name, flag), 'different',
                                                expected=bool(want.get(flag, False)),
                                                actual=bool(have.get(flag, False))))
-        for setting in TABLE_SETTINGS:
-            if setting in want and want[setting] != have.get(setting):
+        for setting in TABLE_SETTINGS + (TABLE_STORAGE if newest else ()):
+            if (setting in want or setting in TABLE_STORAGE) and want.get(setting) != have.get(setting):
                 differences.append(_difference('table setting', '%s.%s' % (name, setting), 'different',
-                                               expected=want[setting], actual=have.get(setting)))
+                                               expected=want.get(setting), actual=have.get(setting)))
         for kind, key in TABLE_PARTS:
             _compare_named(kind, name + '.', want.get(key) or {}, have.get(key) or {}, differences)
         _name_invalid_indexes(name, want.get('indexes') or {}, have.get('indexes') or {}, differences)
@@ -113,13 +180,31 @@ def compare(manifest, inventory):
         expected_roles = manifest.get('roles') or {}
         _compare_named('role', '', expected_roles, schema_roles(inventory.get('roles'), keep=expected_roles),
                        differences)
+    if newest:
+        _compare_database(manifest, inventory, differences)
     return sorted(differences, key=lambda d: (d['name'], d['kind']))
+
+
+def _compare_database(manifest, inventory, out):
+    # type: (Dict[str, Any], Dict[str, Any], List[Dict[str, Any]]) -> None
+    """Format 2: the parts beyond the tables, and the database's own privileges and settings."""
+    for key, kind in SECTIONS:
+        _compare_named(kind, '', manifest.get(key) or {}, inventory.get(key) or {}, out)
+    want, have = manifest.get('database') or {}, inventory.get('database') or {}
+    for setting in DATABASE_SETTINGS:
+        if want.get(setting) != have.get(setting):
+            found = _difference('database setting', setting, 'different', expected=want.get(setting),
+                                actual=have.get(setting))
+            found['database'] = inventory.get('database_name')
+            out.append(found)
 
 
 def report_lines(differences):
     # type: (List[Dict[str, Any]]) -> List[str]
-    """One readable line per difference: "missing index orders.orders_tenant_ordered_at_idx"."""
-    return ['%s %s %s' % (d['problem'], d['kind'], d['name']) for d in differences]
+    """One readable line per difference: "missing index orders.orders_tenant_ordered_at_idx", "different function
+    f() (volatility)": a difference of two mappings names the properties that differ."""
+    return ['%s %s %s%s' % (d['problem'], d['kind'], d['name'],
+                            ' (%s)' % ', '.join(d['properties']) if d.get('properties') else '') for d in differences]
 
 
 def _cell(value, width):
@@ -177,9 +262,10 @@ def manifest_from_inventory(inventory, migrations=None):
     manifest = dict(format=MANIFEST_FORMAT, schema=inventory.get('schema', 'public'))
     if migrations is not None:
         manifest['migrations'] = migrations
-    for key in ('tables', 'views', 'functions', 'comments'):
+    for key in ('tables', 'views', 'functions', 'comments') + tuple(key for key, _ in SECTIONS):
         manifest[key] = inventory.get(key) or {}
     manifest['roles'] = schema_roles(inventory.get('roles'))
+    manifest['database'] = inventory.get('database') or {}
     return manifest
 
 
@@ -216,9 +302,9 @@ def validate_manifest(manifest):
     """Raise ValueError naming what is wrong with a manifest's shape."""
     if not isinstance(manifest, dict):
         raise ValueError('the manifest must be a mapping, not %s' % type(manifest).__name__)
-    if manifest.get('format') != MANIFEST_FORMAT:
-        raise ValueError('unsupported manifest format %r (this collection reads format %d)'
-                         % (manifest.get('format'), MANIFEST_FORMAT))
+    if manifest.get('format') not in READABLE_FORMATS:
+        raise ValueError('unsupported manifest format %r (this collection reads formats %s)'
+                         % (manifest.get('format'), ' and '.join(str(f) for f in READABLE_FORMATS)))
     tables = manifest.get('tables')
     if not isinstance(tables, dict) or not tables:
         raise ValueError('the manifest lists no tables')

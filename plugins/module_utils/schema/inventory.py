@@ -30,6 +30,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import catalog
 
 try:
     from typing import Any, Dict, Optional
@@ -38,7 +39,8 @@ except ImportError:  # pragma: no cover
 
 INVENTORY_QUERY = r"""
 WITH rels AS (
-  SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner, c.relacl
+  SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner, c.relacl, c.reloptions,
+         c.relpersistence, c.relreplident
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p')
@@ -48,19 +50,17 @@ SELECT json_build_object(
     'row_security', r.relrowsecurity,
     'force_row_security', r.relforcerowsecurity,
     'owner', pg_catalog.pg_get_userbyid(r.relowner),
-    'privileges', COALESCE((
-      SELECT json_object_agg(g.grantee, g.privileges ORDER BY g.grantee) FROM (
-        SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee,
-               string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) AS privileges
-        FROM pg_catalog.aclexplode(r.relacl) a
-        WHERE a.grantee <> r.relowner
-        GROUP BY 1) g), '{}'),
+    'privileges', %(table_privileges)s,
+    'options', r.reloptions,
+    'unlogged', CASE WHEN r.relpersistence = 'u' THEN true END,
+    'replica_identity', CASE r.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing' WHEN 'i' THEN 'index' END,
     'column_privileges', COALESCE((
       SELECT json_object_agg(c.attname, c.grants ORDER BY c.attnum) FROM (
         SELECT a.attname, a.attnum, json_object_agg(g.grantee, g.privileges ORDER BY g.grantee) AS grants
         FROM pg_catalog.pg_attribute a, LATERAL (
           SELECT CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee) END AS grantee,
-                 string_agg(x.privilege_type, ',' ORDER BY x.privilege_type) AS privileges
+                 string_agg(x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END, ','
+                          ORDER BY x.privilege_type) AS privileges
           FROM pg_catalog.aclexplode(a.attacl) x
           WHERE x.grantee <> r.relowner
           GROUP BY 1) g
@@ -72,7 +72,10 @@ SELECT json_build_object(
         'nullable', NOT a.attnotnull,
         'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid),
         'identity', NULLIF(a.attidentity, ''),
-        'generated', NULLIF(a.attgenerated, '')) ORDER BY a.attnum)
+        'generated', NULLIF(a.attgenerated, ''),
+        'collation', (SELECT co.collname FROM pg_catalog.pg_collation co, pg_catalog.pg_type ty
+                      WHERE co.oid = a.attcollation AND ty.oid = a.atttypid
+                        AND a.attcollation <> ty.typcollation)) ORDER BY a.attnum)
       FROM pg_catalog.pg_attribute a
       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
@@ -144,9 +147,13 @@ SELECT json_build_object(
     SELECT json_object_agg(c.relname, json_build_object(
       'definition', pg_catalog.pg_get_viewdef(c.oid, true),
       'security_barrier', COALESCE('security_barrier=true' = ANY (c.reloptions), false),
-      'security_invoker', COALESCE('security_invoker=true' = ANY (c.reloptions), false)) ORDER BY c.relname)
+      'security_invoker', COALESCE('security_invoker=true' = ANY (c.reloptions), false),
+      'check_option', (SELECT substr(o, 14) FROM unnest(c.reloptions) AS o WHERE starts_with(o, 'check_option=')),
+      'materialized', CASE WHEN c.relkind = 'm' THEN true END,
+      'owner', pg_catalog.pg_get_userbyid(c.relowner),
+      'privileges', %(view_privileges)s) ORDER BY c.relname)
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = %(schema)s AND c.relkind = 'v'), '{}'),
+    WHERE n.nspname = %(schema)s AND c.relkind IN ('v', 'm')), '{}'),
   'roles', COALESCE((
     -- the roles that own or may use the tables, and their direct members: their powers
     SELECT json_object_agg(ro.rolname, json_build_object(
@@ -155,6 +162,10 @@ SELECT json_build_object(
       'bypass_row_security', ro.rolbypassrls,
       'create_role', ro.rolcreaterole,
       'create_database', ro.rolcreatedb,
+      'replication', CASE WHEN ro.rolreplication THEN true END,
+      'settings', (SELECT json_agg(x ORDER BY x) FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) AS x
+                   WHERE s.setrole = ro.oid AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database
+                                                                   WHERE datname = pg_catalog.current_database()))),
       'member_of', COALESCE((SELECT json_agg(DISTINCT pg_catalog.pg_get_userbyid(m.roleid) ORDER BY pg_catalog.pg_get_userbyid(m.roleid))
                              FROM pg_catalog.pg_auth_members m WHERE m.member = ro.oid), '[]')) ORDER BY ro.rolname)
     FROM pg_catalog.pg_roles ro
@@ -169,21 +180,42 @@ SELECT json_build_object(
   'functions', COALESCE((
     SELECT json_object_agg(p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
       json_build_object(
+        'kind', CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window'
+                ELSE 'function' END,
+        'arguments', pg_catalog.pg_get_function_arguments(p.oid),
         'returns', pg_catalog.pg_get_function_result(p.oid),
         'language', l.lanname,
         'security_definer', p.prosecdef,
         'settings', p.proconfig,
-        'body_sha256', encode(sha256(convert_to(p.prosrc, 'UTF8')), 'hex'))
+        -- a body in SQL-standard form (BEGIN ATOMIC) has no source text: its parsed form is hashed instead
+        'body_sha256', encode(sha256(convert_to(COALESCE(NULLIF(p.prosrc, ''), pg_catalog.pg_get_function_sqlbody(p.oid), ''),
+                                                'UTF8')), 'hex'),
+        'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
+        'strict', p.proisstrict,
+        'leakproof', p.proleakproof,
+        'parallel', CASE p.proparallel WHEN 's' THEN 'safe' WHEN 'r' THEN 'restricted' ELSE 'unsafe' END,
+        'cost', p.procost,
+        'rows', p.prorows,
+        'support', NULLIF(p.prosupport, 0)::regproc::text,
+        'owner', pg_catalog.pg_get_userbyid(p.proowner),
+        'privileges', %(function_privileges)s)
       ORDER BY p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
     FROM pg_catalog.pg_proc p
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-    WHERE n.nspname = %(schema)s AND p.prokind = 'f'
+    WHERE n.nspname = %(schema)s
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                       WHERE dep.classid = 'pg_catalog.pg_proc'::regclass AND dep.objid = p.oid
-                        AND dep.deptype = 'e')), '{}')
+                        AND dep.deptype = 'e')), '{}'),
+  %(sections)s
 )::text
 """
+# The parts written once in catalog.py (psycopg's own %(schema)s is left for the driver).
+for _name, _sql in (('%(table_privileges)s', catalog.acl_json('r.relacl', 'r.relowner', 'r')),
+                    ('%(view_privileges)s', catalog.acl_json('c.relacl', 'c.relowner', 'r')),
+                    ('%(function_privileges)s', catalog.acl_json('p.proacl', 'p.proowner', 'f')),
+                    ('%(sections)s', catalog.sections_sql())):
+    INVENTORY_QUERY = INVENTORY_QUERY.replace(_name, _sql)
 
 
 def read_inventory(conn, schema='public'):
@@ -196,13 +228,24 @@ def read_inventory(conn, schema='public'):
     if not conn.autocommit:
         conn.rollback()  # end the read-only transaction the driver opened
     for table in data['tables'].values():
+        catalog.drop_nulls(table, ('options', 'unlogged', 'replica_identity'))
         for column in table['columns'].values():
-            for optional in ('default', 'identity', 'generated'):
-                if column.get(optional) is None:
-                    column.pop(optional, None)
+            catalog.drop_nulls(column, ('default', 'identity', 'generated', 'collation'))
+    for view in data['views'].values():
+        catalog.drop_nulls(view, ('check_option', 'materialized'))
     for function in data['functions'].values():
-        if function.get('settings') is None:  # SET clauses (search_path=...): listed only when there are some
-            function.pop('settings', None)
+        catalog.drop_nulls(function, ('settings', 'support'))  # SET clauses (search_path=...): listed when there are some
+    for role in data['roles'].values():
+        catalog.drop_nulls(role, ('replication', 'settings'))
+    for section in ('types', 'sequences'):
+        for item in data[section].values():
+            catalog.drop_nulls(item)
+    for item in data['event_triggers'].values():
+        catalog.drop_nulls(item, ('tags',))
+    for item in data['statistics'].values():
+        catalog.drop_nulls(item, ('target',))
+    catalog.drop_nulls(data['database'], ('settings',))
+    data['database_name'] = data['database'].pop('name')
     data['schema'] = schema
     return data
 

@@ -27,6 +27,7 @@ __metaclass__ = type
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import grants, objects
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.runner import invalid_index, quietly, transaction
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.settings import (
     DEFAULT_LOCK_TIMEOUT,
@@ -37,7 +38,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlpa
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import quote_ident
 
 try:
-    from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
+    from typing import Any, Dict, List, Optional, Tuple, Union
 except ImportError:  # pragma: no cover
     pass
 NOT_DEFINED = 'not in the manifest: left as it is (drop it by hand if it should not be there)'
@@ -73,62 +74,6 @@ def _split_table_name(name, tables):
         return None, name
     table = max(fits, key=len)
     return table, name[len(table) + 1:]
-
-
-def _privileges(text):
-    # type: (Optional[str]) -> Set[str]
-    return set(p for p in (text or '').split(',') if p)
-
-
-def _grantee(name):
-    # type: (str) -> str
-    return 'PUBLIC' if name == 'PUBLIC' else quote_ident(name)
-
-
-def _grant_statements(target, expected, actual):
-    # type: (Callable[[List[str]], str], Optional[Dict[str, str]], Optional[Dict[str, str]]) -> List[str]
-    """GRANT and REVOKE turning ``actual`` ({grantee: 'INSERT,SELECT'}) into ``expected``; ``target`` makes the
-    text between the verb and TO/FROM from the sorted privileges ("INSERT, SELECT ON t", "INSERT (c) ON t")."""
-    statements = []
-    for grantee in sorted(set(expected or {}) | set(actual or {})):
-        want, have = _privileges((expected or {}).get(grantee)), _privileges((actual or {}).get(grantee))
-        for verb, privileges, direction in (('GRANT', want - have, 'TO'), ('REVOKE', have - want, 'FROM')):
-            if privileges:
-                statements.append('%s %s %s %s' % (verb, target(sorted(privileges)), direction, _grantee(grantee)))
-    return statements
-
-
-def _table_grants(table_sql, expected, actual, column_grants):
-    # type: (Any, Optional[Dict[str, str]], Optional[Dict[str, str]], Dict[str, Any]) -> List[str]
-    """The table-wide privileges; a REVOKE of one takes the same privilege off every column too (PostgreSQL
-    does so), so the manifest's column privileges of that kind are granted again after it."""
-    statements = _grant_statements(lambda p: '%s ON %s' % (', '.join(p), table_sql), expected, actual)
-    revoked = set()  # type: Set[Tuple[str, str]]
-    for grantee, privileges in (actual or {}).items():
-        revoked.update((grantee, p) for p in _privileges(privileges) - _privileges((expected or {}).get(grantee)))
-    again = {}  # type: Dict[str, Dict[str, str]]
-    for column, grants in column_grants.items():
-        for grantee, privileges in grants.items():
-            kept = sorted(p for p in _privileges(privileges) if (grantee, p) in revoked)
-            if kept:
-                again.setdefault(column, {})[grantee] = ','.join(kept)
-    return statements + _column_grants(table_sql, again, {})
-
-
-def _on_column(table_sql, column):
-    # type: (str, str) -> Callable[[List[str]], str]
-    """What a GRANT or REVOKE of privileges on ``column`` says between its verb and TO or FROM."""
-    return lambda privileges: '%s ON %s' % (', '.join('%s (%s)' % (p, quote_ident(column)) for p in privileges), table_sql)
-
-
-def _column_grants(table_sql, expected, actual):
-    # type: (Any, Optional[Dict[str, Any]], Optional[Dict[str, Any]]) -> List[str]
-    """The privileges on single columns: {column: {grantee: 'INSERT,UPDATE'}}."""
-    statements = []
-    for column in sorted(set(expected or {}) | set(actual or {})):
-        statements += _grant_statements(_on_column(table_sql, column), (expected or {}).get(column),
-                                        (actual or {}).get(column))
-    return statements
 
 
 def _policy_sql(table_sql, name, policy):
@@ -201,7 +146,7 @@ def _repair_policy(d, name, table_sql):
 
 
 def _repair_setting(d, name, table, tables, table_sql):
-    # type: (Dict[str, Any], str, Any, Dict[str, Any], Any) -> Optional[Step]
+    # type: (Dict[str, Any], str, Any, Dict[str, Any], Any) -> Union[Step, str, None]
     expected = d['expected']
     if name == 'row_security':
         return Step(d, ['ALTER TABLE %s %s ROW LEVEL SECURITY' % (table_sql, 'ENABLE' if expected else 'DISABLE')])
@@ -211,10 +156,11 @@ def _repair_setting(d, name, table, tables, table_sql):
         return Step(d, ['ALTER TABLE %s OWNER TO %s' % (table_sql, quote_ident(expected))])
     if name == 'privileges':
         column_grants = (tables.get(table) or {}).get('column_privileges') or {}
-        return Step(d, _table_grants(table_sql, expected, d['actual'], column_grants))
+        return Step(d, grants.table_grants(table_sql, expected, d['actual'], column_grants))
     if name == 'column_privileges':
-        return Step(d, _column_grants(table_sql, expected, d['actual']))
-    return None
+        return Step(d, grants.column_grants_sql(table_sql, expected, d['actual']))
+    found = objects.table_storage(d, name, table_sql)
+    return Step(d, found) if isinstance(found, list) else found
 
 
 def _repair_comment(d, schema):
@@ -243,6 +189,9 @@ def _repair(d, tables, schema):
         found = _repair_setting(d, name, table, tables, table_sql)
     elif kind == 'comment':
         found = _repair_comment(d, schema)
+    elif kind in objects.KINDS:
+        repaired = objects.repair(d, schema)
+        found = Step(d, repaired) if isinstance(repaired, list) else repaired
     elif kind == 'table' and problem == 'unexpected':
         found = 'not in the manifest: left as it is (tables are never dropped)'
     return found or ('%s%s are not repaired (a table, a column or data is never dropped or changed): change it with a '

@@ -59,11 +59,11 @@ def test_every_kind_of_drift_is_named(manifest):
     for expected in ('missing index orders.orders_tenant_ordered_at_idx',
                      'missing trigger users.users_set_updated_at',
                      'unexpected column orders.note',
-                     'different column tenants.name',
+                     'different column tenants.name (nullable)',
                      'different table setting audit_logs.row_security',
                      'different table setting orders.owner',
                      'different table setting audit_logs.privileges',
-                     'different role shoppulse_app',
+                     'different role shoppulse_app (bypass_row_security)',
                      'unexpected role intruder',
                      'unexpected table extra',
                      'missing table governance_rules',
@@ -81,7 +81,7 @@ def test_describe_limits_long_lists():
 
 @pytest.mark.parametrize('document, message', [
     ([], 'must be a mapping'),
-    ({'format': 2, 'tables': {'t': {'columns': {}}}}, 'unsupported manifest format'),
+    ({'format': 3, 'tables': {'t': {'columns': {}}}}, 'unsupported manifest format'),
     ({'format': 1, 'tables': {}}, 'lists no tables'),
     ({'format': 1, 'tables': {'t': {}}}, 'manifest table t has no columns'),
 ])
@@ -224,7 +224,7 @@ def test_administrators_are_not_schema_roles_unless_the_manifest_names_them():
     assert manifest_from_inventory(live)['roles'] == {'shoppulse_app': _role()}
     # a schema role made an administrator is still compared, and differs
     live['roles']['shoppulse_app'] = _role(create_role=True)
-    assert report_lines(compare(manifest, live)) == ['different role shoppulse_app']
+    assert report_lines(compare(manifest, live)) == ['different role shoppulse_app (create_role)']
     # anybody else is a difference
     live['roles'] = {'shoppulse_app': _role(), 'intruder': _role(login=False)}
     assert report_lines(compare(manifest, live)) == ['unexpected role intruder']

@@ -1,0 +1,106 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""schema_verify's recall, measured by mutation (issue 41): a pristine database built by the migrations, then
+each single change of tests/support/mutations.py on a fresh copy of it, and the report of schema_verify's engine
+read as the RDS-like master on PostgreSQL 15 to 18: every change named, with its object and property, and
+nothing else; the pristine copy reported clean. The same changes given to migra: benchmarks/drift_recall.py."""
+
+import uuid
+
+import psycopg2
+import pytest
+
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import compare, report_lines
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.inventory import read_inventory
+
+from support import SQL_DIR
+from support.database import Database
+from support.mutations import MUTATIONS
+from test_verify import manifest  # noqa: F401  pylint: disable=unused-import
+
+pytestmark = pytest.mark.all_versions
+
+# every kind of object and property issue 41 names, each made to drift at least once
+KINDS = {'function', 'function privilege', 'table privilege', 'column privilege', 'sequence privilege',
+         'schema privilege', 'database privilege', 'database setting', 'default privileges', 'collation', 'sequence',
+         'identity', 'extension', 'schema', 'type', 'rule', 'event trigger', 'statistics', 'publication', 'storage',
+         'view', 'role', 'index', 'constraint', 'column', 'trigger', 'policy', 'row-level security', 'owner', 'comment'}
+
+
+def _master(server, dbname='postgres'):
+    conn = psycopg2.connect(**server.dsn(dbname))
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture(scope='session')
+def pristine(pg_servers):
+    """The pristine database of a version, built once by the migrations as the master: pristine(16)."""
+    made = {}
+
+    def get(version):
+        if version not in made:
+            server = pg_servers(version)
+            name = 'pristine_' + uuid.uuid4().hex[:10]
+            with _master(server).cursor() as cur:
+                cur.execute('CREATE DATABASE %s' % name)
+            conn = psycopg2.connect(**server.dsn(name))
+            engine.run(conn, SQL_DIR)
+            conn.close()
+            made[version] = Database(server, name)
+        return made[version]
+
+    yield get
+    for database in made.values():
+        admin = psycopg2.connect(**database.server.admin_dsn())
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % database.name)
+        admin.close()
+
+
+@pytest.fixture
+def fresh_copy(pristine, pg_version):
+    """A copy of the pristine database of the test's version (CREATE DATABASE ... TEMPLATE, by the master who owns
+    it); dropped afterwards."""
+    source = pristine(pg_version)
+    name = 't_' + uuid.uuid4().hex[:12]
+    with _master(source.server).cursor() as cur:
+        cur.execute('CREATE DATABASE %s TEMPLATE %s' % (name, source.name))
+    copy = Database(source.server, name)
+    yield copy
+    admin = psycopg2.connect(**source.server.admin_dsn())
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
+    admin.close()
+
+
+def verify(database, manifest):  # noqa: F811
+    conn = database.connect()
+    try:
+        return report_lines(compare(manifest, read_inventory(conn)))
+    finally:
+        conn.close()
+
+
+def test_the_mutations_cover_every_kind_the_issue_names():
+    assert len(MUTATIONS) >= 50
+    assert set(m.kind for m in MUTATIONS) == KINDS
+
+
+def test_a_pristine_copy_is_reported_clean(fresh_copy, manifest):  # noqa: F811
+    assert verify(fresh_copy, manifest) == []
+
+
+@pytest.mark.parametrize('mutation', MUTATIONS, ids=['%02d-%s' % (i, m.kind.replace(' ', '_'))
+                                                     for i, m in enumerate(MUTATIONS)])
+def test_every_single_change_is_named_with_its_object_and_property(fresh_copy, manifest, mutation):  # noqa: F811
+    run = fresh_copy.admin_execute if mutation.admin else fresh_copy.execute
+    try:
+        run(mutation.sql)
+        assert sorted(verify(fresh_copy, manifest)) == sorted(mutation.expected)
+    finally:
+        if mutation.undo:  # by whoever made it: from 16 on a membership is revoked by its grantor
+            run(mutation.undo)
