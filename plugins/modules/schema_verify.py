@@ -14,10 +14,19 @@ short_description: Compare the live inventory of a PostgreSQL schema with a mani
 version_added: 0.1.0
 description:
   - Reads the live catalog of a schema in a single query, whatever its size, tables with their
-    columns, indexes (with definitions and validity), constraints (with foreign keys), triggers
-    (timing, events, level, function), row-level security flags and policies, owner and privileges;
-    views; functions; and the roles that own or use the tables (login, superuser, row-level security
-    bypass, role and database creation, memberships).
+    columns (collations too), indexes (with definitions and validity), constraints (with foreign keys), triggers
+    (timing, events, level, function), row-level security flags and policies, owner, privileges (with grant
+    options), storage parameters, persistence and replica identity; views and materialized views with their
+    owners and privileges; functions, procedures and aggregates with every attribute (volatility, strictness,
+    security, leakproofness, parallel safety, cost and rows, configuration settings such as C(search_path),
+    arguments with their names and defaults, result, language, body), owner and EXECUTE privileges; sequences
+    and identities (every option, the owning column, owner and privileges); schemas, types, domains and enums;
+    rules; statistics objects; and, for the whole database, extensions (schema and version), event triggers,
+    publications, default privileges, the database's privileges and settings, and the roles that own or use the
+    tables (login, superuser, row-level security bypass, role and database creation, replication, settings,
+    memberships).
+  - Privileges are read as PostgreSQL applies them, the defaults of an object without an ACL included (EXECUTE
+    for PUBLIC on a function, CONNECT and TEMPORARY on the database), so a REVOKE from PUBLIC is drift too.
   - Compares it with a manifest of the expected inventory and fails listing every missing,
     unexpected and different object by name.
   - With O(fail_on_drift=false) it only reports, for a scheduled drift check or to read the
@@ -27,7 +36,9 @@ description:
   - The collection's own manifest, C(files/manifest.yml), is generated from a database built by the
     migrations, so it is the single source of truth for what the schema holds.
   - One manifest verifies on PostgreSQL 15 to 18. NOT NULL constraints, which 18 also lists as
-    constraints, are compared as the columns' C(nullable). Administrators (roles with C(CREATEROLE),
+    constraints, are compared as the columns' C(nullable). Manifests of format 1 (written before the catalog
+    beyond tables, views and functions was read) still compare as they did; C(make manifest) writes format 2.
+    Administrators (roles with C(CREATEROLE),
     such as the RDS master user, which from 16 on is a member of every role it creates) are not
     compared unless the manifest names them, so the report does not depend on which login ran the
     migrations; a schema role given C(CREATEROLE) is still a difference.
@@ -84,11 +95,17 @@ options:
       - Restores what the manifest defines and the database lost or changed - indexes (built with
         C(CREATE INDEX CONCURRENTLY), so that the applications keep writing; a changed or INVALID one is dropped
         concurrently and built again), triggers and whether they are enabled, policies, the row-level security
-        flags, a table's owner and grants (missing privileges granted, privileges beyond the manifest's revoked), and
-        comments (when the manifest has C(comments)).
+        flags, a table's owner and grants (missing privileges granted, privileges beyond the manifest's revoked, grant
+        options too), storage parameters and replica identity, comments (when the manifest has C(comments)); a
+        function's attributes, configuration settings, owner and EXECUTE privileges (reset from the manifest's
+        definition); the owner and privileges of views, sequences, schemas and types; a sequence's options; the
+        database's privileges and settings; default privileges; and it drops an unexpected event trigger (it runs on
+        every DDL statement of the database; dropping it needs a superuser, C(rds_superuser) on RDS).
       - Never drops a table or a column, never changes or deletes data, and never drops what the manifest does not
-        define (an unexpected index, trigger or policy is named in RV(not_repaired) for a person to decide). Columns,
-        constraints, views, functions, roles and missing tables are named there too, as what it cannot repair.
+        define but event triggers (an unexpected index, trigger, policy, rule, function, extension or publication is
+        named in RV(not_repaired) for a person to decide). Columns, constraints, a function's body, arguments or
+        result, the structure of types, views' definitions, roles, missing objects and a table made C(UNLOGGED)
+        (setting it back rewrites the table under an exclusive lock) are named there too, each with the reason.
       - The repairs other than index builds run in one transaction with O(lock_timeout), so a repair that waits for
         a busy table fails, naming it, and leaves nothing; the index builds follow one by one.
       - With O(fail_on_drift), the task fails when drift is left that it did not repair.
@@ -191,7 +208,10 @@ differences:
   elements: dict
   contains:
     kind:
-      description: C(table), C(table setting), C(column), C(index), C(constraint), C(trigger), C(policy), C(view) or C(function).
+      description:
+        - C(table), C(table setting), C(column), C(index), C(constraint), C(trigger), C(policy), C(view), C(function),
+          C(comment), C(role), C(schema), C(sequence), C(type), C(extension), C(rule), C(event trigger),
+          C(statistics), C(publication), C(default privileges) or C(database setting).
       type: str
       sample: index
     name:
@@ -213,6 +233,12 @@ differences:
       description: What the database holds, when it holds something.
       type: raw
       sample: null
+    properties:
+      description: For a C(different) object, the properties that differ (for privileges, the grantees).
+      returned: when O(manifest) and the database hold different mappings for the object
+      type: list
+      elements: str
+      sample: [volatility, settings]
   sample:
     - kind: trigger
       name: users.users_set_updated_at

@@ -5,6 +5,7 @@ each single change of tests/support/mutations.py on a fresh copy of it, and the 
 read as the RDS-like master on PostgreSQL 15 to 18: every change named, with its object and property, and
 nothing else; the pristine copy reported clean. The same changes given to migra: benchmarks/drift_recall.py."""
 
+import os
 import uuid
 
 import psycopg2
@@ -104,3 +105,18 @@ def test_every_single_change_is_named_with_its_object_and_property(fresh_copy, m
     finally:
         if mutation.undo:  # by whoever made it: from 16 on a membership is revoked by its grantor
             run(mutation.undo)
+
+
+def test_a_format_1_manifest_still_compares_as_before(fresh_copy):
+    """A manifest written before issue 41 (format 1, tests/integration/fixtures) reports a pristine database clean,
+    names what it named then, as it named it, and is silent on the parts it did not know."""
+    from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import read_manifest
+    old = read_manifest(os.path.join(os.path.dirname(__file__), 'fixtures', 'manifest-format-1.yml'))
+    assert old['format'] == 1
+    assert verify(fresh_copy, old) == []
+    fresh_copy.execute('GRANT SELECT ON users TO PUBLIC')
+    fresh_copy.execute('CREATE EXTENSION citext')
+    fresh_copy.execute('ALTER FUNCTION update_updated_at_column() STABLE')
+    fresh_copy.execute('DROP INDEX orders_tenant_ordered_at_idx')
+    assert verify(fresh_copy, old) == ['missing index orders.orders_tenant_ordered_at_idx',
+                                       'different table setting users.privileges (PUBLIC)']

@@ -23,20 +23,30 @@ except ImportError:  # pragma: no cover
 
 def differences(conn, manifest, ledger):
     # type: (Any, Dict[str, Any], Any) -> List[Dict[str, Any]]
-    """The differences between the live schema and ``manifest``, leaving out the ledger's tables and their
-    comments (what a baseline makes)."""
+    """The differences between the live schema and ``manifest``, leaving out the ledger's tables, their comments
+    and the sequences of their columns (what a baseline makes)."""
     schema = manifest.get('schema') or 'public'
     expected = dict(manifest)
     if schema == ledger.schema:
         own = set(ledger.table_names)
         expected['tables'] = dict((name, table) for name, table in (manifest.get('tables') or {}).items()
                                   if name not in own)
+        expected['sequences'] = dict((name, sequence) for name, sequence in (manifest.get('sequences') or {}).items()
+                                     if _owning_table(sequence) not in own)
         if 'comments' in manifest:
             expected['comments'] = dict((target, text) for target, text in (manifest.get('comments') or {}).items()
                                         if _commented_table(target) not in own)
     found = drift.compare(expected, inventorylib.read_inventory(conn, schema))
-    return [d for d in found if not (d.get('kind') == 'comment' and _commented_table(d.get('name', '')) in own)] \
-        if schema == ledger.schema else found
+    if schema != ledger.schema:
+        return found
+    return [d for d in found if not (d.get('kind') == 'comment' and _commented_table(d.get('name', '')) in own
+                                     or d.get('kind') == 'sequence' and _owning_table(d.get('actual')) in own)]
+
+
+def _owning_table(sequence):
+    # type: (Any) -> str
+    """The table whose column owns a sequence of an inventory ('' for none)."""
+    return ((sequence or {}).get('owned_by') or '').split('.')[0]
 
 
 def _commented_table(target):

@@ -22,7 +22,7 @@ from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlsc
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import grants
 
 try:
-    from typing import Any, Dict, List, Optional, Union
+    from typing import Any, Dict, List, Optional, Tuple, Union
 except ImportError:  # pragma: no cover
     pass
 
@@ -88,14 +88,12 @@ def _qualified(schema, name):
 
 
 def _function(d, schema):
-    # type: (Dict[str, Any], str) -> Union[List[str], str]
+    # type: (Dict[str, Any], str) -> Union[List[str], str, Tuple[List[str], str]]
+    """The attributes, settings, owner and EXECUTE of a function or procedure; a different body, arguments, result
+    or language is left to a migration (and what can be repaired beside it is)."""
     name, arguments = d['name'].split('(', 1)
     target = 'ROUTINE %s(%s' % (_qualified(schema, name), arguments)
     expected, actual, properties = d['expected'], d['actual'], d['properties']
-    fixed = set(FUNCTION_CLAUSES) | set(('settings', 'owner', 'privileges'))
-    left = [p for p in properties if p not in fixed]
-    if left:
-        return 'its %s differ from the manifest: %s' % (', '.join(left), MIGRATION)
     found = []
     clauses = [FUNCTION_CLAUSES[p](expected.get(p)) for p in properties if p in FUNCTION_CLAUSES]
     if clauses:
@@ -106,7 +104,11 @@ def _function(d, schema):
         found.append('ALTER %s OWNER TO %s' % (target, quote_ident(expected['owner'])))
     if 'privileges' in properties:
         found += grants.statements(grants.on(target), expected.get('privileges'), actual.get('privileges'))
-    return found
+    left = [p for p in properties if p not in FUNCTION_CLAUSES and p not in ('settings', 'owner', 'privileges')]
+    if not left:
+        return found
+    reason = 'its %s differ from the manifest: %s' % (', '.join(left), MIGRATION)
+    return (found, reason + ' (its other properties were repaired)') if found else reason
 
 
 def _owner_and_privileges(d, keyword, target, privileges_target=None):
@@ -175,8 +177,9 @@ def _default_privileges(d):
 
 
 def repair(d, schema):
-    # type: (Dict[str, Any], str) -> Union[List[str], str]
-    """The statements that repair ``d`` (a difference of one of KINDS), or why it is left (text)."""
+    # type: (Dict[str, Any], str) -> Union[List[str], str, Tuple[List[str], str]]
+    """The statements that repair ``d`` (a difference of one of KINDS), or why it is left (text), or both: the
+    statements of what can be repaired and why the rest is left."""
     kind, problem = d['kind'], d['problem']
     if kind == 'default privileges':
         return _default_privileges(d)

@@ -8,12 +8,14 @@ Plain Python over a DB-API connection of psycopg2 or psycopg 3; no Ansible.
 What is repaired (from the differences of drift.compare): indexes (built CONCURRENTLY, so that the
 applications keep writing; a changed or INVALID one is dropped CONCURRENTLY and built again), triggers (and
 whether they are enabled), policies, the row-level security flags, the owner and grants of a table (missing
-privileges granted, privileges beyond the manifest's revoked; those of single columns too), and comments.
+privileges granted, privileges beyond the manifest's revoked; those of single columns too; grants.py), and
+comments; the objects beyond tables as objects.py says (functions' attributes and settings, owners and
+privileges, default privileges, the database's settings, storage parameters; an unexpected event trigger dropped).
 
 What is never done: a table, a column or a row is never dropped or changed, and nothing the manifest does not
-define is dropped (an unexpected index, trigger or policy is named, for a person to decide). Columns,
-constraints, views, functions, roles, missing tables and the indexes that carry a constraint are named as what
-this cannot repair.
+define is dropped but an event trigger (an unexpected index, trigger or policy is named, for a person to decide).
+Columns, constraints, views' definitions, functions' bodies, roles, missing tables and the indexes that carry a
+constraint are named as what this cannot repair.
 
 The transactional repairs run in one transaction (with a lock timeout: a repair that waits for a busy table fails
 instead of stalling the applications, and nothing of it is left); the index builds follow, one by one, outside
@@ -172,8 +174,8 @@ def _repair_comment(d, schema):
 
 
 def _repair(d, tables, schema):
-    # type: (Dict[str, Any], Dict[str, Any], str) -> Union[Step, str]
-    """The Step that repairs the difference ``d``, or why it is left (text)."""
+    # type: (Dict[str, Any], Dict[str, Any], str) -> Union[Step, str, Tuple[Step, str]]
+    """The Step that repairs the difference ``d``, or why it is left (text), or both."""
     kind, problem = d['kind'], d['problem']
     table, name = _split_table_name(d['name'], tables) if kind in (
         'index', 'trigger', 'policy', 'table setting') else (None, d['name'])
@@ -191,6 +193,8 @@ def _repair(d, tables, schema):
         found = _repair_comment(d, schema)
     elif kind in objects.KINDS:
         repaired = objects.repair(d, schema)
+        if isinstance(repaired, tuple):  # part repaired, part left: a step and the reason
+            return Step(d, repaired[0]), repaired[1]
         found = Step(d, repaired) if isinstance(repaired, list) else repaired
     elif kind == 'table' and problem == 'unexpected':
         found = 'not in the manifest: left as it is (tables are never dropped)'
@@ -210,7 +214,10 @@ def plan(manifest, differences, schema=None):
     steps, left = [], []
     for d in differences:
         found = _repair(d, tables, schema)
-        if isinstance(found, Step):
+        if isinstance(found, tuple):
+            steps.append(found[0])
+            left.append(dict(d, reason=found[1]))
+        elif isinstance(found, Step):
             steps.append(found)
         else:
             left.append(dict(d, reason=found))
