@@ -30,7 +30,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 PY := PYTHONPATH=$(CURDIR)/collections:$(CURDIR)/tests $(BIN)/python
 
 .PHONY: site typecheck test test-fast fast-venv system-packages-fast versions ca-bundle-check system-packages system-packages-site docs docs-lint role-docs test-matrix changelog changelog-check venv local-venv test-venv local-aws local-aws-stop local-stop local-pg local-pg-stop local-pg-destroy manifest manifest-check \
-        lint security sanity units integration molecule bench postgres-image ee postgres-versions clean help
+        lint security sanity units integration molecule bench bench-venv postgres-image ee postgres-versions clean help
 
 help:
 	@echo "make site            run site.yml on inventories/local (starts a moto server and a local TLS PostgreSQL)"
@@ -95,6 +95,14 @@ $(NEWEST_VENV)/.installed: requirements/newest.txt requirements/local.txt requir
 	test -x .venv-psycopg2/bin/python || $(PYTHON) -m venv .venv-psycopg2
 	.venv-psycopg2/bin/pip install -q $$(grep -E '^(psycopg2-binary|squawk-cli)==' requirements/run.txt)
 	touch $@
+
+# migra for the drift recall benchmark (benchmarks/drift_recall.py): a virtualenv of its own, never the tests'
+.venv-migra/.installed: requirements/migra.txt
+	test -x .venv-migra/bin/python || $(PYTHON) -m venv .venv-migra
+	.venv-migra/bin/pip install -q -r requirements/migra.txt
+	touch $@
+
+bench-venv: .venv-migra/.installed
 
 venv: $(VENV)/.run-installed
 local-venv: $(VENV)/.local-installed
@@ -221,12 +229,13 @@ molecule: test-venv
 	molecule/containers/molecule.sh
 
 # speed and memory against the tools a user would otherwise use (not part of make test)
-bench: test-venv
+bench: test-venv bench-venv
 	$(PY) benchmarks/seed_load.py
 	$(PY) benchmarks/catalog.py
 	$(PY) benchmarks/site.py
 	$(PY) benchmarks/tenancy.py
 	$(PY) benchmarks/lint.py
+	$(PY) benchmarks/drift_recall.py
 
 postgres-image:
 	molecule/containers/build-postgres-image.sh
