@@ -12,7 +12,8 @@ for each mutation of tests/support/mutations.py (the list the mutation test of m
   exactly the mutation's lines, the object and the property;
 - migra (PyPI migra 3.0 with schemainspect, in .venv-migra, requirements/migra.txt), `migra --unsafe
   --with-privileges <pristine> <copy>`: it sees the change when it prints statements (exit status 2) that name the
-  changed object or its table (any statement, for the database's own privileges and settings). migra compares two databases of one server, so the server's roles are the same on both sides.
+  changed object or its table (any statement, for the database's own privileges and settings). migra compares
+  two databases of one server, so the server's roles are the same on both sides.
 
 Prints, by kind of change, how many each tool saw, and the changes migra saw that schema_verify did not (the
 target: none) and the other way round.

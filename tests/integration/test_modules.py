@@ -311,6 +311,9 @@ def test_verify_remediates_in_check_mode_with_a_diff_then_for_real(shoppulse_db,
     shoppulse_db.execute('DROP INDEX orders_tenant_ordered_at_idx')
     shoppulse_db.execute('ALTER TABLE users DISABLE ROW LEVEL SECURITY')
     shoppulse_db.execute('ALTER TABLE orders ADD COLUMN note text')
+    # a function the tables fire, its fixed search_path taken and EXECUTE given (issue 41)
+    shoppulse_db.execute('ALTER FUNCTION update_updated_at_column() SET search_path = public, pg_temp')
+    shoppulse_db.execute('GRANT EXECUTE ON FUNCTION update_updated_at_column() TO shoppulse_app')
     repair = as_migrator(shoppulse_db, {'name': 'repair', 'shoppulse.analytics.schema_verify': {
         'manifest_path': MANIFEST, 'remediate': True}})[0]
     proc, results, stats = run_play(tmp_path, [repair], connection_vars(shoppulse_db), INTERPRETERS['psycopg3'],
@@ -320,8 +323,13 @@ def test_verify_remediates_in_check_mode_with_a_diff_then_for_real(shoppulse_db,
     assert result['msg'] == ('schema public differs from the manifest in 1 place(s) that remediate does not repair: '
                              'unexpected column orders.note')
     assert result['diff']['before'] == ('unexpected column orders.note\nmissing index orders.orders_tenant_ordered_at_idx\n'
+                                        'different function update_updated_at_column() (privileges, settings)\n'
                                         'different table setting users.row_security\n')
-    assert result['diff']['after'] == ('ALTER TABLE "public"."users" ENABLE ROW LEVEL SECURITY;\n'
+    fn = '"public"."update_updated_at_column"()'
+    assert result['diff']['after'] == ('ALTER ROUTINE %s RESET ALL;\n'
+                                       "ALTER ROUTINE %s SET search_path TO 'pg_catalog', 'pg_temp';\n"
+                                       'REVOKE EXECUTE ON ROUTINE %s FROM "shoppulse_app";\n' % (fn, fn, fn) +
+                                       'ALTER TABLE "public"."users" ENABLE ROW LEVEL SECURITY;\n'
                                        'CREATE INDEX CONCURRENTLY orders_tenant_ordered_at_idx ON public.orders USING '
                                        'btree (tenant_id, ordered_at DESC);\n')
     assert [d['name'] for d in result['not_repaired']] == ['orders.note']
@@ -332,6 +340,8 @@ def test_verify_remediates_in_check_mode_with_a_diff_then_for_real(shoppulse_db,
         result = dict(results)['repair']
         assert proc.returncode == 0 and result['changed'] is changed and result['in_sync'], results
     assert shoppulse_db.scalar("SELECT relrowsecurity FROM pg_class WHERE relname = 'users'")
+    assert shoppulse_db.scalar("SELECT proconfig FROM pg_proc WHERE proname = 'update_updated_at_column'") == [
+        'search_path=pg_catalog, pg_temp']
 
 
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, 'plugins', 'modules')) if name.endswith('.py'))

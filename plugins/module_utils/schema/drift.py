@@ -262,7 +262,7 @@ def manifest_from_inventory(inventory, migrations=None):
     manifest = dict(format=MANIFEST_FORMAT, schema=inventory.get('schema', 'public'))
     if migrations is not None:
         manifest['migrations'] = migrations
-    for key in ('tables', 'views', 'functions', 'comments') + tuple(key for key, _ in SECTIONS):
+    for key in ('tables', 'views', 'functions', 'comments') + tuple(key for key, dummy in SECTIONS):
         manifest[key] = inventory.get(key) or {}
     manifest['roles'] = schema_roles(inventory.get('roles'))
     manifest['database'] = inventory.get('database') or {}

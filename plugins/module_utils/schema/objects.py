@@ -71,7 +71,7 @@ def _list_elements(value):
 def setting_sql(setting):
     # type: (str) -> str
     """'search_path=pg_catalog, pg_temp' -> "search_path TO 'pg_catalog', 'pg_temp'"."""
-    name, _, value = setting.partition('=')
+    name, dummy, value = setting.partition('=')
     if name in LIST_SETTINGS:
         return '%s TO %s' % (name, ', '.join(literal(item) for item in _list_elements(value)))
     return '%s TO %s' % (name, literal(value))
@@ -220,8 +220,8 @@ def table_storage(d, setting, table_sql):
             found.append('ALTER TABLE %s RESET (%s)' % (table_sql, ', '.join(reset)))
         changed = sorted(k for k in want if have.get(k) != want[k])
         if changed:
-            found.append('ALTER TABLE %s SET (%s)' % (table_sql, ', '.join('%s = %s' % (k, literal(want[k]))
-                                                                        for k in changed)))
+            values = ', '.join('%s = %s' % (k, literal(want[k])) for k in changed)
+            found.append('ALTER TABLE %s SET (%s)' % (table_sql, values))
         return found
     if setting == 'replica_identity':
         if expected == 'index':

@@ -100,6 +100,6 @@ def test_each_kind_is_repaired_or_named_with_the_reason(kind, name, problem, exp
     ('replica_identity', None, 'full', ['ALTER TABLE "public"."t" REPLICA IDENTITY DEFAULT']),
 ])
 def test_a_tables_storage_is_repaired(setting, expected, actual, sql):
-    steps, left = remediation.plan({'tables': {'t': {}}}, [_diff('table setting', 't.' + setting, 'different',
-                                                                  expected, actual)])
+    difference = _diff('table setting', 't.' + setting, 'different', expected, actual)
+    steps, left = remediation.plan({'tables': {'t': {}}}, [difference])
     assert left == [] and steps[0].statements == sql
