@@ -553,3 +553,26 @@ def test_the_drift_check_is_read_only_and_fails_on_pending_migrations_and_drift(
                          r'orders_tenant_status_ordered_at_idx ON public\.orders', drifted.stdout), drifted.stdout[-3000:]
     finally:
         drop(database, name)
+
+
+def test_upgrade_check_refuses_an_upgrade_that_would_fail_naming_the_object(database, tmp_path):
+    """The module of issue 42, through ansible-playbook: a clean database passes; a column pg_upgrade cannot carry
+    and a downgrade are refused naming them, in check mode too; fail_on_findings=false only reports."""
+    check = {'name': 'check', 'shoppulse.analytics.upgrade_check': {'target_major': 17}}
+    proc, results, stats = run_play(tmp_path, [check], connection_vars(database), INTERPRETERS['psycopg3'])
+    assert proc.returncode == 0 and dict(results)['check']['findings'] == [], results
+    assert dict(results)['check']['current_major'] == 15 and not dict(results)['check']['changed']
+    database.execute('CREATE TABLE remembered (fn regproc)')
+    downgrade = {'name': 'downgrade', 'shoppulse.analytics.upgrade_check': {'target_major': 14},
+                 'ignore_errors': True}
+    report = {'name': 'report', 'shoppulse.analytics.upgrade_check': {'target_major': 17, 'fail_on_findings': False}}
+    proc, results, stats = run_play(tmp_path, [dict(check, ignore_errors=True), downgrade, report],
+                                    connection_vars(database), INTERPRETERS['psycopg3'], extra=['--check'])
+    by_name = dict(results)
+    assert by_name['check']['failed'] and by_name['check']['msg'] == (
+        'an upgrade from 15 to 17 is refused, nothing was changed: data type public.remembered.fn: a column of type '
+        'regproc, which stores OIDs pg_upgrade cannot carry over: change its type first')
+    assert by_name['downgrade']['failed'] and 'a downgrade from 15 to 14' in by_name['downgrade']['msg']
+    assert 'the allowed targets from 15: 16, 17, 18' in by_name['downgrade']['msg']
+    assert not by_name['report'].get('failed') and [f['object'] for f in by_name['report']['findings']] == [
+        'public.remembered.fn']
