@@ -88,9 +88,9 @@ def _extensions(cursor, target_extensions):
         if versions is None:
             found.append(Finding('extension', name, 'the target does not offer extension %s: drop it first' % name))
         elif version not in versions:
+            offered = ', '.join(sorted(versions))
             found.append(Finding('extension', name, 'the target does not offer version %s of extension %s (it offers '
-                                 '%s): ALTER EXTENSION %s UPDATE first' % (version, name, ', '.join(sorted(versions)),
-                                                                          name)))
+                                 '%s): ALTER EXTENSION %s UPDATE first' % (version, name, offered, name)))
     return found
 
 

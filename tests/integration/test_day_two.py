@@ -1,0 +1,85 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Day two on the emulated AWS (issue 42): the settings of an inventory converge on a running instance; a change
+RDS makes in the maintenance window is reported as pending, not as a change again, and changed=0 once made.
+
+A moto server of this file's own, whose maintenance window comes when the test says (SHOPPULSE_MOTO_RDS_WINDOW_FILE,
+correction 17 of tests/support/moto_extension.py)."""
+
+import sys
+
+import pytest
+import yaml
+
+from support import localaws
+
+import test_aws_provision as provision
+from test_aws_provision import REGION, client
+
+
+@pytest.fixture(scope='module')
+def moto(tmp_path_factory):
+    directory = tmp_path_factory.mktemp('moto-day-two')
+    with localaws.emulated(str(directory), SHOPPULSE_MOTO_RDS_WINDOW_FILE=str(directory / 'window')) as server:
+        endpoint = provision.Endpoint(server.endpoint_url)
+        endpoint.window = directory / 'window'
+        yield endpoint
+
+
+def _inventory(tmp_path, vpc, subnets, **settings):
+    host = dict(ansible_connection='local', ansible_python_interpreter=sys.executable, shoppulse_name='shoppulse-day2',
+                database_vpc_id=vpc, database_subnet_ids=subnets, **settings)
+    path = tmp_path / ('day-two-%d.yml' % len(list(tmp_path.glob('day-two-*.yml'))))
+    path.write_text(yaml.safe_dump({'all': {'hosts': {'day2': host}}}))
+    return path
+
+
+def _run(moto, tmp_path, state, inventory):
+    result = provision.database_role(moto, tmp_path, state, inventory)
+    assert result.returncode == 0, result.text[-3000:]
+    return result.output['stats']['day2']['changed'], result
+
+
+@pytest.mark.long
+def test_a_running_instance_converges_now_or_in_its_maintenance_window(moto, tmp_path):
+    ec2, rds = client(moto, 'ec2'), client(moto, 'rds')
+    vpc = ec2.create_vpc(CidrBlock='10.42.0.0/16')['Vpc']['VpcId']
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.42.%d.0/24' % i, AvailabilityZone=REGION + zone)
+               ['Subnet']['SubnetId'] for i, zone in enumerate('ab')]
+
+    def instance():
+        return rds.describe_db_instances(DBInstanceIdentifier='shoppulse-day2')['DBInstances'][0]
+
+    try:
+        _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets))
+        assert instance()['DBInstanceClass'] == 'db.t3.medium' and not instance()['MultiAZ']
+        # now (database_apply_immediately, true by default): class, storage, Multi-AZ, backups, protection
+        bigger = dict(database_instance_class='db.t3.large', database_allocated_storage=200, database_multi_az=True,
+                      database_backup_retention_days=7, database_performance_insights_retention_days=31)
+        changed, dummy = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **bigger))
+        assert changed > 0
+        now = instance()
+        assert (now['DBInstanceClass'], now['AllocatedStorage'], now['MultiAZ'], now['BackupRetentionPeriod'],
+                now['PerformanceInsightsRetentionPeriod']) == ('db.t3.large', 200, True, 7, 31)
+        assert not now.get('PendingModifiedValues')
+        changed, dummy = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **bigger))
+        assert changed == 0
+
+        # in the window (false, as production has it): asked once, reported pending with the window, not again
+        later = dict(bigger)
+        later.update(database_instance_class='db.m6g.large', database_apply_immediately=False)
+        changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
+        assert changed > 0
+        waiting = instance()
+        assert waiting['DBInstanceClass'] == 'db.t3.large'
+        assert waiting['PendingModifiedValues'] == {'DBInstanceClass': 'db.m6g.large'}
+        assert 'pending until the maintenance window' in result.text and 'db.m6g.large' in result.text
+        changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
+        assert changed == 0 and 'pending until the maintenance window' in result.text
+        # the window comes: RDS makes the change; the next run has nothing to do or to say
+        moto.window.write_text('now')
+        assert instance()['DBInstanceClass'] == 'db.m6g.large' and not instance().get('PendingModifiedValues')
+        changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
+        assert changed == 0 and 'pending until the maintenance window' not in result.text
+    finally:
+        _run(moto, tmp_path, 'absent', _inventory(tmp_path, vpc, subnets))

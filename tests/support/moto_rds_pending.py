@@ -1,0 +1,61 @@
+# Copyright (c) 2026, ShopPulse platform team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Correction 17 of support/moto_extension.py: changes RDS makes in the maintenance window (issue 42).
+
+ModifyDBInstance without ApplyImmediately leaves the changes that RDS applies "during the next maintenance window"
+(the instance class, storage size, type, IOPS and throughput, Multi-AZ, the engine version; "Settings for DB
+instances" in the RDS user guide) in the instance's PendingModifiedValues, and DescribeDBInstances reports the old
+values until the window; the other settings (backup retention, deletion protection, Performance Insights, log
+exports) apply at once. moto applies everything at once and has no PendingModifiedValues, so a run that asked for
+a change in the window would look finished, and the second run's changed=0 over a pending change was never tested.
+
+The maintenance window comes when the file named by SHOPPULSE_MOTO_RDS_WINDOW_FILE exists (a test creates it):
+the next DescribeDBInstances applies the pending changes, as RDS does in the window.
+"""
+
+import os
+
+# moto's keyword of ModifyDBInstance -> the member of PendingModifiedValues
+IN_THE_WINDOW = {
+    'db_instance_class': 'DBInstanceClass',
+    'allocated_storage': 'AllocatedStorage',
+    'storage_type': 'StorageType',
+    'iops': 'Iops',
+    'storage_throughput': 'StorageThroughput',
+    'multi_az': 'MultiAZ',
+    'engine_version': 'EngineVersion',
+}
+
+
+def _window_has_come():
+    path = os.environ.get('SHOPPULSE_MOTO_RDS_WINDOW_FILE')
+    return bool(path) and os.path.exists(path)
+
+
+def split(instance, kwargs):
+    """The keywords of a modification to apply now; those for the window go to the instance's pending values."""
+    if kwargs.get('apply_immediately'):
+        return kwargs
+    pending = dict(getattr(instance, 'shoppulse_pending', None) or {})
+    now = {}
+    for key, value in kwargs.items():
+        if key in IN_THE_WINDOW and value is not None:
+            if value != getattr(instance, key, None):
+                pending[key] = value
+            else:  # asked for what it has: nothing pending of it any more
+                pending.pop(key, None)
+        else:
+            now[key] = value
+    instance.shoppulse_pending = pending
+    instance.pending_modified_values = dict((IN_THE_WINDOW[k], v) for k, v in pending.items())
+    return now
+
+
+def apply_if_due(instance):
+    """In the maintenance window: the pending changes applied, nothing pending."""
+    pending = getattr(instance, 'shoppulse_pending', None)
+    if pending and _window_has_come():
+        for key, value in pending.items():
+            setattr(instance, key, value)
+        instance.shoppulse_pending = {}
+        instance.pending_modified_values = {}
