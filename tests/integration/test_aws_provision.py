@@ -258,7 +258,7 @@ def check_stack(moto, vpc, tiers, outputs_file):
 VERSIONS = ('16.4', '17.2', '18.1')
 
 
-def database_role(moto, tmp_path, state, inventory):
+def database_role(moto, tmp_path, state, inventory, *extra):
     """The database role alone (with the master secret it reads), on networks the test made: where the engine
     version matters. One run for every host of ``inventory`` (one per version, each its own stack name, network
     and version), at the same time. The whole stack is provisioned on 15 by the test above."""
@@ -274,7 +274,7 @@ def database_role(moto, tmp_path, state, inventory):
                                          hosts='all', gather_facts=False, module_defaults=MODULE_DEFAULTS,
                                          vars=dict(database_state=state, secret_state=state, secret_roles=[]),
                                          tasks=tasks)]))
-    result = runner.run(play, inventory=str(inventory), env=runner.environment(aws=CREDENTIALS),
+    result = runner.run(play, *extra, inventory=str(inventory), env=runner.environment(aws=CREDENTIALS),
                         extra_vars=dict(shoppulse_aws_endpoint_url=str(moto), shoppulse_aws_region=REGION))
     playbook.last = result
     return result

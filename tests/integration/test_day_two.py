@@ -34,8 +34,8 @@ def _inventory(tmp_path, vpc, subnets, **settings):
     return path
 
 
-def _run(moto, tmp_path, state, inventory):
-    result = provision.database_role(moto, tmp_path, state, inventory)
+def _run(moto, tmp_path, state, inventory, *extra):
+    result = provision.database_role(moto, tmp_path, state, inventory, *extra)
     assert result.returncode == 0, result.text[-3000:]
     return result.output['stats']['day2']['changed'], result
 
@@ -56,6 +56,13 @@ def test_a_running_instance_converges_now_or_in_its_maintenance_window(moto, tmp
         # now (database_apply_immediately, true by default): class, storage, Multi-AZ, backups, protection
         bigger = dict(database_instance_class='db.t3.large', database_allocated_storage=200, database_multi_az=True,
                       database_backup_retention_days=7, database_performance_insights_retention_days=31)
+        # check mode and --diff say what will change, when, and whether it restarts; nothing changes
+        dummy, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **bigger), '--check', '--diff')
+        for line in ('instance_class: db.t3.medium -> db.t3.large (now, restarts the instance)',
+                     'allocated_storage: 100 -> 200 (now)', 'multi_az: False -> True (now)',
+                     'backup_retention_days: 0 -> 7 (now, restarts the instance)'):
+            assert line in result.text, line
+        assert instance()['DBInstanceClass'] == 'db.t3.medium'
         changed, dummy = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **bigger))
         assert changed > 0
         now = instance()
@@ -68,6 +75,8 @@ def test_a_running_instance_converges_now_or_in_its_maintenance_window(moto, tmp
         # in the window (false, as production has it): asked once, reported pending with the window, not again
         later = dict(bigger)
         later.update(database_instance_class='db.m6g.large', database_apply_immediately=False)
+        dummy, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later), '--check', '--diff')
+        assert 'instance_class: db.t3.large -> db.m6g.large (in the maintenance window ' in result.text
         changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
         assert changed > 0
         waiting = instance()

@@ -5,8 +5,9 @@
 ModifyDBInstance without ApplyImmediately leaves the changes that RDS applies "during the next maintenance window"
 (the instance class, storage size, type, IOPS and throughput, Multi-AZ, the engine version; "Settings for DB
 instances" in the RDS user guide) in the instance's PendingModifiedValues, and DescribeDBInstances reports the old
-values until the window; the other settings (backup retention, deletion protection, Performance Insights, log
-exports) apply at once. moto applies everything at once and has no PendingModifiedValues, so a run that asked for
+values until the window; so does a backup retention turned on from 0 or off to 0 (another change of it applies
+as soon as possible); the other settings (deletion protection, Performance Insights, log exports) apply at once.
+moto applies everything at once and has no PendingModifiedValues, so a run that asked for
 a change in the window would look finished, and the second run's changed=0 over a pending change was never tested.
 
 The maintenance window comes when the file named by SHOPPULSE_MOTO_RDS_WINDOW_FILE exists (a test creates it):
@@ -24,7 +25,16 @@ IN_THE_WINDOW = {
     'storage_throughput': 'StorageThroughput',
     'multi_az': 'MultiAZ',
     'engine_version': 'EngineVersion',
+    'backup_retention_period': 'BackupRetentionPeriod',
 }
+
+
+def _waits(instance, key, value):
+    if value is None:
+        return False
+    if key == 'backup_retention_period':  # 0 to nonzero or nonzero to 0: in the window
+        return (int(value) == 0) != (int(getattr(instance, key, 0) or 0) == 0)
+    return key in IN_THE_WINDOW
 
 
 def _window_has_come():
@@ -39,7 +49,7 @@ def split(instance, kwargs):
     pending = dict(getattr(instance, 'shoppulse_pending', None) or {})
     now = {}
     for key, value in kwargs.items():
-        if key in IN_THE_WINDOW and value is not None:
+        if _waits(instance, key, value):
             if value != getattr(instance, key, None):
                 pending[key] = value
             else:  # asked for what it has: nothing pending of it any more
