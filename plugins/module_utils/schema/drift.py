@@ -147,7 +147,7 @@ def compare(manifest, inventory):
     trigger, policy and row-security flag is compared on its own.
     """
     differences = []  # type: List[Dict[str, Any]]
-    newest = (manifest.get('format') or 1) >= 2  # a mapping without a format compares as format 1 did
+    newest = (manifest.get('format') or MANIFEST_FORMAT) >= 2  # an inventory given as a manifest has every part
     if not newest:
         inventory = as_format_1(inventory)
     expected_tables = manifest.get('tables') or {}
