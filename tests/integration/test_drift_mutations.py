@@ -120,3 +120,43 @@ def test_a_format_1_manifest_still_compares_as_before(fresh_copy):
     fresh_copy.execute('DROP INDEX orders_tenant_ordered_at_idx')
     assert verify(fresh_copy, old) == ['missing index orders.orders_tenant_ordered_at_idx',
                                        'different table setting users.privileges (PUBLIC)']
+
+
+# Kinds the pristine schema has none of: made first and recorded in a manifest of that database, then changed one
+# at a time, each change named with its object and property.
+EXTRA_OBJECTS = [
+    "CREATE TYPE order_mood AS ENUM ('happy', 'sad')",
+    "CREATE DOMAIN email_address AS text CONSTRAINT email_has_at CHECK (VALUE LIKE '%@%')",
+    'CREATE VIEW open_orders AS SELECT order_id, tenant_id FROM orders',
+    'CREATE STATISTICS orders_status_stats (dependencies) ON tenant_id, status FROM orders',
+    'CREATE PUBLICATION user_feed FOR TABLE users',
+    'CREATE RULE orders_keep AS ON DELETE TO orders DO INSTEAD NOTHING',
+]
+EXTRA_CHANGES = [
+    ('REVOKE USAGE ON TYPE order_mood FROM PUBLIC', 'different type order_mood (privileges)'),
+    ("ALTER TYPE order_mood ADD VALUE 'angry'", 'different type order_mood (labels)'),
+    ('ALTER DOMAIN email_address DROP CONSTRAINT email_has_at', 'different type email_address (constraints)'),
+    ('ALTER DOMAIN email_address SET NOT NULL', 'different type email_address (not_null)'),
+    ('GRANT SELECT ON open_orders TO shoppulse_app', 'different view open_orders (privileges)'),
+    ('ALTER VIEW open_orders OWNER TO shoppulse_migrator', 'different view open_orders (owner)'),
+    ('ALTER VIEW open_orders SET (security_barrier = true)', 'different view open_orders (security_barrier)'),
+    ('ALTER STATISTICS orders_status_stats SET STATISTICS 10', 'different statistics orders_status_stats (target)'),
+    ('ALTER PUBLICATION user_feed ADD TABLE tenants', 'different publication user_feed (tables)'),
+    ("ALTER PUBLICATION user_feed SET (publish = 'insert')", 'different publication user_feed (actions)'),
+    ('ALTER TABLE orders DISABLE RULE orders_keep', 'different rule orders.orders_keep (enabled)'),
+]
+
+
+@pytest.mark.parametrize('sql, expected', EXTRA_CHANGES, ids=[e[1].split(' (')[0].replace(' ', '_')
+                                                              + '-' + e[1].split('(')[1].rstrip(')')
+                                                              for e in EXTRA_CHANGES])
+def test_a_change_to_a_kind_the_pristine_schema_lacks_is_named(fresh_copy, sql, expected):
+    from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import manifest_from_inventory
+    for statement in EXTRA_OBJECTS:
+        fresh_copy.execute(statement)
+    conn = fresh_copy.connect()
+    own = manifest_from_inventory(read_inventory(conn))
+    conn.close()
+    assert verify(fresh_copy, own) == []
+    fresh_copy.execute(sql)
+    assert verify(fresh_copy, own) == [expected]
