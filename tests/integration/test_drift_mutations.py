@@ -12,13 +12,12 @@ import psycopg2
 import pytest
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
-from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.drift import compare, report_lines
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.inventory import read_inventory
 
 from support import SQL_DIR
 from support.database import Database
 from support.mutations import MUTATIONS
-from test_verify import manifest  # noqa: F401  pylint: disable=unused-import
+from test_verify import drift, manifest  # noqa: F401  pylint: disable=unused-import
 
 pytestmark = pytest.mark.all_versions
 
@@ -79,11 +78,8 @@ def fresh_copy(pristine, pg_version):
 
 
 def verify(database, manifest):  # noqa: F811
-    conn = database.connect()
-    try:
-        return report_lines(compare(manifest, read_inventory(conn)))
-    finally:
-        conn.close()
+    """schema_verify's report on ``database`` as the master, with psycopg2 (test_verify.drift)."""
+    return drift(database, 'psycopg2', manifest)
 
 
 def test_the_mutations_cover_every_kind_the_issue_names():

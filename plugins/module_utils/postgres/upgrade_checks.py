@@ -96,20 +96,16 @@ def _extensions(cursor, target_extensions):
 
 def current_major(conn):
     # type: (Any) -> int
-    """The server's major version."""
-    cursor = pgcompat.tuple_cursor(conn)
-    try:
-        return int(_rows(cursor, "SELECT current_setting('server_version_num')::int / 10000")[0][0])
-    finally:
-        cursor.close()
+    """The server's major version (the driver has it from the connection: no query)."""
+    return pgcompat.server_version(conn) // 10000
 
 
 def check(conn, target, offered, target_extensions=None):
     # type: (Any, int, Sequence[int], Optional[Dict[str, Iterable[str]]]) -> List[Finding]
     """Every finding that would make an upgrade of the server of ``conn`` to major ``target`` fail; [] when none."""
+    current = current_major(conn)
     cursor = pgcompat.tuple_cursor(conn)
     try:
-        current = int(_rows(cursor, "SELECT current_setting('server_version_num')::int / 10000")[0][0])
         found = path(current, target, offered)
         for gid, database in _rows(cursor, 'SELECT gid, database FROM pg_catalog.pg_prepared_xacts ORDER BY 1'):
             found.append(Finding('prepared transaction', gid, 'an open prepared transaction in database %s: COMMIT '

@@ -46,12 +46,6 @@ except ImportError:  # pragma: no cover
 NOT_DEFINED = 'not in the manifest: left as it is (drop it by hand if it should not be there)'
 
 
-def literal(text):
-    # type: (str) -> str
-    """An SQL string literal (the repairs run with standard_conforming_strings on)."""
-    return "'%s'" % text.replace("'", "''")
-
-
 class Step(object):
     """One repair: the difference it answers and its statements."""
 
@@ -170,7 +164,7 @@ def _repair_comment(d, schema):
     target = _comment_target(d['name'], schema)
     if target is None:
         return 'a comment on an object this cannot name'
-    return Step(d, ['COMMENT ON %s IS %s' % (target, 'NULL' if d['problem'] == 'unexpected' else literal(d['expected']))])
+    return Step(d, ['COMMENT ON %s IS %s' % (target, 'NULL' if d['problem'] == 'unexpected' else objects.literal(d['expected']))])
 
 
 def _repair(d, tables, schema):
