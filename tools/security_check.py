@@ -183,10 +183,18 @@ def check_rds_auto_minor_upgrades(tree):
     return _constant(tree, _instances(tree), 'auto_minor_version_upgrade', True, 'the RDS instance')
 
 
+# a template whose value holds the postgresql log whatever the inventory says: the list, then union() and nothing after
+POSTGRESQL_LOG_FIRST = re.compile(r"^\{\{\s*\[\s*'postgresql'\s*\]\s*\|\s*union\([A-Za-z_][A-Za-z0-9_]*\)\s*\}\}$")
+# a template whose value sets rds.force_ssl to 1 whatever the inventory says: combine() with it last
+FORCE_SSL_LAST = re.compile(r"^\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\|\s*combine\(\s*\{\s*'rds\.force_ssl'\s*:\s*1\s*\}\s*\)\s*\}\}$")
+
+
 def check_rds_log_exports(tree):
     findings = [] if _instances(tree) else ['no task creates the RDS instance']
     for task in _instances(tree):
         value = task.args.get('enable_cloudwatch_logs_exports')
+        if isinstance(value, str) and POSTGRESQL_LOG_FIRST.match(value.strip()):
+            continue
         if not isinstance(value, list) or 'postgresql' not in value:
             findings.append('%s: enable_cloudwatch_logs_exports is %r, a list without the postgresql log'
                             % (task.where, value))
@@ -207,6 +215,11 @@ def check_rds_ssl_forced(tree):
     findings = []
     groups = [t for t in tree.find('amazon.aws.rds_instance_param_group') if t.args.get('state', 'present') == 'present']
     forcing = set(t.args.get('name') for t in groups if str((t.args.get('params') or {}).get('rds.force_ssl')) == '1')
+    for task in tree.find('shoppulse.analytics.rds_parameters'):  # the values set after the group is created
+        given = task.args.get('parameters')
+        if (isinstance(given, dict) and str(given.get('rds.force_ssl')) == '1') or (
+                isinstance(given, str) and FORCE_SSL_LAST.match(given.strip())):
+            forcing.add(task.args.get('db_parameter_group_name'))
     for task in _instances(tree):
         if task.args.get('db_parameter_group_name') not in forcing:
             findings.append('%s: its parameter group does not set rds.force_ssl to 1' % task.where)

@@ -35,8 +35,9 @@ options:
     description:
       - The settings the inventory gives, by the database role's names without C(database_) (C(instance_class),
         C(engine_version), C(allocated_storage), C(storage_type), C(iops), C(storage_throughput), C(multi_az),
-        C(backup_retention_days), C(deletion_protection), C(performance_insights_retention_days)); a setting
-        left out or null is not compared.
+        C(backup_retention_days), C(deletion_protection), C(performance_insights_retention_days), C(log_exports));
+        a setting left out or null is not compared, nor C(iops) or C(storage_throughput) given as 0 (the storage
+        type's baseline).
     type: dict
     required: true
 extends_documentation_fragment:

@@ -139,15 +139,26 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
     code, tasks, stats = playbook(moto, 'provision.yml', '--check', outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
 
-    # a setting of the inventory ends up on the proxy, and stays there: the attach step leaves it alone
-    timeout = ['-e', 'proxy_idle_client_timeout=900']
+    # the inventory's settings of a running proxy end up on it, and stay there: its timeout (the create step) and
+    # its pool (the attach step)
+    timeout = ['-e', 'proxy_idle_client_timeout=900', '-e', 'proxy_max_connections_percent=90',
+               '-e', 'proxy_connection_borrow_timeout=60']
+
+    def proxy_settings():
+        rds = client(moto, 'rds')
+        pool = rds.describe_db_proxy_target_groups(DBProxyName='shoppulse-test-proxy')['TargetGroups'][0][
+            'ConnectionPoolConfig']
+        return (rds.describe_db_proxies()['DBProxies'][0]['IdleClientTimeout'], pool['MaxConnectionsPercent'],
+                pool['MaxIdleConnectionsPercent'], pool['ConnectionBorrowTimeout'])
     code, tasks, stats = playbook(moto, 'provision.yml', *timeout, outputs=outputs_file)
     assert code == 0 and [name for name, result in tasks if result.get('changed')] == [
-        'shoppulse.analytics.proxy : Start the proxy (waited for once, later, by tasks_from=attach)'], tasks
-    assert client(moto, 'rds').describe_db_proxies()['DBProxies'][0]['IdleClientTimeout'] == 900
+        'shoppulse.analytics.proxy : Start the proxy (waited for once, later, by tasks_from=attach)',
+        'shoppulse.analytics.proxy : Set the pool, register the instance and wait until the proxy is available '
+        '(about five minutes on AWS)'], tasks
+    assert proxy_settings() == (900, 90, 50, 60)
     code, tasks, stats = playbook(moto, 'provision.yml', *timeout, outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]
-    assert client(moto, 'rds').describe_db_proxies()['DBProxies'][0]['IdleClientTimeout'] == 900
+    assert proxy_settings() == (900, 90, 50, 60)
 
     code, tasks, stats = playbook(moto, 'teardown.yml')
     assert code == 0, failures(tasks)
@@ -353,6 +364,9 @@ def test_a_newer_engine_version_gets_a_parameter_group_of_its_family(moto, tmp_p
     (['-e', 'proxy_max_connections_percent=120'], 'proxy_max_connections_percent 1 to 100 (it is 120)'),
     (['-e', 'proxy_max_idle_connections_percent=60', '-e', 'proxy_max_connections_percent=50'],
      'proxy_max_idle_connections_percent 0 to proxy_max_connections_percent (it is 60)'),
+    (['-e', 'database_iops=12000'], 'gp3 storage below 400 GiB has its baseline (3000 IOPS, 125 MiB/s) and takes neither'),
+    (['-e', '{"database_parameters": {"rds.force_ssl": 0}}'], 'database_parameters cannot set rds.force_ssl'),
+    (['-e', '{"database_log_exports": ["upgrade"]}'], 'database_log_exports must hold postgresql'),
 ])
 def test_bad_variables_fail_before_anything_is_created(moto, extra, message):
     code, tasks, stats = playbook(moto, 'provision.yml', *extra, stack='shoppulse-bad')

@@ -50,25 +50,40 @@ def test_a_running_instance_converges_now_or_in_its_maintenance_window(moto, tmp
     def instance():
         return rds.describe_db_instances(DBInstanceIdentifier='shoppulse-day2')['DBInstances'][0]
 
+    def parameters():
+        group = instance()['DBParameterGroups'][0]['DBParameterGroupName']
+        return dict((p['ParameterName'], p['ParameterValue']) for p in rds.describe_db_parameters(
+            DBParameterGroupName=group)['Parameters'] if p['Source'] == 'user')
+
     try:
         _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets))
         assert instance()['DBInstanceClass'] == 'db.t3.medium' and not instance()['MultiAZ']
-        # now (database_apply_immediately, true by default): class, storage, Multi-AZ, backups, protection
-        bigger = dict(database_instance_class='db.t3.large', database_allocated_storage=200, database_multi_az=True,
-                      database_backup_retention_days=7, database_performance_insights_retention_days=31)
+        # now (database_apply_immediately, true by default): class, storage with its IOPS and throughput, Multi-AZ,
+        # backups, Performance Insights, log exports, parameters of both kinds (the static one restarts the instance)
+        bigger = dict(database_instance_class='db.t3.large', database_allocated_storage=400, database_iops=15000,
+                      database_storage_throughput=600, database_multi_az=True, database_backup_retention_days=7,
+                      database_performance_insights_retention_days=31, database_log_exports=['postgresql'],
+                      database_parameters={'log_min_duration_statement': 1000,
+                                           'shared_preload_libraries': 'pg_stat_statements,auto_explain'})
         # check mode and --diff say what will change, when, and whether it restarts; nothing changes
         dummy, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **bigger), '--check', '--diff')
         for line in ('instance_class: db.t3.medium -> db.t3.large (now, restarts the instance)',
-                     'allocated_storage: 100 -> 200 (now)', 'multi_az: False -> True (now)',
-                     'backup_retention_days: 0 -> 7 (now, restarts the instance)'):
+                     'allocated_storage: 100 -> 400 (now)', 'iops: 3000 -> 15000 (now)', 'multi_az: False -> True (now)',
+                     'backup_retention_days: 0 -> 7 (now, restarts the instance)',
+                     "log_exports: ['postgresql', 'upgrade'] -> ['postgresql'] (now)",
+                     'shared_preload_libraries = pg_stat_statements,auto_explain (user)'):
             assert line in result.text, line
         assert instance()['DBInstanceClass'] == 'db.t3.medium'
         changed, dummy = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **bigger))
         assert changed > 0
         now = instance()
-        assert (now['DBInstanceClass'], now['AllocatedStorage'], now['MultiAZ'], now['BackupRetentionPeriod'],
-                now['PerformanceInsightsRetentionPeriod']) == ('db.t3.large', 200, True, 7, 31)
+        assert (now['DBInstanceClass'], now['AllocatedStorage'], now['Iops'], now['StorageThroughput'], now['MultiAZ'],
+                now['BackupRetentionPeriod'], now['PerformanceInsightsRetentionPeriod'],
+                now['EnabledCloudwatchLogsExports']) == ('db.t3.large', 400, 15000, 600, True, 7, 31, ['postgresql'])
         assert not now.get('PendingModifiedValues')
+        assert parameters() == {'rds.force_ssl': '1', 'log_min_duration_statement': '1000',
+                                'shared_preload_libraries': 'pg_stat_statements,auto_explain'}
+        assert now['DBParameterGroups'][0]['ParameterApplyStatus'] == 'in-sync'  # restarted by the run
         changed, dummy = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **bigger))
         assert changed == 0
 
@@ -90,5 +105,18 @@ def test_a_running_instance_converges_now_or_in_its_maintenance_window(moto, tmp
         assert instance()['DBInstanceClass'] == 'db.m6g.large' and not instance().get('PendingModifiedValues')
         changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
         assert changed == 0 and 'pending until the maintenance window' not in result.text
+
+        # a static parameter changed and a parameter no longer given, without a restart: the group changes, the
+        # instance waits for a reboot, which each run says without changing anything again
+        later['database_parameters'] = {'shared_preload_libraries': 'pg_stat_statements'}
+        changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
+        assert changed > 0 and parameters() == {'rds.force_ssl': '1', 'shared_preload_libraries': 'pg_stat_statements'}
+        assert 'static parameters shared_preload_libraries take effect when it is rebooted' in result.text
+        assert instance()['DBParameterGroups'][0]['ParameterApplyStatus'] == 'pending-reboot'
+        changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
+        assert changed == 0 and 'pending a restart of shoppulse-day2' in result.text
+        rds.reboot_db_instance(DBInstanceIdentifier='shoppulse-day2')
+        changed, result = _run(moto, tmp_path, 'present', _inventory(tmp_path, vpc, subnets, **later))
+        assert changed == 0 and 'pending a restart' not in result.text
     finally:
         _run(moto, tmp_path, 'absent', _inventory(tmp_path, vpc, subnets))

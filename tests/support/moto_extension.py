@@ -18,10 +18,7 @@ the assertion being weakened. Each correction names the AWS behaviour it restore
 4. A gp3 instance has a StorageThroughput and Iops even when the request named none: the gp3 baseline,
    125 MiB/s and 3000 IOPS below 400 GiB for PostgreSQL, 500 MiB/s and 12000 IOPS from 400 GiB. moto
    leaves them out, and amazon.aws.rds_instance fails on the second run (KeyError 'StorageThroughput').
-5. A new DB parameter group holds its family's engine-default parameters, which DescribeDBParameters
-   lists (a PostgreSQL group has rds.force_ssl, default 0 up to PostgreSQL 15). moto's starts empty, so
-   amazon.aws.rds_instance_param_group cannot find rds.force_ssl and sets nothing. Only the parameters
-   the collection sets are added here, with the attributes AWS gives them.
+5. A new DB parameter group holds its family's engine-default parameters: support/moto_rds_parameters.py.
 6. An RDS Proxy endpoint is <proxy name>.proxy-<id>.<region>.rds.amazonaws.com, where <id> belongs to the
    account and region (as the <id> of instance endpoints does), so the endpoints of one account share a
    domain. moto names it <proxy name>.db-proxy-<random per proxy>...; with the fixed PROXY_ENDPOINT_ID
@@ -70,9 +67,11 @@ runs that die and start again (issue 39):
     default group never revoked an ingress rule here, and the deployer's policy lacked the permission AWS asks.
 16. A NAT gateway deleted takes its network interface along (its Elastic IP stays allocated, unassociated). moto
     keeps the interface, so "no network interface left after teardown" could not be asserted.
-One of RDS, for the stacks that change after their first run (issue 42):
+Two of RDS, for the stacks that change after their first run (issue 42):
 17. ModifyDBInstance without ApplyImmediately leaves the instance class, storage, Multi-AZ and engine version to
     the maintenance window (PendingModifiedValues); moto applies all at once: support/moto_rds_pending.py.
+18. A parameter's source, its apply method, ResetDBParameterGroup and an instance's group pending a reboot after
+    a static parameter changed: support/moto_rds_parameters.py.
 With SHOPPULSE_MOTO_ACTION_LOG naming a file, each action moto authorizes or refuses is appended to it, one
 "<access key id> <action> <allowed|denied>" line each: the actions the playbooks call.
 
@@ -87,15 +86,10 @@ import secrets
 import string
 import time
 
-from support import moto_iam, moto_rds_pending
+from support import moto_iam, moto_rds_parameters, moto_rds_pending
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
-POSTGRES_DEFAULTS = {
-    'rds.force_ssl': dict(ParameterName='rds.force_ssl', ParameterValue='0', Description='Force SSL connections.',
-                          Source='engine-default', ApplyType='dynamic', DataType='boolean', AllowedValues='0,1',
-                          IsModifiable=True, ApplyMethod='pending-reboot'),
-}
 # ModifyDBProxy's fields, and the attributes of moto's DBProxy they set
 PROXY_MODIFIABLE = (('RequireTLS', 'require_tls'), ('IdleClientTimeout', 'idle_client_timeout'),
                     ('DebugLogging', 'debug_logging'), ('RoleArn', 'role_arn'), ('Auth', 'auth'),
@@ -284,17 +278,6 @@ def apply():
 
     rds_models.RDSBackend.describe_db_parameter_groups = describe_db_parameter_groups
 
-    group_class = rds_models.DBParameterGroup
-    original_group_init = group_class.__init__
-
-    def group_init(self, *args, **kwargs):
-        original_group_init(self, *args, **kwargs)
-        if (self.family or '').startswith('postgres'):
-            for name, parameter in POSTGRES_DEFAULTS.items():
-                self.parameters[name] = dict(parameter)
-
-    group_class.__init__ = group_init
-
     instance_class = rds_models.DBInstance
     original_init = instance_class.__init__
     original_update = instance_class.update
@@ -362,6 +345,7 @@ def apply():
         return ActionResult({'DBProxy': proxy})
 
     rds_responses.RDSResponse.modify_db_proxy = modify_db_proxy
+    moto_rds_parameters.apply(rds_models, rds_responses, rds_exceptions, ActionResult)  # corrections 5 and 18
 
     original_orderable = rds_responses.RDSResponse.describe_orderable_db_instance_options
 

@@ -47,6 +47,7 @@ DEFAULT_GROUP_REVOKE = ('"ec2:RevokeSecurityGroupIngress"\n      ],\n'
                         '      "Resource": "arn:aws:ec2:{{ region }}:{{ account }}:security-group/*"')
 # the condition of the deployer's changes to the network: the stack's tag on the resource
 CHANGE_CONDITION = '"ec2:ResourceTag/{{ stack.tag }}": "{{ stack.name }}"\n        },\n        "StringEqualsIfExists"'
+LOGS = 'enable_cloudwatch_logs_exports: "{{ [\'postgresql\'] | union(database_log_exports) }}"'
 BAD_EXAMPLES = [
     ('SP-RDS-ENCRYPTED', 'roles/database/tasks/present.yml', 'storage_encrypted: true', 'storage_encrypted: false',
      'storage_encrypted is False'),
@@ -56,14 +57,23 @@ BAD_EXAMPLES = [
      'publicly_accessible is True'),
     ('SP-RDS-ISOLATED', 'roles/database/defaults/main.yml', 'subnet_ids.isolated', 'subnet_ids.public',
      'not the isolated ones'),
-    ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', 'enable_cloudwatch_logs_exports: [postgresql, upgrade]',
-     'enable_cloudwatch_logs_exports: [upgrade]', 'a list without the postgresql log'),
-    ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', 'enable_cloudwatch_logs_exports: [postgresql, upgrade]',
+    ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', LOGS, 'enable_cloudwatch_logs_exports: [upgrade]',
+     'a list without the postgresql log'),
+    ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', LOGS,
      'enable_cloudwatch_logs_exports: "{{ database_log_exports }}"', 'a list without the postgresql log'),
+    ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', LOGS,
+     'enable_cloudwatch_logs_exports: "{{ [\'upgrade\'] | union(database_log_exports) }}"',
+     'a list without the postgresql log'),
+    ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', LOGS,
+     'enable_cloudwatch_logs_exports: "{{ [\'postgresql\'] | union(database_log_exports) | reject(\'eq\', \'postgresql\') }}"',
+     'a list without the postgresql log'),
     ('SP-RDS-MINOR', 'roles/database/tasks/present.yml', 'auto_minor_version_upgrade: true',
      'auto_minor_version_upgrade: false', 'auto_minor_version_upgrade is False'),
-    ('SP-RDS-SSL', 'roles/database/tasks/present.yml', 'rds.force_ssl: 1', 'rds.force_ssl: 0',
+    ('SP-RDS-SSL', 'roles/database/tasks/present.yml', "combine({'rds.force_ssl': 1})", "combine({'rds.force_ssl': 0})",
      'does not set rds.force_ssl to 1'),
+    # the inventory's parameters last: they could turn it off
+    ('SP-RDS-SSL', 'roles/database/tasks/present.yml', "database_parameters | combine({'rds.force_ssl': 1})",
+     "{'rds.force_ssl': 1} | combine(database_parameters)", 'does not set rds.force_ssl to 1'),
     ('SP-PROXY-TLS', 'roles/proxy/tasks/present.yml', 'require_tls: true', 'require_tls: false',
      'require_tls is False'),
     ('SP-PROXY-TLS', 'roles/proxy/tasks/present.yml', 'require_tls: true', 'require_tls: "{{ proxy_require_tls }}"',

@@ -8,7 +8,7 @@ When and what it costs, per setting, from the RDS user guide ("Settings for DB i
 the engine version restart the instance; storage (size, type, IOPS, throughput) and Multi-AZ do not (performance
 may drop while RDS works); these wait for the maintenance window unless applied immediately. A backup retention
 turned on from 0 or off to 0 restarts the instance and waits for the window too; another change of it applies at
-once. Deletion protection and Performance Insights' retention apply at once and restart nothing. A change RDS
+once. Deletion protection, Performance Insights' retention and log exports apply at once and restart nothing. A change RDS
 already holds as pending is reported as pending, not as a change. Plain Python over a description; no Ansible.
 """
 
@@ -34,7 +34,9 @@ SETTINGS = (
     ('backup_retention_days', 'BackupRetentionPeriod', False, False),
     ('deletion_protection', 'DeletionProtection', False, False),
     ('performance_insights_retention_days', 'PerformanceInsightsRetentionPeriod', False, False),
+    ('log_exports', 'EnabledCloudwatchLogsExports', False, False),
 )
+BASELINE_WHEN_0 = ('iops', 'storage_throughput')  # 0: the storage type's baseline, not compared
 SETTING_NAMES = tuple(s[0] for s in SETTINGS)
 
 
@@ -51,9 +53,11 @@ def plan(instance, wanted, apply_immediately):
     changes, pending = [], []
     for name, key, waits, restarts in SETTINGS:
         want = wanted.get(name)
-        if want is None:
+        if want is None or (name in BASELINE_WHEN_0 and not want):
             continue
         current = instance.get(key)
+        if name == 'log_exports':
+            current, want = sorted(current or []), sorted(want)
         if key == 'BackupRetentionPeriod' and _backups_switched(current, want):
             waits = restarts = True
         item = dict(setting=name, current=current, wanted=want, restarts=restarts,

@@ -281,6 +281,14 @@ def pool_request(current_group, pool):
             differs = have != value
         if differs:
             request[field] = value
+    # RDS takes the two percentages together only ("If you specify MaxConnectionsPercent, then you must also include
+    # a value for MaxIdleConnectionsPercent"; left out, the idle share falls back to half the other): send both
+    pair = (('max_connections_percent', 'MaxConnectionsPercent'), ('max_idle_connections_percent', 'MaxIdleConnectionsPercent'))
+    if any(field in request for dummy, field in pair):
+        for option, field in pair:
+            value = pool.get(option) if pool.get(option) is not None else current.get(field)
+            if value is not None:
+                request[field] = value
     return request or None
 
 

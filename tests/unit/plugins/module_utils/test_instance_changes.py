@@ -50,3 +50,12 @@ def test_the_diff_and_the_sentences_name_the_window_and_the_restart():
     diff = ic.diff(INSTANCE, found, 'sun:05:00-sun:05:30')
     assert diff['before'] == 'instance_class: db.t3.medium\nallocated_storage: 100\n'
     assert diff['after'].endswith('allocated_storage: 100 -> 200 (in the maintenance window sun:05:00-sun:05:30)\n')
+
+
+def test_iops_and_throughput_of_0_are_the_baseline_and_log_exports_compare_as_a_set():
+    instance = dict(INSTANCE, Iops=3000, StorageThroughput=125, EnabledCloudwatchLogsExports=['upgrade', 'postgresql'])
+    assert ic.plan(instance, dict(iops=0, storage_throughput=0, log_exports=['postgresql', 'upgrade']), True) == dict(
+        changes=[], pending=[])
+    found = ic.plan(instance, dict(iops=12000, log_exports=['postgresql']), False)
+    assert [(c['setting'], c['when'], c['restarts']) for c in found['changes']] == [
+        ('iops', ic.WINDOW, False), ('log_exports', ic.NOW, False)]

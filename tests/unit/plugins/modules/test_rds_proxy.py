@@ -175,7 +175,9 @@ def test_pool_and_targets_are_brought_in_line(monkeypatch, capsys):
     result = run(monkeypatch, capsys, [
         describe(proxy()), tags(), target_group(group(MaxIdleConnectionsPercent=10)), targets([old]),
         ('modify_db_proxy_target_group', dict(DBProxyName=NAME, TargetGroupName='default',
-                                              ConnectionPoolConfig=dict(MaxIdleConnectionsPercent=50)),
+                                              # the two percentages together, as RDS takes them
+                                              ConnectionPoolConfig=dict(MaxConnectionsPercent=100,
+                                                                        MaxIdleConnectionsPercent=50)),
          dict(DBProxyTargetGroup=GROUP)),
         ('deregister_db_proxy_targets', dict(DBProxyName=NAME, TargetGroupName='default',
                                              DBInstanceIdentifiers=['old-instance'])),
