@@ -31,7 +31,7 @@ def local_site(prefix, password=None, **aws_settings):
     The directory holds a copy of inventories/local beside its .local, where a moto server and the local
     TLS server run, the server's certificate issued for the emulated proxy domain, as the Makefile does.
     password: the server's superuser password (generated when None); aws_settings: more of the moto server's
-    environment (the settings moto_extension reads).
+    environment (the settings moto_extension reads; "{pg_dir}" in a value stands for the server's directory).
     """
     base = tempfile.mkdtemp(prefix=prefix)
     os.chmod(base, 0o755)  # the postgres OS user must reach .local/postgres when run as root
@@ -46,7 +46,8 @@ def local_site(prefix, password=None, **aws_settings):
     try:
         # the master secret the emulated RDS keeps holds the local server's password (moto_extension, 11)
         with localaws.emulated(os.path.join(base, '.local', 'aws'),
-                               SHOPPULSE_MOTO_MASTER_PASSWORD_FILE=os.path.join(pg_dir, 'password'), **aws_settings):
+                               SHOPPULSE_MOTO_MASTER_PASSWORD_FILE=os.path.join(pg_dir, 'password'),
+                               **dict((k, v.replace('{pg_dir}', pg_dir)) for k, v in aws_settings.items())):
             yield base, server
     finally:
         server.destroy()

@@ -67,11 +67,14 @@ runs that die and start again (issue 39):
     default group never revoked an ingress rule here, and the deployer's policy lacked the permission AWS asks.
 16. A NAT gateway deleted takes its network interface along (its Elastic IP stays allocated, unassociated). moto
     keeps the interface, so "no network interface left after teardown" could not be asserted.
-Two of RDS, for the stacks that change after their first run (issue 42):
+Three of RDS, for the stacks that change after their first run (issue 42):
 17. ModifyDBInstance without ApplyImmediately leaves the instance class, storage, Multi-AZ and engine version to
     the maintenance window (PendingModifiedValues); moto applies all at once: support/moto_rds_pending.py.
 18. A parameter's source, its apply method, ResetDBParameterGroup and an instance's group pending a reboot after
     a static parameter changed: support/moto_rds_parameters.py.
+19. An engine version RDS does not list as a valid upgrade target, a new major without AllowMajorVersionUpgrade or
+    with a parameter group of the old family are refused; the local site's server is upgraded with the instance:
+    support/moto_rds_upgrade.py.
 With SHOPPULSE_MOTO_ACTION_LOG naming a file, each action moto authorizes or refuses is appended to it, one
 "<access key id> <action> <allowed|denied>" line each: the actions the playbooks call.
 
@@ -86,7 +89,7 @@ import secrets
 import string
 import time
 
-from support import moto_iam, moto_rds_parameters, moto_rds_pending
+from support import moto_iam, moto_rds_parameters, moto_rds_pending, moto_rds_upgrade
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
@@ -255,6 +258,7 @@ def apply():
     # on a running server (every `make site`) do not need
     from moto.ec2 import utils as ec2_utils  # pylint: disable=import-outside-toplevel
     from moto.ec2.models import tags as ec2_tags  # pylint: disable=import-outside-toplevel
+    from moto.rds import exceptions as rds_exceptions  # pylint: disable=import-outside-toplevel
     from moto.rds import models as rds_models  # pylint: disable=import-outside-toplevel
 
     for mapping in (ec2_utils.EC2_PREFIX_TO_RESOURCE, ec2_tags.EC2_PREFIX_TO_RESOURCE):
@@ -301,7 +305,11 @@ def apply():
             key = kwargs.pop('master_user_secret_kms_key_id', None)
             if key:
                 self.master_user_secret.secret.kms_key_id = key
+        moto_rds_upgrade.refuse(self, kwargs, postgres_versions(), rds_models.rds_backends[self.account_id][self.region],
+                                rds_exceptions)  # correction 19
+        current = self.engine_version
         kwargs = moto_rds_pending.split(self, kwargs)  # correction 17: what waits for the maintenance window
+        moto_rds_upgrade.upgrade_server(current, kwargs.get('engine_version'))  # correction 19: applied now
         original_update(self, *args, **dict((k, v) for k, v in kwargs.items() if k not in PI_FIELDS))
         _performance_insights(self, kwargs, creating=False)
 
@@ -331,7 +339,6 @@ def apply():
     proxy_class.__init__ = proxy_init
 
     from moto.core.responses import ActionResult  # pylint: disable=import-outside-toplevel
-    from moto.rds import exceptions as rds_exceptions  # pylint: disable=import-outside-toplevel
     from moto.rds import responses as rds_responses  # pylint: disable=import-outside-toplevel
 
     def modify_db_proxy(self):
@@ -361,7 +368,7 @@ def apply():
         engine, wanted = self.params.get('Engine'), self.params.get('EngineVersion')
         versions = [dict(Engine='postgres', EngineVersion=version, DBParameterGroupFamily='postgres' + version.split('.')[0],
                          DBEngineDescription='PostgreSQL', DBEngineVersionDescription='PostgreSQL ' + version,
-                         Status='available')
+                         Status='available', ValidUpgradeTarget=moto_rds_upgrade.valid_targets(version, postgres_versions()))
                     for version in postgres_versions()
                     if engine in (None, 'postgres') and wanted in (None, version, version.split('.')[0])]
         return ActionResult({'DBEngineVersions': versions})

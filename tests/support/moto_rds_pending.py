@@ -16,6 +16,8 @@ the next DescribeDBInstances applies the pending changes, as RDS does in the win
 
 import os
 
+from support import moto_rds_upgrade
+
 # moto's keyword of ModifyDBInstance -> the member of PendingModifiedValues
 IN_THE_WINDOW = {
     'db_instance_class': 'DBInstanceClass',
@@ -65,6 +67,7 @@ def apply_if_due(instance):
     """In the maintenance window: the pending changes applied, nothing pending."""
     pending = getattr(instance, 'shoppulse_pending', None)
     if pending and _window_has_come():
+        moto_rds_upgrade.upgrade_server(instance.engine_version, pending.get('engine_version'))  # correction 19
         for key, value in pending.items():
             setattr(instance, key, value)
         instance.shoppulse_pending = {}

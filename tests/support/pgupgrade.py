@@ -163,3 +163,25 @@ def upgrade(server: LocalPostgres, major: int) -> float:
     down = time.monotonic() - stopped
     shutil.rmtree(old, ignore_errors=True)
     return down
+
+
+def main(argv=None) -> int:
+    """``python -m support.pgupgrade upgrade DIR MAJOR``: upgrade the local server of DIR (a LocalPostgres directory,
+    running PostgreSQL 15) to MAJOR in place, as the emulated RDS does for the local site (moto_rds_upgrade.py);
+    appends "15 16 <seconds unavailable>" to DIR/upgrades.log."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3 or args[0] != 'upgrade':
+        print(main.__doc__)
+        return 2
+    directory, major = args[1], int(args[2])
+    server = LocalPostgres(directory)
+    before = server.major()
+    down = upgrade(server, major)
+    with open(os.path.join(directory, 'upgrades.log'), 'a') as handle:
+        handle.write('%d %d %.2f\n' % (before, major, down))
+    print('upgraded %s from %d to %d: unavailable %.1f s' % (directory, before, major, down))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
