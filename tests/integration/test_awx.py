@@ -365,13 +365,15 @@ def test_awx_definitions_match_the_playbooks_and_role_options():
         with open(path) as handle:
             for entry in yaml.safe_load(handle)['argument_specs'].values():
                 specs.update(entry.get('options') or {})
-    with open(os.path.join(ROOT, 'playbooks', 'teardown.yml')) as handle:
-        teardown = handle.read()
     for template in TEMPLATES.values():
         assert os.path.isfile(os.path.join(ROOT, template['playbook'])), template['playbook']
+        with open(os.path.join(ROOT, template['playbook'])) as handle:
+            playbook = handle.read()  # a variable of the playbook's own (teardown's confirmation, upgrade's way)
         for question in template['survey']:
             variable = question['variable']
-            assert variable in specs or variable in teardown, variable
+            assert variable in specs or re.search(r'\b%s\b' % variable, playbook), variable
+            if variable not in specs and question['type'] == 'multiplechoice':
+                assert all(re.search(r"'%s'" % choice, playbook) for choice in question['choices']), variable
             if variable in specs and question['type'] == 'multiplechoice':
                 assert set(question['choices']) <= set(specs[variable]['choices']), variable
             if variable in specs and question['type'] == 'integer':

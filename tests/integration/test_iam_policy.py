@@ -6,18 +6,20 @@ A moto server whose IAM authorization starts after the set-up requests (INITIAL_
 records each action it authorizes (moto_extension, SHOPPULSE_MOTO_ACTION_LOG). Two users hold exactly the
 policies playbooks/iam-policies.yml writes for the local inventory: the deployer runs site.yml (provision and
 database, first run, no-op run, check mode), verify.yml and rotate.yml; the other runs teardown.yml; both
-paths of the master password, generated and managed (the instance "creating" at first, as on AWS). Every
+paths of the master password, generated and managed (the instance "creating" at first, as on AWS), the managed
+stack upgraded to a new major at its end (upgrade.yml: a snapshot, then the upgrade; moto correction 19). Every
 playbook passes, and the actions each user called are exactly its policy's actions, but for the permissions
 AWS checks without an API call of the user's (IMPLICIT)."""
 
 import json
 import os
+import sys
 
 import botocore.exceptions
 import pytest
 import yaml
 
-from support import ROOT, iam_evaluation, localsite
+from support import ROOT, iam_evaluation, localsite, pgupgrade
 from support import playbook as runner
 
 ACCOUNT = '123456789012'  # moto's
@@ -33,6 +35,9 @@ IMPLICIT = {
     'iam:TagRole': 'checked when CreateRole carries tags',
     'ec2:CreateTags': 'checked when a create tags what it makes (TagSpecifications)',
     'dynamodb:TagResource': 'checked when CreateTable carries tags (the stack lock\'s table)',
+    'rds:AddTagsToResource': 'checked when a create carries tags (CreateDBInstance, CreateDBParameterGroup, '
+                             'CreateDBSubnetGroup, CreateDBSnapshot: "RDS performs additional authorization on the '
+                             'rds:AddTagsToResource action")',
 }
 BOUNDARY = 'service-role-boundary.json'
 # the set-up requests before IAM authorization starts: a user of each policy (2 requests and one per policy), the
@@ -143,7 +148,9 @@ def actions_of(policies):
 def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_actions(tmp_path):
     log = str(tmp_path / 'actions.log')
     with localsite.local_site('shoppulse-iam-', INITIAL_NO_AUTH_ACTION_COUNT=str(SETUP_REQUESTS),
-                              SHOPPULSE_MOTO_ACTION_LOG=log, SHOPPULSE_MOTO_RDS_CREATING_SECONDS='3') as (base, server):
+                              SHOPPULSE_MOTO_ACTION_LOG=log, SHOPPULSE_MOTO_RDS_CREATING_SECONDS='3',
+                              SHOPPULSE_MOTO_RDS_UPGRADE_COMMAND='%s -m support.pgupgrade upgrade {pg_dir}' % sys.executable
+                              ) as (base, server):
         inventory = os.path.join(base, 'inventories', 'local')
         outputs = os.path.join(base, 'outputs.yml')
 
@@ -231,6 +238,10 @@ def test_every_playbook_passes_with_exactly_the_policies_and_calls_all_their_act
             for playbook in ('playbooks/verify.yml', 'playbooks/rotate.yml'):
                 done = run(playbook, keys['deployer'], *master)
                 assert passed(done, mode, playbook)[0], passed(done, mode, playbook)[1]
+            if mode == 'managed':  # the last stack: a major version upgrade (a snapshot, then the upgrade)
+                done = run('playbooks/upgrade.yml', keys['deployer'], *(master + ['-e', 'database_engine_version=16.4']))
+                assert passed(done, mode, 'upgrade')[0], passed(done, mode, 'upgrade')[1]
+                server.bindir = pgupgrade.full_bindir(16)  # the fixture stops the server it started on 15's binaries
             if mode == 'managed':  # the stack's own master secret is RDS's now, another stack's beside it
                 for user, actions in escalations_after_a_deploy(clients, names, boundary_arn, boundary,
                                                                 other_secret).items():

@@ -7,7 +7,8 @@ What the checks refuse is refused before anything changes (no snapshot, the inst
 a new major through site.yml, a major RDS does not reach in one step, a downgrade, Blue/Green, a reg* column. Then
 the upgrade: a snapshot, a parameter group of the new family with the same values, the instance and the server on
 16, every table's rows equal, the schema verified by the playbook through the proxy; a rerun and site.yml at the new
-version change nothing. The time the server was unavailable is printed."""
+version change nothing. Then 16 to 17 in the maintenance window: pending after the run, made when the window comes,
+verified by the next run. The time the server was unavailable is printed."""
 
 import os
 import sys
@@ -54,7 +55,8 @@ def _admin(server, sql):
 @pytest.mark.long
 def test_upgrade_refuses_before_anything_changes_then_upgrades_in_place_keeping_every_row():
     command = '%s -m support.pgupgrade upgrade {pg_dir}' % sys.executable
-    with localsite.local_site('shoppulse-upgrade-', SHOPPULSE_MOTO_RDS_UPGRADE_COMMAND=command) as (base, server):
+    with localsite.local_site('shoppulse-upgrade-', SHOPPULSE_MOTO_RDS_UPGRADE_COMMAND=command,
+                              SHOPPULSE_MOTO_RDS_WINDOW_FILE='{pg_dir}/window') as (base, server):
         rds = localsite.aws(base).client('rds', **dict(aws_access_key_id='local', aws_secret_access_key='local'))
 
         def state():
@@ -109,6 +111,27 @@ def test_upgrade_refuses_before_anything_changes_then_upgrades_in_place_keeping_
         assert state()[2] == 1
         after = _run(base, 'site.yml', '-e', 'database_engine_version=' + TO)
         assert after.returncode == 0 and after.stats['changed'] == 0, after.changed()
+
+        # in the maintenance window: asked now, made by RDS in the window, verified by the next run
+        later = '17.7'
+        waiting = _run(base, 'playbooks/upgrade.yml', '-e', 'database_engine_version=' + later, '-e', 'upgrade_when=window')
+        assert waiting.returncode == 0, waiting.failures()
+        assert any('pending until the maintenance window' in m for m in waiting.messages())
+        assert state()[0] == TO and server.major() == 16 and state()[2] == 2
+        with open(os.path.join(server.dir, 'window'), 'w') as handle:
+            handle.write('now')
+        assert state()[0] == later and server.major() == 17  # RDS made it in the window
+        server.bindir = pgupgrade.full_bindir(17)
+        verified = _run(base, 'playbooks/upgrade.yml', '-e', 'database_engine_version=' + later)
+        assert verified.returncode == 0 and verified.stats['changed'] == 0, verified.changed()
+        assert 'Check the server runs the new major version' in [
+            name for name, result in verified.tasks if result and not result.get('skipped')]
+        assert _fingerprint(server) == rows
+        after = _run(base, 'site.yml', '-e', 'database_engine_version=' + later)
+        assert after.returncode == 0 and after.stats['changed'] == 0, after.changed()
+
         with open(os.path.join(server.dir, 'upgrades.log')) as handle:
-            old, new, down = handle.read().split()
-        print('\nlocal site upgraded from PostgreSQL %s to %s by upgrade.yml: the server was unavailable %s s' % (old, new, down))
+            for line in handle:
+                old, new, down = line.split()
+                print('\nlocal site upgraded from PostgreSQL %s to %s by upgrade.yml: the server was unavailable %s s'
+                      % (old, new, down))

@@ -58,8 +58,10 @@ def split(instance, kwargs):
                 pending.pop(key, None)
         else:
             now[key] = value
+    if 'engine_version' in pending and 'db_parameter_group_name' in now:  # the new family's group comes with it
+        pending['db_parameter_group_name'] = now.pop('db_parameter_group_name')
     instance.shoppulse_pending = pending
-    instance.pending_modified_values = dict((IN_THE_WINDOW[k], v) for k, v in pending.items())
+    instance.pending_modified_values = dict((IN_THE_WINDOW[k], v) for k, v in pending.items() if k in IN_THE_WINDOW)
     return now
 
 

@@ -176,6 +176,8 @@ def main(argv=None) -> int:
     directory, major = args[1], int(args[2])
     server = LocalPostgres(directory)
     before = server.major()
+    if before in FULL:  # upgraded before: it runs on that major's full installation
+        server.bindir = full_bindir(before)
     down = upgrade(server, major)
     with open(os.path.join(directory, 'upgrades.log'), 'a') as handle:
         handle.write('%d %d %.2f\n' % (before, major, down))

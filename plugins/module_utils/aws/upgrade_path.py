@@ -41,7 +41,7 @@ def kind(current, target):
 def _targets(valid_targets):
     # type: (List[Dict[str, Any]]) -> List[str]
     """The versions of DescribeDBEngineVersions' ValidUpgradeTarget (boto3's keys or amazon.aws's snake_case)."""
-    return sorted((t.get('EngineVersion') or t.get('engine_version') for t in valid_targets), key=parse)
+    return sorted(('%s' % (t.get('EngineVersion') or t.get('engine_version')) for t in valid_targets), key=parse)
 
 
 UPGRADE_PLAYBOOK = 'playbooks/upgrade.yml'
