@@ -80,7 +80,8 @@ def test_upgrade_refuses_before_anything_changes_then_upgrades_in_place_keeping_
                  'RDS does not upgrade 15.10 to 18.2 in one step: upgrade to PostgreSQL 17 first'),
                 ('playbooks/upgrade.yml', ['-e', 'database_engine_version=15.9'], '15.10 to 15.9 is a downgrade'),
                 ('playbooks/upgrade.yml', ['-e', 'database_engine_version=' + TO, '-e', 'upgrade_way=blue_green'],
-                 'RDS Blue/Green deployments support neither RDS Proxy nor a master password'),
+                 'shoppulse-analytics is a target of RDS Proxy shoppulse-analytics-proxy, which blue/green deployments '
+                 'do not support'),
                 ('playbooks/upgrade.yml', ['-e', 'database_engine_version=' + TO], 'upgrade_blocker')):
             refused = _run(base, playbook, *extra)
             assert refused.returncode != 0, (playbook, extra)
