@@ -183,8 +183,10 @@ def check_rds_auto_minor_upgrades(tree):
     return _constant(tree, _instances(tree), 'auto_minor_version_upgrade', True, 'the RDS instance')
 
 
-# a template whose value holds the postgresql log whatever the inventory says: the list, then union() and nothing after
-POSTGRESQL_LOG_FIRST = re.compile(r"^\{\{\s*\[\s*'postgresql'\s*\]\s*\|\s*union\([A-Za-z_][A-Za-z0-9_]*\)\s*\}\}$")
+# a template whose value holds the postgresql log whatever the inventory says: the list plus a variable, then only
+# unique and sort (which keep every value; union's order follows Python's set, which differs from run to run)
+POSTGRESQL_LOG_FIRST = re.compile(
+    r"^\{\{\s*\(\s*\[\s*'postgresql'\s*\]\s*\+\s*[A-Za-z_][A-Za-z0-9_]*\s*\)(\s*\|\s*(unique|sort))*\s*\}\}$")
 # a template whose value sets rds.force_ssl to 1 whatever the inventory says: combine() with it last
 FORCE_SSL_LAST = re.compile(r"^\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\|\s*combine\(\s*\{\s*'rds\.force_ssl'\s*:\s*1\s*\}\s*\)\s*\}\}$")
 

@@ -47,7 +47,7 @@ DEFAULT_GROUP_REVOKE = ('"ec2:RevokeSecurityGroupIngress"\n      ],\n'
                         '      "Resource": "arn:aws:ec2:{{ region }}:{{ account }}:security-group/*"')
 # the condition of the deployer's changes to the network: the stack's tag on the resource
 CHANGE_CONDITION = '"ec2:ResourceTag/{{ stack.tag }}": "{{ stack.name }}"\n        },\n        "StringEqualsIfExists"'
-LOGS = 'enable_cloudwatch_logs_exports: "{{ [\'postgresql\'] | union(database_log_exports) }}"'
+LOGS = 'enable_cloudwatch_logs_exports: "{{ ([\'postgresql\'] + database_log_exports) | unique | sort }}"'
 BAD_EXAMPLES = [
     ('SP-RDS-ENCRYPTED', 'roles/database/tasks/present.yml', 'storage_encrypted: true', 'storage_encrypted: false',
      'storage_encrypted is False'),
@@ -62,10 +62,10 @@ BAD_EXAMPLES = [
     ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', LOGS,
      'enable_cloudwatch_logs_exports: "{{ database_log_exports }}"', 'a list without the postgresql log'),
     ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', LOGS,
-     'enable_cloudwatch_logs_exports: "{{ [\'upgrade\'] | union(database_log_exports) }}"',
+     'enable_cloudwatch_logs_exports: "{{ ([\'upgrade\'] + database_log_exports) | unique | sort }}"',
      'a list without the postgresql log'),
     ('SP-RDS-LOGS', 'roles/database/tasks/present.yml', LOGS,
-     'enable_cloudwatch_logs_exports: "{{ [\'postgresql\'] | union(database_log_exports) | reject(\'eq\', \'postgresql\') }}"',
+     'enable_cloudwatch_logs_exports: "{{ ([\'postgresql\'] + database_log_exports) | unique | reject(\'eq\', \'postgresql\') }}"',
      'a list without the postgresql log'),
     ('SP-RDS-MINOR', 'roles/database/tasks/present.yml', 'auto_minor_version_upgrade: true',
      'auto_minor_version_upgrade: false', 'auto_minor_version_upgrade is False'),
