@@ -49,21 +49,6 @@ def _shop(server):
     return database
 
 
-def _fingerprint(database):
-    """Every table's row count and the md5 of its rows in order, read by the set-up superuser (past row security)."""
-    admin = psycopg2.connect(**database.server.admin_dsn(database.name))
-    found = {}
-    with admin.cursor() as cur:
-        cur.execute("SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
-                    "AND c.relkind = 'r' ORDER BY 1")
-        for (table,) in cur.fetchall():
-            cur.execute('SELECT count(*), md5(COALESCE(string_agg(t::text, chr(10) ORDER BY t::text), \'\')) '
-                        'FROM public.%s t' % table)
-            found[table] = cur.fetchone()
-    admin.close()
-    return found
-
-
 def _app_can_log_in(database):
     conn = psycopg2.connect(**database.dsn(user='shoppulse_app', password=APP_PASSWORD))
     with conn.cursor() as cur:
@@ -83,7 +68,7 @@ def test_an_upgrade_in_place_keeps_every_row_the_schema_and_the_passwords(old_se
                        "FROM tenants t, generate_series(1, 20000 / (SELECT count(*) FROM tenants)) g")
     shop.admin_execute("ALTER ROLE shoppulse_app PASSWORD %s", (APP_PASSWORD,))
     assert _app_can_log_in(shop)
-    before = _fingerprint(shop)
+    before = pgupgrade.fingerprint(shop.server, shop.name)
     assert before['orders'][0] >= 19000
 
     conn = shop.connect()
@@ -97,7 +82,7 @@ def test_an_upgrade_in_place_keeps_every_row_the_schema_and_the_passwords(old_se
     print('PostgreSQL 15 -> %d: unavailable for %.1f s (pg_upgrade, copy mode, %d orders)'
           % (target, down, before['orders'][0]))
     assert old_server.major() == target
-    assert _fingerprint(shop) == before
+    assert pgupgrade.fingerprint(shop.server, shop.name) == before
     conn = shop.connect()
     assert drift.report_lines(drift.compare(MANIFEST, inventory.read_inventory(conn))) == []
     assert not engine.run(conn, SQL_DIR).changed  # nothing to apply on the new major

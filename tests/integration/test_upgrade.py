@@ -29,21 +29,6 @@ def _run(base, name, *extra):
                       env=runner.environment(aws=localsite.CREDENTIALS))
 
 
-def _fingerprint(server):
-    """Every table's row count and the md5 of its rows, read by the set-up superuser (past row security)."""
-    conn = psycopg2.connect(**server.admin_dsn('shoppulse'))
-    found = {}
-    with conn.cursor() as cur:
-        cur.execute("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1")
-        for (table,) in cur.fetchall():
-            cur.execute("SELECT count(*), md5(COALESCE(string_agg(t::text, chr(10) ORDER BY t::text), '')) FROM %s t"
-                        % table)
-            found[table] = cur.fetchone()
-    conn.close()
-    return found
-
-
 def _admin(server, sql):
     conn = psycopg2.connect(**server.admin_dsn('shoppulse'))
     conn.autocommit = True
@@ -68,8 +53,8 @@ def test_upgrade_refuses_before_anything_changes_then_upgrades_in_place_keeping_
         assert first.returncode == 0, first.failures()
         before = state()
         assert before[0] == FROM and before[2:] == (0, 15)
-        rows = _fingerprint(server)
-        assert rows['public.tenants'][0] > 0
+        rows = pgupgrade.fingerprint(server, 'shoppulse')
+        assert rows['tenants'][0] > 0
 
         # refused before anything changes, each naming why (and the path)
         _admin(server, 'CREATE TABLE public.upgrade_blocker (kind regproc)')
@@ -101,7 +86,7 @@ def test_upgrade_refuses_before_anything_changes_then_upgrades_in_place_keeping_
         assert rds.describe_db_snapshots(DBInstanceIdentifier=INSTANCE, SnapshotType='manual')['DBSnapshots'][0][
             'DBSnapshotIdentifier'] == 'shoppulse-analytics-before-15-10-to-16-4'
         server.bindir = pgupgrade.full_bindir(16)  # the fixture stops the server it started on 15's binaries
-        assert _fingerprint(server) == rows
+        assert pgupgrade.fingerprint(server, 'shoppulse') == rows
         # the playbook verified the schema on 16 through the proxy, as the migrator
         assert 'Compare the database with its migrations and manifest on the new version' in [
             name for name, result in upgraded.tasks if not result.get('skipped')]
@@ -127,7 +112,7 @@ def test_upgrade_refuses_before_anything_changes_then_upgrades_in_place_keeping_
         assert verified.returncode == 0 and verified.stats['changed'] == 0, verified.changed()
         assert 'Check the server runs the new major version' in [
             name for name, result in verified.tasks if result and not result.get('skipped')]
-        assert _fingerprint(server) == rows
+        assert pgupgrade.fingerprint(server, 'shoppulse') == rows
         after = _run(base, 'site.yml', '-e', 'database_engine_version=' + later)
         assert after.returncode == 0 and after.stats['changed'] == 0, after.changed()
 

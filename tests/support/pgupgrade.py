@@ -9,6 +9,7 @@ and sha256 per major, downloaded once with pip, checked, unpacked into the cache
 is committed.
 
   upgrade(server, 17)        stop the server, pg_upgrade its cluster to 17, start it on 17: the seconds it was down
+  fingerprint(server, db)    every public table's row count and md5 of its rows, to compare before and after
   check(server, 17)          pg_upgrade --check against 17: (exit status, output)
   extensions(bindir)         {extension: {versions}} an installation offers
 """
@@ -163,6 +164,22 @@ def upgrade(server: LocalPostgres, major: int) -> float:
     down = time.monotonic() - stopped
     shutil.rmtree(old, ignore_errors=True)
     return down
+
+
+def fingerprint(server: LocalPostgres, dbname: str) -> dict:
+    """{table: (row count, md5 of its rows in order)} of every table of the public schema, read by the set-up superuser
+    (past row security): what an upgrade must leave as it was."""
+    admin = psycopg2.connect(**server.admin_dsn(dbname))
+    found = {}
+    with admin.cursor() as cur:
+        cur.execute("SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                    "AND c.relkind = 'r' ORDER BY 1")
+        for (table,) in cur.fetchall():
+            cur.execute('SELECT count(*), md5(COALESCE(string_agg(t::text, chr(10) ORDER BY t::text), \'\')) '
+                        'FROM public.%s t' % table)
+            found[table] = cur.fetchone()
+    admin.close()
+    return found
 
 
 def main(argv=None) -> int:
