@@ -10,7 +10,6 @@ can be killed while it waits for one."""
 
 import os
 import re
-import signal
 import subprocess
 import time
 
@@ -73,8 +72,7 @@ def kill_when(proc, ready, timeout=300):
     while not ready():
         assert proc.poll() is None and time.time() < deadline, 'the run ended before the point to kill it at'
         time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    runner.kill_tree(proc)
 
 
 def holder(done):
@@ -88,7 +86,9 @@ def stack(moto):
     """What the stack has that must be unique, or must be gone after teardown."""
     ec2 = client(moto, 'ec2')
     mine = [dict(Name='tag:' + TAG, Values=[STACK])]
-    vpcs = [v['VpcId'] for v in ec2.describe_vpcs(Filters=mine)['Vpcs']]
+    # tagged as the stack's, or only named as its VPC (which provision would find)
+    vpcs = sorted(set(v['VpcId'] for v in ec2.describe_vpcs(Filters=mine)['Vpcs'] + ec2.describe_vpcs(
+        Filters=[dict(Name='tag:Name', Values=[STACK])])['Vpcs']))
     nats = [n['NatGatewayId'] for n in ec2.describe_nat_gateways(
         Filters=[dict(Name='vpc-id', Values=vpcs or ['none']), dict(Name='state', Values=['pending', 'available'])])[
         'NatGateways']]
@@ -214,12 +214,13 @@ def test_4_a_provision_killed_while_it_waits_is_finished_by_the_next_then_teardo
 def test_5_two_vpcs_of_the_stack_are_refused_by_name_and_the_one_kept_is_where_the_database_lives(moto):
     ec2, rds = client(moto, 'ec2'), client(moto, 'rds')
     tags = [dict(Key='Name', Value=STACK), dict(Key=TAG, Value=STACK)]
+    nothing_left(moto)  # as test_4 left it
     made = sorted(ec2.create_vpc(CidrBlock='10.0.0.0/16', TagSpecifications=[dict(ResourceType='vpc', Tags=tags)])[
         'Vpc']['VpcId'] for dummy in range(2))
     refused = run(moto, 'provision.yml')
     assert refused.returncode != 0
     assert any('2 VPCs are named %s with 10.0.0.0/16 (%s)' % (STACK, ', '.join(made)) in m for m in refused.messages()), \
-        refused.failures()
+        (refused.failures(), ec2.describe_vpcs(Filters=[dict(Name='tag:Name', Values=[STACK])])['Vpcs'])
     assert sorted(stack(moto)['vpcs']) == made and stack(moto)['lock'] == [STACK + '-lock']  # nothing else made
 
     # the first holds a NAT gateway with its address; the database lives in the second

@@ -21,6 +21,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -146,6 +147,46 @@ def start(playbook, *args, inventory=None, extra_vars=None, env=None, cwd=ROOT):
 def finish(proc, json_output=True, timeout=900):
     stdout, stderr = proc.communicate(timeout=timeout)
     return Run(proc.args, proc.returncode, stdout, stderr, json_output=json_output)
+
+
+def _children():
+    """{pid: [its children's pids]} of every process now."""
+    children = {}
+    for entry in [e for e in os.listdir('/proc') if e.isdigit()]:
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                ppid = int(handle.read().rsplit(')', 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # one that ended meanwhile
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def kill_tree(proc):
+    """SIGKILL a run's every process, as a lost machine would: ansible-playbook's workers each start a session of
+    their own (setsid), so that a signal to its process group leaves them running the task they had. Every process
+    is stopped first, until none is left that could start another, then killed."""
+    stopped = set()
+    while True:
+        found, children, queue = set(), _children(), [proc.pid]
+        while queue:
+            pid = queue.pop()
+            found.add(pid)
+            queue.extend(children.get(pid, []))
+        if found <= stopped:
+            break
+        for pid in found - stopped:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        stopped |= found
+    for pid in stopped:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.communicate()
 
 
 def run(playbook, *args, inventory=None, extra_vars=None, env=None, cwd=ROOT, json_output=True, timeout=600):
