@@ -242,6 +242,26 @@ def test_a_run_waits_for_the_migration_lock_and_gives_up_after_its_timeout(datab
     assert engine.run(database.connect(), SQL_DIR)['current_version'] == LATEST
 
 
+def test_a_run_with_nothing_to_do_takes_no_lock_and_one_with_something_still_waits_for_it(database, sql_copy):
+    """A run with nothing to do reads the ledger without the lock and ends (most runs: every site.yml after the
+    first); one that finds something to do waits for the lock as before, and reads the ledger again under it."""
+    sql = sql_copy
+    assert engine.run(database.connect(), str(sql))['changed']
+    holder = database.connect()
+    holder.autocommit = True
+    with holder.cursor() as cur:
+        cur.execute('SELECT pg_advisory_lock(%s, %s)', (LOCK_CLASS, lock_key('public', 'schema_migrations')))
+    again = engine.run(database.connect(), str(sql), migration_lock_timeout='300ms')
+    assert not again['changed'] and again['current_version'] == LATEST and again['applied'] == []
+    assert not again.check_mode and again.warnings(str(sql)) == []
+    write(sql, '%04d_more_things.sql' % (LATEST + 1), 'CREATE TABLE more_things (id int);\n')
+    with pytest.raises(EngineError, match='could not take the migration lock .* within 300ms'):
+        engine.run(database.connect(), str(sql), migration_lock_timeout='300ms')
+    assert 'more_things' not in database.tables()
+    holder.close()
+    assert engine.run(database.connect(), str(sql))['current_version'] == LATEST + 1
+
+
 def test_what_a_migration_sets_for_its_session_ends_with_it(database, tmp_path):
     """A plain SET outlives its transaction, and a no-transaction migration's outlives the migration: the next
     migration must not run with it (here it could not create its table, nor take an index's parallel workers)."""
