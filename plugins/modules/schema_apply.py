@@ -39,7 +39,7 @@ description:
     transaction, for statements such as C(CREATE INDEX CONCURRENTLY); its statements should be
     re-runnable (C(IF NOT EXISTS)) since a failure part way cannot be rolled back.
   - Concurrent runs serialize on a PostgreSQL advisory lock instead of colliding; each migration
-    is applied exactly once.
+    is applied exactly once. A run with nothing to do reads the ledger without taking the lock and ends.
   - A migration that was edited after it was applied fails the task before anything is applied,
     naming the file and both checksums.
   - Repeatable migrations, in a folder of their own (O(repeatable_path)), hold what is defined as a whole and
