@@ -108,7 +108,7 @@ venv: $(VENV)/.run-installed
 local-venv: $(VENV)/.local-installed
 # fast-venv: what the fast stages of make test run in; test-venv: every virtualenv make test uses
 fast-venv: $(VENV)/.test-installed
-test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed $(NEWEST_VENV)/.installed
+test-venv: $(VENV)/.test-installed .venv-psycopg2/.installed $(NEWEST_VENV)/.installed .venv-migra/.installed
 
 # the Debian packages beyond Python: installed when run as root, else the one command to run is printed
 system-packages-site:
@@ -231,13 +231,13 @@ molecule: test-venv
 	molecule/containers/molecule.sh
 
 # speed and memory against the tools a user would otherwise use (not part of make test)
-bench: test-venv bench-venv
-	$(PY) benchmarks/seed_load.py
-	$(PY) benchmarks/catalog.py
-	$(PY) benchmarks/site.py
-	$(PY) benchmarks/tenancy.py
-	$(PY) benchmarks/lint.py
-	$(PY) benchmarks/drift_recall.py
+# every benchmark of benchmarks/, one after the other; one that fails does not stop the others, and make bench
+# fails at the end naming it. make test runs each once at a small size (tests/integration/test_benchmarks.py)
+BENCHMARKS := $(sort $(basename $(notdir $(filter-out benchmarks/common.py,$(wildcard benchmarks/*.py)))))
+bench: system-packages test-venv bench-venv
+	@failed=; for name in $(BENCHMARKS); do \
+	  echo "== benchmarks/$$name.py"; $(PY) benchmarks/$$name.py || failed="$$failed $$name"; done; \
+	if [ -n "$$failed" ]; then echo "benchmarks that failed:$$failed"; exit 1; fi
 
 postgres-image:
 	molecule/containers/build-postgres-image.sh

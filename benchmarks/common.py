@@ -1,9 +1,11 @@
 # Copyright (c) 2026, ShopPulse platform team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the benchmarks share: a server, a module run as Ansible runs it, statement counts, the table."""
+"""What the benchmarks share: their arguments, a server, a module run as Ansible runs it, statement counts, the
+table, the verdict."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -19,6 +21,29 @@ OWN_MODULES = os.path.join(ROOT, 'plugins', 'modules')
 LOG_SETTINGS = {'log_statement': "'all'", 'log_line_prefix': "'%m [%p] app=%a '"}
 
 
+def arguments(parser: argparse.ArgumentParser, argv, smoke: dict) -> argparse.Namespace:
+    """The benchmark's arguments, with --smoke: once, at the small size ``smoke`` gives (its arguments' values then).
+    make test runs every benchmark so (tests/integration/test_benchmarks.py), so that none breaks unseen; a smoke
+    run asserts what the benchmark checks, and prints its figures without judging them against the speed targets,
+    which a small size says nothing of."""
+    parser.add_argument('--smoke', action='store_true',
+                        help='once, at a small size: it runs and its checks hold (speed targets not judged)')
+    args = parser.parse_args(argv)
+    if args.smoke:
+        for name, value in smoke.items():
+            setattr(args, name, value)
+    return args
+
+
+def verdict(args: argparse.Namespace, speed, checks=()) -> int:
+    """The exit status: 1 when a check fails, or a speed target is missed outside a smoke run; else 0.
+    speed, checks: the rows' "met" values (None: no target)."""
+    failed = [met for met in checks if met is False] + ([] if args.smoke else [met for met in speed if met is False])
+    if args.smoke:
+        print('smoke run (--smoke): the checks judged, not the speed targets')
+    return 1 if failed else 0
+
+
 def workdir():
     """A directory of the benchmark's own that the postgres OS user can reach (the tests run as root)."""
     base = tempfile.mkdtemp(prefix='shoppulse-bench-')
@@ -32,11 +57,14 @@ def start_server(directory, settings=None, version=None):
     return server.start()
 
 
-def run_psql(server, dbname, *args):
-    """Seconds that one psql run takes over the same TLS connection (verify-full) as the modules."""
+def run_psql(server, dbname, *args, login=None):
+    """Seconds that one psql run takes over the same TLS connection (verify-full) as the modules; login: the
+    login_user and login_password of another role than the master (as a module's options give them)."""
     env = server.client_env(PGAPPNAME='bench-psql')
+    if login:
+        env.update(PGUSER=login['login_user'], PGPASSWORD=login['login_password'])
     started = time.perf_counter()
-    subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', server.master, '-d', dbname,
+    subprocess.run(['psql', '-X', '-q', '-h', 'localhost', '-p', str(server.port), '-U', env['PGUSER'], '-d', dbname,
                     '-v', 'ON_ERROR_STOP=1'] + list(args), env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 

@@ -30,18 +30,20 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
 
 import psycopg2
 
-from common import connection_args, module_path, run_module, sql, start_server, workdir, write_json
+from common import arguments, connection_args, module_path, run_module, sql, start_server, verdict, workdir, write_json
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.settings import interval_seconds
 from support import SQL_DIR, lintrun, tenancy
+from support.database import Database
 
 SETTINGS = {'fsync': 'off', 'synchronous_commit': 'off', 'full_page_writes': 'off', 'shared_buffers': "'2GB'",
             'max_wal_size': "'16GB'", 'checkpoint_timeout': "'30min'", 'maintenance_work_mem': "'512MB'",
@@ -185,7 +187,7 @@ def figures(samples):
                 max_ms=latencies[-1] * 1000, errors=sorted(set(s[2] for s in samples if s[2]))[:5])
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--rows', type=int, default=10000000)
     parser.add_argument('--tenants', type=int, default=100)
@@ -196,7 +198,7 @@ def main():
     parser.add_argument('--version', type=int, default=15)
     parser.add_argument('--json', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results',
                                                        'live_change.json'))
-    args = parser.parse_args()
+    args = arguments(parser, argv, smoke=dict(rows=20000, tenants=10, clients=2, baseline=2.0))
     base = workdir()
     server = None
     load_ = None
@@ -208,7 +210,8 @@ def main():
         print('loaded %d orders (%s with indexes) in %.0f s on PostgreSQL %d'
               % (count, size, time.perf_counter() - started, args.version))
         module = module_path('schema_apply')
-        connection = connection_args(server, 'bench_live')
+        # the module refuses the master (it runs code the migrator can change): it logs in as the migrator
+        connection = dict(connection_args(server, 'bench_live'), **Database(server, 'bench_live').migrator_login())
 
         # what the lint says beforehand of the set written the unsafe way (check mode: nothing is applied)
         unsafe = write_set(os.path.join(base, 'unsafe'), UNSAFE)
@@ -292,6 +295,9 @@ def main():
                                    applied=[(m['file'], m['duration_ms']) for m in result['applied']],
                                    lint_unsafe=lint_said, index_valid=valid_index, constraints=constraints,
                                    parallel_index=parallel_seen))
+        # the latencies are speed targets; no failed transaction, the index valid and every constraint validated, checks
+        return verdict(args, [during['p99_ms'] <= 2 * before['p99_ms'], during['max_ms'] <= lock_ms],
+                       [during['failed'] == 0, valid_index, all(validated for dummy, validated in constraints)])
     finally:
         if load_ is not None:
             load_.finish()
@@ -301,4 +307,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -30,10 +30,11 @@ import sys
 
 import psycopg2
 
-from common import (ROOT, connection_args, module_path, print_table, run_module, run_psql, sql, start_server, workdir,
-                    write_json)
+from common import (ROOT, arguments, connection_args, module_path, print_table, run_module, run_psql, sql,
+                    start_server, verdict, workdir, write_json)
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine, seeding
+from support.database import Database
 
 COLUMNS = ['tenant_id', 'external_order_id', 'customer_ref', 'channel', 'status', 'currency', 'subtotal_amount',
            'discount_amount', 'tax_amount', 'shipping_amount', 'total_amount', 'item_count', 'ordered_at']
@@ -73,14 +74,22 @@ def tuple_stats(server, dbname):
     return dict(inserted=row[0], updated=row[1], deleted=row[2])
 
 
-def run_module_measured(server, dbname, path, workdir):
+def run_module_measured(server, dbname, path, workdir, login):
     """The seed_load module process on the orders CSV: (seconds, peak resident MiB, result)."""
-    return run_module(MODULE, dict(connection_args(server, dbname), table='orders', key=KEY, path=path), workdir)
+    return run_module(MODULE, dict(connection_args(server, dbname), table='orders', key=KEY, path=path, **login),
+                      workdir)
 
 
-def copy_with_psql(server, dbname, path):
-    command = "\\copy orders (%s) FROM '%s' WITH (FORMAT csv, HEADER true)" % (', '.join(COLUMNS), path)
-    return run_psql(server, dbname, '-c', command)
+def copy_with_psql(server, dbname, path, login):
+    """What a user loads with psql, as the role the module loads as (the migrator; the module refuses the master):
+    orders has row-level security, forced on its owner too, which refuses COPY FROM ("COPY FROM not supported
+    with row-level security"), so \\copy into a staging table, then one INSERT ... SELECT (which the policies
+    check), in one transaction."""
+    columns = ', '.join(COLUMNS)
+    return run_psql(server, dbname, '--single-transaction',
+                    '-c', 'CREATE TEMPORARY TABLE staging ON COMMIT DROP AS SELECT %s FROM orders WITH NO DATA' % columns,
+                    '-c', "\\copy staging (%s) FROM '%s' WITH (FORMAT csv, HEADER true)" % (columns, path),
+                    '-c', 'INSERT INTO orders (%s) SELECT %s FROM staging' % (columns, columns), login=login)
 
 
 def main(argv=None):
@@ -88,7 +97,7 @@ def main(argv=None):
     parser.add_argument('--rows', type=int, default=1000000)
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--json', default=os.path.join(ROOT, 'benchmarks', 'results', 'seed_load.json'))
-    args = parser.parse_args(argv)
+    args = arguments(parser, argv, smoke=dict(rows=3000, runs=1))
 
     base = workdir()
     server = start_server(os.path.join(base, 'pg'), settings={'max_wal_size': "'4GB'", 'checkpoint_timeout': "'30min'"})
@@ -99,6 +108,7 @@ def main(argv=None):
         engine.run(conn, os.path.join(ROOT, 'files', 'sql'))
         seeding.load(conn, table='tenants', key=['tenant_id'], path=os.path.join(ROOT, 'files', 'seed', 'tenants.csv'))
         conn.close()
+        login = Database(server, dbname).migrator_login()  # the module refuses the master
 
         first_file = os.path.join(base, 'orders.csv')
         changed_file = os.path.join(base, 'orders-1pct.csv')
@@ -112,7 +122,7 @@ def main(argv=None):
         def load(measure, path):
             """One timed module run; (its result, the tuples it wrote according to the server)."""
             before = tuple_stats(server, dbname)
-            seconds, rss, result = run_module_measured(server, dbname, path, base)
+            seconds, rss, result = run_module_measured(server, dbname, path, base, login)
             after = tuple_stats(server, dbname)
             figures[measure].append(seconds)
             figures['rss'].append(rss)
@@ -120,7 +130,7 @@ def main(argv=None):
 
         for dummy in range(args.runs):
             sql(server, dbname, 'TRUNCATE orders CASCADE')
-            figures['psql'].append(copy_with_psql(server, dbname, first_file))
+            figures['psql'].append(copy_with_psql(server, dbname, first_file, login))
             sql(server, dbname, 'TRUNCATE orders CASCADE')
             result, written = load('first', first_file)
             assert result['inserted'] == args.rows, result
@@ -134,14 +144,14 @@ def main(argv=None):
             checks.append(('1 %% changed: exactly %d rows updated' % expected_changes,
                            result['updated'] == expected_changes and written == exact, written))
             # back to the first file's content for the next run's re-load
-            run_module_measured(server, dbname, first_file, base)
+            run_module_measured(server, dbname, first_file, base, login)
 
         med = dict((k, statistics.median(v)) for k, v in figures.items() if k != 'rss')
         psql_rate = args.rows / med['psql']
         module_rate = args.rows / med['first']
         rows = [
             ('first load, rows/s', '%.0f' % module_rate, '%.0f' % psql_rate, '%.2f' % (module_rate / psql_rate),
-             '>= 0.80', module_rate / psql_rate >= 0.8),
+             '>= 0.95', module_rate / psql_rate >= 0.95),
             ('module peak RSS, MiB', '%.0f' % max(figures['rss']), '-', '-', '< 150', max(figures['rss']) < 150),
             ('re-load unchanged, s', '%.2f' % med['reload'], '%.2f (first load)' % med['first'],
              '%.2f' % (med['reload'] / med['first']), '<= 1.50', med['reload'] / med['first'] <= 1.5),
@@ -156,7 +166,7 @@ def main(argv=None):
                                    medians=med, rows_per_second=dict(seed_load=module_rate, psql=psql_rate),
                                    peak_rss_mib=max(figures['rss']),
                                    checks=[dict(check=name, ok=ok, written=written) for name, ok, written in checks]))
-        return 0 if all(r[-1] is not False for r in rows) and all(c[1] for c in checks) else 1
+        return verdict(args, [r[-1] for r in rows], [c[1] for c in checks])
     finally:
         server.destroy()
         shutil.rmtree(base, ignore_errors=True)

@@ -44,7 +44,7 @@ import time
 
 import psycopg2
 
-from common import ROOT, median, print_table, sql, start_server, workdir, write_json
+from common import ROOT, arguments, median, print_table, sql, start_server, verdict, workdir, write_json
 
 from ansible_collections.shoppulse.analytics.plugins.module_utils.schema import engine
 from support import tenancy
@@ -180,7 +180,7 @@ def main(argv=None):
     parser.add_argument('--measured-tenants', type=int, default=5)
     parser.add_argument('--version', type=int, default=None, help='PostgreSQL major (default: 15, Debian\'s)')
     parser.add_argument('--json', default=os.path.join(ROOT, 'benchmarks', 'results', 'tenancy.json'))
-    args = parser.parse_args(argv)
+    args = arguments(parser, argv, smoke=dict(tenants=20, orders_per_tenant=50, growth=2, runs=2, measured_tenants=2))
     signal.signal(signal.SIGTERM, lambda *dummy: sys.exit(1))  # stopped: still remove the server (finally)
     base = workdir()
     server = None
@@ -215,6 +215,7 @@ def main(argv=None):
         report['databases']['%dx' % args.growth] = dict(build_seconds=seconds, bytes=size, queries=ten,
                                                         inserts_ms=ten_inserts)
 
+        speed = []  # every target here is one of speed
         header = ('measure', 'rls', 'explicit', 'ratio', 'target', 'index (rls | explicit)')
         for label, data in (('1x', one), ('%dx' % args.growth, ten)):
             rows = []
@@ -229,16 +230,17 @@ def main(argv=None):
             rows.append(('insert %d orders (WITH CHECK): ms' % INSERT_ROWS, ms(inserts[0]), ms(inserts[1]),
                          '%.2f' % (inserts[0] / inserts[1]), '<= %.1f' % TARGET, inserts[0] / inserts[1] <= TARGET,
                          ''))
-            _table('%s database: shoppulse_app under RLS against the explicit tenant filter without RLS, PostgreSQL %d, '
-                   'median of %d runs x %d tenants' % (label, report['version'], args.runs, len(measured)), header, rows)
+            speed += _table('%s database: shoppulse_app under RLS against the explicit tenant filter without RLS, '
+                            'PostgreSQL %d, median of %d runs x %d tenants'
+                            % (label, report['version'], args.runs, len(measured)), header, rows)
         rows = []
         for name, what, dummy in tenancy.QUERIES:
             old, new = before[name]['rls'], one[name]['rls']
             rows.append(('%s: app ms' % what, ms(new[0]), ms(old[0]), '%.3f' % (new[0] / old[0]), '-', None,
                          '%s | %s' % (','.join(new[2]), ','.join(old[2]))))
-        _table('1x database, shoppulse_app under RLS: migration 10 (per-role policies) against migration 9 '
-               '(tenant = X OR maintenance)',
-               ('measure', 'migration 10', 'migration 9', 'ratio', 'target', 'index (10 | 9)'), rows)
+        speed += _table('1x database, shoppulse_app under RLS: migration 10 (per-role policies) against migration 9 '
+                        '(tenant = X OR maintenance)',
+                        ('measure', 'migration 10', 'migration 9', 'ratio', 'target', 'index (10 | 9)'), rows)
         rows = []
         for name, what, dummy in tenancy.QUERIES:
             small, big = one[name]['rls'], ten[name]['rls']
@@ -246,19 +248,19 @@ def main(argv=None):
                          '<= %.1f' % TARGET, big[0] / small[0] <= TARGET, ''))
             rows.append(('%s: server ms' % what, ms(big[1]), ms(small[1]), '%.2f' % (big[1] / small[1]), '-', None,
                          ''))
-        _table('The same tenants under RLS: the %dx database against the 1x one' % args.growth,
-               ('measure', '%dx' % args.growth, '1x', 'ratio', 'target', ''), rows)
+        speed += _table('The same tenants under RLS: the %dx database against the 1x one' % args.growth,
+                        ('measure', '%dx' % args.growth, '1x', 'ratio', 'target', ''), rows)
         write_json(args.json, report)
         print('figures written to %s' % os.path.relpath(args.json, ROOT))
     finally:
         if server:
             server.destroy()
         shutil.rmtree(base, ignore_errors=True)
-    return 0
+    return verdict(args, speed)
 
 
 def _table(title, header, rows):
-    """print_table with a seventh, free-text column."""
+    """print_table with a seventh, free-text column; the rows' "met" values."""
     print_table(title, header[:5], [row[:6] for row in rows])
     if any(row[6] for row in rows):
         print('  plans (%s):' % header[5])
@@ -266,6 +268,7 @@ def _table(title, header, rows):
             if row[6]:
                 print('    %s: %s' % (row[0].split(':')[0], row[6]))
         print()
+    return [row[5] for row in rows]
 
 
 if __name__ == '__main__':
