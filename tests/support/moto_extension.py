@@ -78,18 +78,18 @@ Three of RDS, for the stacks that change after their first run (issue 42):
 With SHOPPULSE_MOTO_ACTION_LOG naming a file, each action moto authorizes or refuses is appended to it, one
 "<access key id> <action> <allowed|denied>" line each: the actions the playbooks call.
 
-Not a correction but a setting: a new RDS instance is "creating" for about ten minutes on AWS, and moto's is
-"available" at once. With SHOPPULSE_MOTO_RDS_CREATING_SECONDS=N, a new instance is "creating" for its first N
-seconds, so that a test can follow the path of a first run on AWS.
+Not a correction but a setting: AWS's pace (support/moto_pace.py). On AWS a new RDS instance is "creating" for
+about ten minutes, a NAT gateway "pending" for one or two, and so on; moto's are available at once. With
+SHOPPULSE_MOTO_PACE=F, each stays in its intermediate state for F times AWS's time; with
+SHOPPULSE_MOTO_RDS_CREATING_SECONDS=N, a new instance alone is "creating" for its first N seconds.
 """
 
 import json
 import os
 import secrets
 import string
-import time
 
-from support import moto_iam, moto_rds_parameters, moto_rds_pending, moto_rds_upgrade
+from support import moto_iam, moto_pace, moto_rds_parameters, moto_rds_pending, moto_rds_upgrade
 
 PROXY_ENDPOINT_ID = 'aaaaaaaaaaaa'  # like moto's fixed 'aaaaaaaaaa' of instance endpoints
 AWS_TAG_RESOURCE_TYPES = {'nat': 'natgateway', 'fl': 'vpc-flow-log'}
@@ -288,9 +288,6 @@ def apply():
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
-        creating = float(os.environ.get('SHOPPULSE_MOTO_RDS_CREATING_SECONDS') or 0)
-        if creating > 0:
-            self.status, self.shoppulse_available_at = 'creating', time.time() + creating
         _performance_insights(self, kwargs, creating=True)
         if self.storage_type == 'gp3':
             throughput, iops = _gp3_baseline(self)
@@ -320,8 +317,6 @@ def apply():
     def describe_db_instances(self, *args, **kwargs):
         found = original_describe(self, *args, **kwargs)
         for instance in found:
-            if instance.status == 'creating' and time.time() >= getattr(instance, 'shoppulse_available_at', 0):
-                instance.status = 'available'
             moto_rds_pending.apply_if_due(instance)  # correction 17: the maintenance window came
         return found
 
@@ -374,3 +369,7 @@ def apply():
         return ActionResult({'DBEngineVersions': versions})
 
     rds_responses.RDSResponse.describe_db_engine_versions = describe_db_engine_versions
+
+    from moto.ec2.models import nat_gateways  # pylint: disable=import-outside-toplevel
+
+    moto_pace.apply(rds_models, nat_gateways)  # AWS's pace, when asked for (a setting, not a correction)
