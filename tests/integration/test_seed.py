@@ -236,3 +236,32 @@ def test_latin1_files_load_with_their_encoding(shoppulse_db, tmp_path):
     path.write_bytes(open(TENANTS, 'rb').read().replace(b'Globex Home & Garden', 'Globex Café'.encode('latin-1')))
     seeding.load(conn, table='tenants', key=['tenant_id'], path=str(path), encoding='LATIN1')
     assert shoppulse_db.scalar("SELECT name FROM tenants WHERE slug = 'globex-home'") == 'Globex Café'
+
+
+def test_rows_go_in_in_the_files_order_on_a_first_load_and_on_a_later_one(shoppulse_db, driver, tmp_path):
+    """Identity values follow the file's order, as with psql's \\copy: on a first load (a plain scan of the file's
+    temporary table, no sort) and on a later one (the new rows only, sorted back into the file's order)."""
+    shoppulse_db.execute('CREATE TABLE seed_order (id bigint GENERATED ALWAYS AS IDENTITY, k text PRIMARY KEY, v int)')
+    keys = ['k%05d' % ((n * 7919) % 20000) for n in range(20000)]  # not in any sorted order
+    first = tmp_path / 'first.csv'
+    first.write_text('k,v\n' + ''.join('%s,%d\n' % (k, n) for n, k in enumerate(keys[:15000])))
+    conn = shoppulse_db.connect(driver)
+    assert seeding.load(conn, table='seed_order', key=['k'], path=str(first))['inserted'] == 15000
+    later = tmp_path / 'later.csv'
+    later.write_text('k,v\n' + ''.join('%s,%d\n' % (k, n) for n, k in reversed(list(enumerate(keys)))))
+    assert seeding.load(conn, table='seed_order', key=['k'], path=str(later))['inserted'] == 5000
+    order = [r[0] for r in shoppulse_db.query('SELECT k FROM seed_order ORDER BY id')]
+    assert order == keys[:15000] + list(reversed(keys[15000:]))
+
+
+@pytest.mark.parametrize('unique', [True, False], ids=['unique-index-on-the-key', 'no-unique-index'])
+def test_a_key_repeated_on_a_first_load_names_both_lines_and_loads_nothing(shoppulse_db, tmp_path, unique):
+    """Into an empty table whose key a unique index covers, the insert itself finds the repeat (then the lines are
+    looked for); without such an index, the file is checked first."""
+    shoppulse_db.execute('CREATE TABLE seed_repeat (k text %s, v int)' % ('PRIMARY KEY' if unique else 'NOT NULL'))
+    path = tmp_path / 'repeat.csv'
+    path.write_text('k,v\n' + ''.join('k%d,%d\n' % (n, n) for n in range(50)) + 'k7,7\n')
+    with pytest.raises(EngineError) as info:
+        seeding.load(shoppulse_db.connect(), table='seed_repeat', key=['k'], path=str(path))
+    assert info.value.message.startswith('%s line 9 and %s line 52 hold the same key (k)' % (path, path))
+    assert shoppulse_db.scalar('SELECT count(*) FROM seed_repeat') == 0

@@ -28,158 +28,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import csv
-import io
-import json
-import os
 import re
 
-from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import names as namelib
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres import pgcompat
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.errors import EngineError
 from ansible_collections.shoppulse.analytics.plugins.module_utils.postgres.sqlscript import quote_ident
+from ansible_collections.shoppulse.analytics.plugins.module_utils.schema.seed_source import Source, python_codec
 
 try:
-    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 except ImportError:  # pragma: no cover
     pass
 
 TEMP_TABLE = '_shoppulse_seed'
 RECORD_COLUMN = '_shoppulse_record'
-CHUNK = 1 << 20
 # the values PostgreSQL quotes in an error: 'invalid input syntax for type uuid: "x"' (names it quotes stay),
 # 'Key (slug)=(x) already exists', 'Failing row contains (x, y)'
 _QUOTED_VALUE = re.compile(r'(: )"(?:[^"]|"")*"(?= \(SQLSTATE|;|$)')
 _VALUE_IN_DETAIL = re.compile(r'(\)=|row contains )\(.*?\)(?= already exists| is not present|;|$)')
 _COPY_LINE = re.compile(r'\bline (\d+)')
-
-
-# PostgreSQL's names of client encodings that Python spells differently.
-_PYTHON_CODECS = {'UTF8': 'utf-8', 'LATIN1': 'latin-1', 'LATIN9': 'iso8859-15', 'WIN1252': 'cp1252',
-                  'WIN1250': 'cp1250', 'WIN1251': 'cp1251', 'SQL_ASCII': 'ascii', 'EUC_JP': 'euc_jp',
-                  'SJIS': 'shift_jis', 'GBK': 'gbk', 'UHC': 'cp949', 'BIG5': 'big5'}
-
-
-def python_codec(pg_encoding):
-    # type: (str) -> str
-    """The Python codec for a PostgreSQL encoding name (UTF8, LATIN1, WIN1252, ...)."""
-    return _PYTHON_CODECS.get(pg_encoding.upper().replace('-', ''), pg_encoding)
-
-
-class _Source(object):
-    """Where the rows come from: a CSV file, or inline rows turned into CSV."""
-
-    def __init__(self, path=None, rows=None, columns=None, delimiter=',', encoding='UTF8'):
-        # type: (Any, Any, Optional[List[str]], str, str) -> None
-        self.path = path
-        self.rows = rows
-        self.delimiter = delimiter
-        self.encoding = python_codec(encoding)
-        self.label = path if path else 'rows'
-        if path is not None:
-            if not os.path.isfile(path):
-                raise EngineError('seed file %s does not exist' % path, file=path)
-            if namelib.leaves(path, os.path.dirname(path) or '.'):
-                raise EngineError('seed file %s is a link to a file outside its folder: a seed is read from where it is '
-                                  'named only; nothing was read or loaded' % path, file=path)
-            self.columns = self._read_header()
-        else:
-            self.columns, self.data = self._inline(rows, columns)
-
-    def _read_header(self):
-        # type: () -> List[str]
-        with open(self.path, 'rb') as handle:
-            first = handle.readline()  # the header only: a bad byte further down is COPY's to report
-        try:
-            text = first.decode(self.encoding)
-        except UnicodeDecodeError as exc:
-            raise EngineError('%s line 1: the header is not valid %s (%s)' % (self.path, self.encoding, exc),
-                              file=self.path, line=1)
-        header = next(csv.reader([text.lstrip(u'\ufeff')], delimiter=self.delimiter), None)
-        if not header or not any(h.strip() for h in header):
-            raise EngineError('%s line 1: the file has no header line naming its columns' % self.path,
-                              file=self.path, line=1)
-        columns = [h.strip() for h in header]
-        for number, name in enumerate(columns, 1):
-            if not name:
-                raise EngineError('%s line 1: column %d of the header has no name' % (self.path, number),
-                                  file=self.path, line=1)
-        seen = {}  # type: Dict[str, int]
-        for number, name in enumerate(columns, 1):
-            if name in seen:
-                raise EngineError('%s line 1: columns %d and %d of the header have the same name'
-                                  % (self.path, seen[name], number), file=self.path, line=1)
-            seen[name] = number
-        return columns
-
-    @staticmethod
-    def _inline(rows, columns):
-        # type: (List[Any], Optional[List[str]]) -> Tuple[List[str], bytes]
-        if not rows:
-            raise EngineError('rows is empty: nothing to load')
-        for index, row in enumerate(rows, 1):
-            if not isinstance(row, dict):
-                raise EngineError('rows item %d is not a mapping of column names to values' % index)
-        columns = list(columns or rows[0].keys())
-        buffer = io.StringIO()
-        buffer.write(','.join(_csv_field(c) for c in columns) + '\n')
-        for index, row in enumerate(rows, 1):
-            if set(row) != set(columns):
-                raise EngineError('rows item %d has columns %s; expected %s'
-                                  % (index, ', '.join(sorted(row)), ', '.join(sorted(columns))))
-            buffer.write(','.join(_csv_field(row[c]) for c in columns) + '\n')
-        return columns, buffer.getvalue().encode('utf-8')
-
-    def chunks(self):
-        # type: () -> Iterator[bytes]
-        if self.path is None:
-            yield self.data
-            return
-        with open(self.path, 'rb') as handle:
-            while True:
-                chunk = handle.read(CHUNK)
-                if not chunk:
-                    return
-                yield chunk
-
-    def line_of_record(self, record):
-        # type: (int) -> int
-        """Physical line on which record ``record`` (1-based, header excluded) starts."""
-        if self.path is None:
-            return record + 1
-        with io.open(self.path, 'r', encoding=self.encoding, errors='replace', newline='') as handle:
-            reader = csv.reader(handle, delimiter=self.delimiter)
-            previous_end = 0
-            for index, _row in enumerate(reader):
-                if index == record:
-                    return previous_end + 1
-                previous_end = reader.line_num
-        return previous_end + 1
-
-    def locate(self, record):
-        # type: (int) -> Tuple[str, Optional[int]]
-        """('<file> line N', N) for a record of a file, ('rows item N', None) for inline rows: one scan."""
-        if self.path is None:
-            return 'rows item %d' % record, None
-        line = self.line_of_record(record)
-        return '%s line %d' % (self.path, line), line
-
-    def where(self, record):
-        # type: (int) -> str
-        return self.locate(record)[0]
-
-
-def _csv_field(value):
-    # type: (Any) -> str
-    if value is None:
-        return ''
-    if isinstance(value, bool):
-        value = 'true' if value else 'false'
-    elif isinstance(value, (dict, list)):
-        value = json.dumps(value, sort_keys=True)
-    else:
-        value = '%s' % (value,)
-    return '"%s"' % value.replace('"', '""')
 
 
 class SeedLoader(object):
@@ -194,8 +61,9 @@ class SeedLoader(object):
         self.qualified = '%s.%s' % (quote_ident(schema), quote_ident(table))
         self.key = list(key)
         self.encoding = encoding
-        self.source = _Source(path=path, rows=rows, columns=columns, delimiter=delimiter, encoding=encoding)
+        self.source = Source(path=path, rows=rows, columns=columns, delimiter=delimiter, encoding=encoding)
         self.delimiter = delimiter
+        self._first_empty_key = None  # type: Optional[int]
         conn.autocommit = True
         self.cursor = pgcompat.tuple_cursor(conn)
 
@@ -241,10 +109,19 @@ class SeedLoader(object):
         try:
             overriding = self._check_columns(self._table_columns())
             total = self._copy(columns)
-            self._check_keys()
+            self._check_empty_keys()
             self.cursor.execute('SAVEPOINT shoppulse_seed_merge')
-            updated = self._merge('update', columns, total)
-            inserted = self._merge('insert', columns, total, overriding)
+            # into a table this session sees empty (a first load), every record is new: no update, no anti-join,
+            # and a unique index on the key finds a key the file repeats by itself (the insert fails; then the
+            # records are named); else the planner joins the two tables knowing the file's size and keys
+            self.cursor.execute('SELECT NOT EXISTS (SELECT FROM %s)' % self.qualified)
+            empty = self.cursor.fetchone()[0]
+            if not (empty and self._key_is_unique()):
+                self._check_duplicate_keys()
+            if not empty and total > 10000:
+                self.cursor.execute('ANALYZE %s' % TEMP_TABLE)
+            updated = 0 if empty else self._merge('update', columns, total)
+            inserted = self._merge('insert', columns, total, overriding, new_only=not empty)
             self.cursor.execute('ROLLBACK' if check_mode else 'COMMIT')
         except Exception:
             self._rollback()
@@ -285,11 +162,11 @@ class SeedLoader(object):
             raise EngineError('%s: %s; nothing was loaded into %s.%s'
                               % (where, self._describe(exc), self.schema, self.table),
                               file=self.source.path, line=line, sqlstate=fields['sqlstate'])
-        self.cursor.execute('SELECT count(*) FROM %s' % TEMP_TABLE)
-        total = int(self.cursor.fetchone()[0])
-        if total > 10000:
-            self.cursor.execute('ANALYZE %s' % TEMP_TABLE)
-        return total
+        # the count and the first record with an empty key column, in one scan (_check_empty_keys says which)
+        nulls = ' OR '.join('%s IS NULL' % quote_ident(k) for k in self.key)
+        self.cursor.execute('SELECT count(*), min(%s) FILTER (WHERE %s) FROM %s' % (RECORD_COLUMN, nulls, TEMP_TABLE))
+        total, self._first_empty_key = self.cursor.fetchone()
+        return int(total)
 
     def _describe(self, exc):
         # type: (BaseException) -> str
@@ -300,15 +177,32 @@ class SeedLoader(object):
             return text
         return _VALUE_IN_DETAIL.sub(u'\\1(…)', _QUOTED_VALUE.sub(u'\\1"…"', text))
 
-    def _check_keys(self):
+    def _check_empty_keys(self):
         # type: () -> None
-        keys = ', '.join(quote_ident(k) for k in self.key)
-        nulls = ' OR '.join('%s IS NULL' % quote_ident(k) for k in self.key)
-        self.cursor.execute('SELECT min(%s) FROM %s WHERE %s' % (RECORD_COLUMN, TEMP_TABLE, nulls))
-        record = self.cursor.fetchone()[0]
+        record = self._first_empty_key
         if record is not None:
             raise EngineError('%s: a key column (%s) is empty; nothing was loaded'
                               % (self.source.where(record), ', '.join(self.key)))
+
+    def _key_is_unique(self):
+        # type: () -> bool
+        """Whether a valid unique index of the table, on columns only, without a predicate, covers no column
+        outside the key: two records with the same key then collide in it."""
+        self.cursor.execute(
+            'SELECT EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = %s::regclass AND i.indisunique '
+            'AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL AND NOT EXISTS ('
+            'SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid '
+            'AND a.attnum = ANY (i.indkey::int2[]) AND NOT a.attname = ANY (%s::text[])))',
+            (self.qualified, self.key))
+        return bool(self.cursor.fetchone()[0])
+
+    def _check_duplicate_keys(self):
+        # type: () -> None
+        keys = ', '.join(quote_ident(k) for k in self.key)
+        # a hashed aggregate finds whether a key repeats (no sort of the whole file); which records, only then
+        self.cursor.execute('SELECT EXISTS (SELECT FROM %s GROUP BY %s HAVING count(*) > 1)' % (TEMP_TABLE, keys))
+        if not self.cursor.fetchone()[0]:
+            return
         self.cursor.execute('SELECT min(%s), max(%s) FROM (SELECT %s, %s, count(*) OVER (PARTITION BY %s) AS n '
                             'FROM %s) d WHERE n > 1 GROUP BY %s ORDER BY 1 LIMIT 1'
                             % (RECORD_COLUMN, RECORD_COLUMN, RECORD_COLUMN, keys, keys, TEMP_TABLE, keys))
@@ -317,8 +211,8 @@ class SeedLoader(object):
             raise EngineError('%s and %s hold the same key (%s); nothing was loaded'
                               % (self.source.where(row[0]), self.source.where(row[1]), ', '.join(self.key)))
 
-    def _merge_sql(self, kind, columns, overriding=False, bounded=False):
-        # type: (str, List[str], bool, bool) -> Optional[str]
+    def _merge_sql(self, kind, columns, overriding=False, bounded=False, new_only=True):
+        # type: (str, List[str], bool, bool, bool) -> Optional[str]
         target = self.qualified
         match = ' AND '.join('t.%s = s.%s' % (quote_ident(k), quote_ident(k)) for k in self.key)
         bound = (' AND s.%s BETWEEN %%s AND %%s' % RECORD_COLUMN) if bounded else ''
@@ -333,13 +227,19 @@ class SeedLoader(object):
                     % (target, sets, TEMP_TABLE, match, left, right, bound))
         cols = ', '.join(quote_ident(c) for c in columns)
         source_cols = ', '.join('s.%s' % quote_ident(c) for c in columns)
-        return ('INSERT INTO %s (%s)%s SELECT %s FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)%s '
-                'ORDER BY s.%s' % (target, cols, ' OVERRIDING SYSTEM VALUE' if overriding else '', source_cols,
-                                   TEMP_TABLE, target, match, bound, RECORD_COLUMN))
+        new = 'NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)' % (target, match) if new_only else 'true'
+        # rows go in in the file's order (identity and serial values follow it, as with psql's \copy): a join may
+        # reorder them, so it is sorted; a plain scan of the temporary table is that order already (one COPY filled
+        # it, page after page, and a table of the session's own is never read from the middle by a synchronized
+        # scan), and sorting a million rows spills to disk
+        order = ' ORDER BY s.%s' % RECORD_COLUMN if new_only or bounded else ''
+        return ('INSERT INTO %s (%s)%s SELECT %s FROM %s AS s WHERE %s%s%s'
+                % (target, cols, ' OVERRIDING SYSTEM VALUE' if overriding else '', source_cols, TEMP_TABLE, new, bound,
+                   order))
 
-    def _merge(self, kind, columns, total, overriding=False):
-        # type: (str, List[str], int, bool) -> int
-        sql = self._merge_sql(kind, columns, overriding)
+    def _merge(self, kind, columns, total, overriding=False, new_only=True):
+        # type: (str, List[str], int, bool, bool) -> int
+        sql = self._merge_sql(kind, columns, overriding, new_only=new_only)
         if sql is None:
             return 0
         try:
@@ -349,7 +249,9 @@ class SeedLoader(object):
             if not pgcompat.is_database_error(exc):
                 raise
             self.cursor.execute('ROLLBACK TO SAVEPOINT shoppulse_seed_merge')
-            record = self._bisect(self._merge_sql(kind, columns, overriding, bounded=True), total)
+            if not new_only and pgcompat.error_fields(exc)['sqlstate'] == '23505':
+                self._check_duplicate_keys()  # a key the file repeats: its two records named
+            record = self._bisect(self._merge_sql(kind, columns, overriding, bounded=True, new_only=new_only), total)
             where, line = self.source.locate(record) if record else (self.source.label, None)
             raise EngineError('%s: %s; nothing was loaded into %s.%s'
                               % (where, self._describe(exc), self.schema, self.table),
