@@ -100,14 +100,15 @@ class _ChunkReader(object):
 
 
 def copy_from_chunks(cursor, sql, chunks):
-    # type: (Any, str, Iterable[bytes]) -> None
-    """Run ``COPY ... FROM STDIN`` feeding it an iterator of bytes chunks."""
+    # type: (Any, str, Iterable[bytes]) -> int
+    """Run ``COPY ... FROM STDIN`` feeding it an iterator of bytes chunks; the rows it wrote (-1: not known)."""
     if driver_of(cursor.connection) == 'psycopg':
         with cursor.copy(sql) as copy:
             for chunk in chunks:
                 copy.write(chunk)
     else:
         cursor.copy_expert(sql, _ChunkReader(chunks), size=1 << 20)
+    return cursor.rowcount if cursor.rowcount is not None else -1
 
 
 def is_database_error(exc):

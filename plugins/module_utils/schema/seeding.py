@@ -14,7 +14,8 @@ How a load goes, in one transaction:
    ``\\copy`` would: an unquoted empty field is NULL, a quoted one ''), and
    each record gets its record number. Memory stays flat for any file size,
    and no superuser or server-side file access is needed.
-3. Duplicate and empty keys in the file are refused, naming both lines.
+3. An empty key stops COPY at its line (the temporary table's key columns are NOT NULL); a key the file repeats
+   is refused naming both lines (found by the table's unique index on a first load, else looked for first).
 4. Rows whose key exists and whose values differ are updated; rows whose key
    is new are inserted; nothing else is written.
 5. Any error rolls the whole transaction back, so the table is as it was. The
@@ -63,7 +64,6 @@ class SeedLoader(object):
         self.encoding = encoding
         self.source = Source(path=path, rows=rows, columns=columns, delimiter=delimiter, encoding=encoding)
         self.delimiter = delimiter
-        self._first_empty_key = None  # type: Optional[int]
         conn.autocommit = True
         self.cursor = pgcompat.tuple_cursor(conn)
 
@@ -109,7 +109,6 @@ class SeedLoader(object):
         try:
             overriding = self._check_columns(self._table_columns())
             total = self._copy(columns)
-            self._check_empty_keys()
             self.cursor.execute('SAVEPOINT shoppulse_seed_merge')
             # into a table this session sees empty (a first load), every record is new: no update, no anti-join,
             # and a unique index on the key finds a key the file repeats by itself (the insert fails; then the
@@ -141,14 +140,16 @@ class SeedLoader(object):
         cols = ', '.join(quote_ident(c) for c in columns)
         self.cursor.execute('CREATE TEMPORARY TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA'
                             % (TEMP_TABLE, cols, self.qualified))
-        self.cursor.execute('ALTER TABLE %s ADD COLUMN %s bigint GENERATED ALWAYS AS IDENTITY'
-                            % (TEMP_TABLE, RECORD_COLUMN))
+        # the record numbers, and the key columns NOT NULL: COPY stops at the first record with an empty key
+        self.cursor.execute('ALTER TABLE %s ADD COLUMN %s bigint GENERATED ALWAYS AS IDENTITY, %s'
+                            % (TEMP_TABLE, RECORD_COLUMN, ', '.join('ALTER COLUMN %s SET NOT NULL' % quote_ident(k)
+                                                                    for k in self.key)))
         options = ["FORMAT csv", "HEADER true", "DELIMITER '%s'" % self.delimiter.replace("'", "''")]
         if self.source.path is not None and python_codec(self.encoding) != 'utf-8':
             options.append("ENCODING '%s'" % self.encoding.replace("'", "''"))
         sql = 'COPY %s (%s) FROM STDIN (%s)' % (TEMP_TABLE, cols, ', '.join(options))
         try:
-            pgcompat.copy_from_chunks(self.cursor, sql, self.source.chunks())
+            total = pgcompat.copy_from_chunks(self.cursor, sql, self.source.chunks())
         except Exception as exc:  # pylint: disable=broad-except
             if not pgcompat.is_database_error(exc):
                 raise
@@ -159,13 +160,15 @@ class SeedLoader(object):
             if match:
                 record = int(match.group(1)) - 1  # COPY counts the header as line 1
                 where, line = self.source.locate(record)
+            if fields['sqlstate'] == '23502':  # not_null_violation: only the key columns are NOT NULL here
+                raise EngineError('%s: a key column (%s) is empty; nothing was loaded' % (where, ', '.join(self.key)),
+                                  file=self.source.path, line=line, sqlstate=fields['sqlstate'])
             raise EngineError('%s: %s; nothing was loaded into %s.%s'
                               % (where, self._describe(exc), self.schema, self.table),
                               file=self.source.path, line=line, sqlstate=fields['sqlstate'])
-        # the count and the first record with an empty key column, in one scan (_check_empty_keys says which)
-        nulls = ' OR '.join('%s IS NULL' % quote_ident(k) for k in self.key)
-        self.cursor.execute('SELECT count(*), min(%s) FILTER (WHERE %s) FROM %s' % (RECORD_COLUMN, nulls, TEMP_TABLE))
-        total, self._first_empty_key = self.cursor.fetchone()
+        if total < 0:  # a driver that does not count what COPY wrote
+            self.cursor.execute('SELECT count(*) FROM %s' % TEMP_TABLE)
+            total = self.cursor.fetchone()[0]
         return int(total)
 
     def _describe(self, exc):
@@ -176,13 +179,6 @@ class SeedLoader(object):
         if self.source.path is None:
             return text
         return _VALUE_IN_DETAIL.sub(u'\\1(…)', _QUOTED_VALUE.sub(u'\\1"…"', text))
-
-    def _check_empty_keys(self):
-        # type: () -> None
-        record = self._first_empty_key
-        if record is not None:
-            raise EngineError('%s: a key column (%s) is empty; nothing was loaded'
-                              % (self.source.where(record), ', '.join(self.key)))
 
     def _key_is_unique(self):
         # type: () -> bool
