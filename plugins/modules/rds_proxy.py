@@ -115,13 +115,21 @@ options:
     type: list
     elements: str
   wait:
-    description: Wait until the proxy is available (or deleted).
+    description:
+      - Wait until the proxy is available (or deleted), and, when O(db_instance_identifiers) is given, until each of
+        those DB instances is an C(AVAILABLE) target; the proxy answers through a target only then (on AWS, minutes
+        after it is registered).
+      - A run that was stopped while it waited waits again, registering nothing twice.
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait.
+    description: Seconds to wait, for the proxy and for its targets each.
     type: int
     default: 900
+  wait_delay:
+    description: Seconds between two checks while waiting.
+    type: float
+    default: 10
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
@@ -231,7 +239,7 @@ def ensure_absent(module, client, params):
         if proxy.get('Status') != 'deleting':
             api.delete_proxy(client, params['name'])
         if params['wait']:
-            api.wait_for_status(client, params['name'], None, params['wait_timeout'])
+            api.wait_for_status(client, params['name'], None, params['wait_timeout'], sleep=params['wait_delay'])
     module.exit_json(changed=True, proxy={})
 
 
@@ -264,12 +272,13 @@ def ensure_present(module, client, params):
         changed |= api.ensure_tags(client, proxy['DBProxyArn'], params['tags'], params['purge_tags'], module.check_mode)
 
     pool = api.pool_request(api.describe_target_group(client, name), params['connection_pool'])
-    register, deregister = api.target_changes(api.describe_targets(client, name), params['db_instance_identifiers'])
+    targets = api.describe_targets(client, name)
+    register, deregister = api.target_changes(targets, params['db_instance_identifiers'])
     if module.check_mode:
         module.exit_json(changed=changed or bool(pool or register or deregister),
                          **dict(zip(('proxy', 'target_group', 'targets'), described(client, name))))
     if (pool or register or deregister or params['wait']) and proxy.get('Status') != 'available':
-        proxy = api.wait_for_status(client, name, 'available', params['wait_timeout'])
+        proxy = api.wait_for_status(client, name, 'available', params['wait_timeout'], sleep=params['wait_delay'])
     if pool:
         api.modify_target_group(client, name, pool)
         changed = True
@@ -279,6 +288,9 @@ def ensure_present(module, client, params):
     if register:
         api.register_targets(client, name, register)
         changed = True
+    if params['wait'] and params['db_instance_identifiers']:
+        api.wait_for_targets(client, name, params['db_instance_identifiers'], params['wait_timeout'],
+                             sleep=params['wait_delay'], targets=None if register or deregister else targets)
     result = dict(zip(('proxy', 'target_group', 'targets'), described(client, name)))
     module.exit_json(changed=changed, **result)
 
@@ -316,6 +328,7 @@ def main():
             purge_tags=dict(type='bool', default=True),
             wait=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=900),
+            wait_delay=dict(type='float', default=10),
         ),
         supports_check_mode=True,
     )

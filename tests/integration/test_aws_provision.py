@@ -153,8 +153,8 @@ def test_provision_builds_the_stack_then_changes_nothing_then_teardown_removes_i
     code, tasks, stats = playbook(moto, 'provision.yml', *timeout, outputs=outputs_file)
     assert code == 0 and [name for name, result in tasks if result.get('changed')] == [
         'shoppulse.analytics.proxy : Start the proxy (waited for once, later, by tasks_from=attach)',
-        'shoppulse.analytics.proxy : Set the pool, register the instance and wait until the proxy is available '
-        '(about five minutes on AWS)'], tasks
+        'shoppulse.analytics.proxy : Set the pool, register the instance, wait for the proxy (about five minutes on '
+        'AWS), then for its target'], tasks
     assert proxy_settings() == (900, 90, 50, 60)
     code, tasks, stats = playbook(moto, 'provision.yml', *timeout, outputs=outputs_file)
     assert code == 0 and stats['changed'] == 0, [name for name, result in tasks if result.get('changed')]

@@ -8,6 +8,8 @@ its intermediate state for F times the seconds AWS takes (DURATIONS), and every 
 sees that state until then, as on AWS. Off (0, the default) for the ordinary tests.
 
 SHOPPULSE_MOTO_RDS_CREATING_SECONDS=N, the older setting, gives a new instance N seconds of "creating" alone.
+Without a pace, a proxy's new target is AVAILABLE at once (moto's says REGISTERING to the first describe call, then
+AVAILABLE: a wait for it would cost one poll of every run).
 """
 
 import os
@@ -152,7 +154,8 @@ def _proxies(rds_models) -> None:
 
     def target_init(self, *args, **kwargs):
         original_target_init(self, *args, **kwargs)
-        start(self, 'registering', 'rds-proxy-target-registering')
+        if not start(self, 'registering', 'rds-proxy-target-registering'):
+            self._registering = False  # pylint: disable=protected-access  # moto's: REGISTERING at the first read
 
     def registering(self):
         if getattr(self, 'shoppulse_until', None):

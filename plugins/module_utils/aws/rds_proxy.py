@@ -302,6 +302,33 @@ def target_changes(current_targets, wanted):
     return sorted(set(wanted) - registered), sorted(registered - set(wanted))
 
 
+def unready_targets(targets, wanted):
+    # type: (List[Dict[str, Any]], List[str]) -> List[Tuple[str, str, str]]
+    """The DB instances of ``wanted`` whose target is not AVAILABLE yet: [(identifier, state, reason)]. The proxy
+    answers through a target only once it is: for minutes after the registration, it is REGISTERING."""
+    health = dict((t.get('RdsResourceId'), t.get('TargetHealth') or {}) for t in targets
+                  if t.get('Type', 'RDS_INSTANCE') == 'RDS_INSTANCE')
+    return [(i, health.get(i, {}).get('State', 'not registered'), health.get(i, {}).get('Reason', ''))
+            for i in sorted(wanted) if health.get(i, {}).get('State') != 'AVAILABLE']
+
+
+def wait_for_targets(client, name, wanted, timeout, sleep=10, clock=time, targets=None):
+    # type: (Any, str, List[str], float, float, Any, Optional[List[Dict[str, Any]]]) -> List[Dict[str, Any]]
+    """Poll until every DB instance of ``wanted`` is an AVAILABLE target of the proxy (``targets``: as just
+    described, to look at first); AnsibleRDSError naming each one that is not, with its state, at the deadline."""
+    deadline = clock.monotonic() + timeout
+    while True:
+        targets = describe_targets(client, name) if targets is None else targets
+        unready = unready_targets(targets, wanted)
+        if not unready:
+            return targets
+        if clock.monotonic() >= deadline:
+            raise AnsibleRDSError(message='Timeout waiting for the targets of DB proxy %s to be available: %s' % (
+                name, ', '.join('%s is %s%s' % (i, state, ' (%s)' % reason if reason else '') for i, state, reason in unready)))
+        clock.sleep(sleep)
+        targets = None
+
+
 def wait_for_status(client, name, wanted, timeout, sleep=10, clock=time):
     # type: (Any, str, Optional[str], float, float, Any) -> Optional[Dict[str, Any]]
     """Poll until the proxy has status ``wanted`` ('available') or is gone (wanted None)."""

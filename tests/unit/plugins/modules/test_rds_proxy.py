@@ -33,7 +33,8 @@ POOL = dict(MaxConnectionsPercent=100, MaxIdleConnectionsPercent=50, ConnectionB
             SessionPinningFilters=[])
 GROUP = dict(DBProxyName=NAME, TargetGroupName='default', IsDefault=True, Status='available',
              ConnectionPoolConfig=POOL)
-TARGET = dict(RdsResourceId='shoppulse-analytics', Type='RDS_INSTANCE', Port=5432)
+TARGET = dict(RdsResourceId='shoppulse-analytics', Type='RDS_INSTANCE', Port=5432, TargetHealth=dict(State='AVAILABLE'))
+REGISTERING = dict(TARGET, TargetHealth=dict(State='REGISTERING'))
 TAGS = [dict(Key='Project', Value='shoppulse')]
 
 
@@ -90,7 +91,8 @@ def test_create_waits_then_sets_the_pool_and_registers_the_instance(monkeypatch,
             MaxConnectionsPercent=100, MaxIdleConnectionsPercent=50)), dict(DBProxyTargetGroup=GROUP)),
         ('register_db_proxy_targets', dict(DBProxyName=NAME, TargetGroupName='default',
                                            DBInstanceIdentifiers=['shoppulse-analytics']), dict(DBProxyTargets=[TARGET])),
-    ] + final_state())
+        targets([REGISTERING]), targets(),  # the wait for the target: registering, then available
+    ] + final_state(), wait_delay=0.01)
     assert result['changed']
     assert result['proxy']['require_tls'] and result['proxy']['tags'] == {'Project': 'shoppulse'}
     assert result['target_group']['connection_pool_config']['max_idle_connections_percent'] == 50
@@ -183,8 +185,18 @@ def test_pool_and_targets_are_brought_in_line(monkeypatch, capsys):
                                              DBInstanceIdentifiers=['old-instance'])),
         ('register_db_proxy_targets', dict(DBProxyName=NAME, TargetGroupName='default',
                                            DBInstanceIdentifiers=['shoppulse-analytics']), dict(DBProxyTargets=[TARGET])),
+        targets(),  # the wait for the target
     ] + final_state())
     assert result['changed']
+
+
+def test_a_target_still_registering_is_waited_for_without_registering_it_again(monkeypatch, capsys):
+    """A run stopped while it waited for the target: the next one finds it registered, and waits again."""
+    result = run(monkeypatch, capsys, [
+        describe(proxy()), tags(), target_group(), targets([REGISTERING]),
+        targets([REGISTERING]), targets(),  # the wait: the target as described first, then twice more
+    ] + final_state(), wait_delay=0.01)
+    assert not result['changed']
 
 
 def test_tags_are_added_and_purged(monkeypatch, capsys):
@@ -243,3 +255,18 @@ def test_wait_times_out_with_the_status_it_saw(monkeypatch, capsys):
         stubber.add_response('describe_db_proxies', dict(DBProxies=[creating]), dict(DBProxyName=NAME))
     with stubber, pytest.raises(api.AnsibleRDSError, match='to be available .it is creating.'):
         api.wait_for_status(client, NAME, 'available', timeout=20, sleep=10, clock=FakeClock())
+
+
+def test_the_wait_for_targets_times_out_naming_each_one_with_its_state_and_reason():
+    import boto3
+    from botocore.stub import Stubber
+    client = boto3.client('rds', region_name='eu-west-1', aws_access_key_id='t', aws_secret_access_key='t')
+    stubber = Stubber(client)
+    failing = dict(TARGET, TargetHealth=dict(State='UNAVAILABLE', Reason='CONNECTION_FAILED'))
+    for dummy in range(2):
+        stubber.add_response('describe_db_proxy_targets', dict(Targets=[failing]),
+                             dict(DBProxyName=NAME, TargetGroupName='default'))
+    with stubber, pytest.raises(api.AnsibleRDSError, match='other-instance is not registered, '
+                                                           'shoppulse-analytics is UNAVAILABLE .CONNECTION_FAILED.$'):
+        api.wait_for_targets(client, NAME, ['shoppulse-analytics', 'other-instance'], timeout=10, sleep=10,
+                             clock=FakeClock())
