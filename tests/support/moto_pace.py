@@ -68,6 +68,19 @@ def waiting(resource) -> bool:
     return state is not None and time.time() < until
 
 
+def settle(resources: dict, found: list) -> list:
+    """What a describe call of ``resources`` (name -> resource) sees: those whose deletion's time has passed gone
+    from it, and of ``found`` (what it then described), those whose state's time has passed in their next state."""
+    for name, resource in list(resources.items()):
+        if resource.status == 'deleting' and due(resource):
+            resources.pop(name)
+    for resource in found:
+        if resource.status in AFTER and not waiting(resource):
+            due(resource)
+            resource.status = AFTER[resource.status]
+    return found
+
+
 def apply(rds_models, nat_gateways) -> None:
     """Patch moto's RDS and NAT gateway models (after the corrections, which they wrap)."""
     _instances(rds_models)
@@ -96,15 +109,8 @@ def _instances(rds_models) -> None:
         return result
 
     def describe_db_instances(self, *args, **kwargs):
-        for identifier, instance in list(self.databases.items()):
-            if instance.status == 'deleting' and due(instance):
-                self.databases.pop(identifier)
-        found = original_describe(self, *args, **kwargs)
-        for instance in found:
-            if instance.status in AFTER and not waiting(instance):
-                due(instance)
-                instance.status = AFTER[instance.status]
-        return found
+        settle(self.databases, [])  # a deleted instance is not found by name either
+        return settle(self.databases, original_describe(self, *args, **kwargs))
 
     def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
         instance = original_delete(self, db_instance_identifier, *args, **kwargs)
@@ -135,15 +141,8 @@ def _proxies(rds_models) -> None:
             self.status = 'creating'
 
     def describe_db_proxies(self, *args, **kwargs):
-        for name, proxy in list(self.db_proxies.items()):
-            if proxy.status == 'deleting' and due(proxy):
-                self.db_proxies.pop(name)
-        found = original_describe(self, *args, **kwargs)
-        for proxy in found:
-            if proxy.status == 'creating' and not waiting(proxy):
-                due(proxy)
-                proxy.status = 'available'
-        return found
+        settle(self.db_proxies, [])  # a deleted proxy is not found by name either
+        return settle(self.db_proxies, original_describe(self, *args, **kwargs))
 
     def delete_db_proxy(self, proxy_name):
         proxy = original_delete(self, proxy_name)
